@@ -1,0 +1,15 @@
+// What every consul-sidecars daemon shares.
+
+export * from './errors';
+export * from './duration';
+export * from './backoff';
+export * from './wait-for';
+export * from './flags';
+export * from './config';
+export * from './logger';
+export * from './consul-client';
+export * from './consul-query';
+export * from './blocking-watcher';
+export * from './leader-lock';
+export * from './ops-server';
+export * from './shutdown';
