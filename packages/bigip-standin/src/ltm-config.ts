@@ -1,0 +1,156 @@
+// The LTM configuration the stand-in holds (pools, members, nodes), with BIG-IP's defaults in one place.
+import type { ObjectRef } from './names';
+
+export type UserState = 'user-up' | 'user-down';
+export type UserSession = 'user-enabled' | 'user-disabled';
+/** What a (simulated) health monitor says about a monitored member. */
+export type MonitorStatus = 'up' | 'down';
+
+export interface PoolAttributes {
+  description?: string;
+  allowNat: string;
+  allowSnat: string;
+  ignorePersistedWeight: string;
+  ipTosToClient: string;
+  ipTosToServer: string;
+  linkQosToClient: string;
+  linkQosToServer: string;
+  loadBalancingMode: string;
+  minActiveMembers: number;
+  minUpMembers: number;
+  minUpMembersAction: string;
+  minUpMembersChecking: string;
+  /** Canonical monitor rule ("/Common/http and /Common/tcp"), absent for none. */
+  monitor?: string;
+  queueDepthLimit: number;
+  queueOnConnectionLimit: string;
+  queueTimeLimit: number;
+  reselectTries: number;
+  serviceDownAction: string;
+  slowRampTime: number;
+}
+
+export const POOL_DEFAULTS: Readonly<PoolAttributes> = {
+  allowNat: 'yes',
+  allowSnat: 'yes',
+  ignorePersistedWeight: 'disabled',
+  ipTosToClient: 'pass-through',
+  ipTosToServer: 'pass-through',
+  linkQosToClient: 'pass-through',
+  linkQosToServer: 'pass-through',
+  loadBalancingMode: 'round-robin',
+  // Priority group activation disabled, the GUI default.
+  minActiveMembers: 0,
+  minUpMembers: 0,
+  minUpMembersAction: 'failover',
+  minUpMembersChecking: 'disabled',
+  queueDepthLimit: 0,
+  queueOnConnectionLimit: 'disabled',
+  queueTimeLimit: 0,
+  reselectTries: 0,
+  serviceDownAction: 'none',
+  slowRampTime: 10,
+};
+
+export interface MemberAttributes {
+  description?: string;
+  connectionLimit: number;
+  dynamicRatio: number;
+  fqdn: Record<string, unknown>;
+  inheritProfile: string;
+  logging: string;
+  /** "default" inherits the pool's monitor. */
+  monitor: string;
+  priorityGroup: number;
+  rateLimit: string;
+  ratio: number;
+  /** Only the writable values are stored; the read values are derived (see memberReadState). */
+  state: UserState;
+  session: UserSession;
+}
+
+export const MEMBER_DEFAULTS: Readonly<MemberAttributes> = {
+  connectionLimit: 0,
+  dynamicRatio: 1,
+  fqdn: { autopopulate: 'disabled' },
+  inheritProfile: 'enabled',
+  logging: 'disabled',
+  monitor: 'default',
+  priorityGroup: 0,
+  rateLimit: 'disabled',
+  ratio: 1,
+  state: 'user-up',
+  session: 'user-enabled',
+};
+
+export interface NodeAttributes {
+  description?: string;
+  connectionLimit: number;
+  dynamicRatio: number;
+  fqdn: Record<string, unknown>;
+  logging: string;
+  monitor: string;
+  rateLimit: string;
+  ratio: number;
+  state: UserState;
+  session: UserSession;
+}
+
+export const NODE_DEFAULTS: Readonly<NodeAttributes> = {
+  connectionLimit: 0,
+  dynamicRatio: 1,
+  fqdn: { addressFamily: 'ipv4', autopopulate: 'disabled', downInterval: 5, interval: '3600' },
+  logging: 'disabled',
+  monitor: 'default',
+  rateLimit: 'disabled',
+  ratio: 1,
+  state: 'user-up',
+  session: 'user-enabled',
+};
+
+export interface MemberRecord extends ObjectRef {
+  /** The node's address, derived at creation and read-only afterwards. */
+  address: string;
+  port: number;
+  /** Name of the node (same partition) this member uses. */
+  nodeName: string;
+  attributes: MemberAttributes;
+  /** Simulated monitor result; only matters when a monitor applies to the member. */
+  monitorStatus: MonitorStatus;
+  generation: number;
+}
+
+export interface PoolRecord extends ObjectRef {
+  attributes: PoolAttributes;
+  members: MemberRecord[];
+  generation: number;
+}
+
+export interface NodeRecord extends ObjectRef {
+  address: string;
+  attributes: NodeAttributes;
+  generation: number;
+}
+
+export interface LtmConfig {
+  /** mcpd's configuration generation: one counter for the whole box, bumped by every change. */
+  generation: number;
+  partitions: string[];
+  /** Keyed by full path. Map order is creation order, which is what collection GETs return. */
+  pools: Map<string, PoolRecord>;
+  nodes: Map<string, NodeRecord>;
+}
+
+export function emptyConfig(partitions: readonly string[]): LtmConfig {
+  return { generation: 1, partitions: [...partitions], pools: new Map(), nodes: new Map() };
+}
+
+/** Operations run on a copy that replaces the live config only when they all succeed. */
+export function cloneConfig(config: LtmConfig): LtmConfig {
+  return structuredClone(config);
+}
+
+export function nextGeneration(config: LtmConfig): number {
+  config.generation += 1;
+  return config.generation;
+}
