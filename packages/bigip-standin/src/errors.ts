@@ -7,6 +7,9 @@ export type ErrorBody = Record<string, unknown> & { code: number; message: strin
 
 /** An error that becomes one HTTP reply. Thrown by the config operations, caught by the router. */
 export class IcrError extends Error {
+  /** For 405 replies: the methods the path supports (sent as the Allow header). */
+  allow: readonly string[] | undefined;
+
   constructor(
     readonly status: number,
     message: string,
@@ -77,7 +80,11 @@ export const rest = {
   authenticationFailed: () => new IcrError(401, 'Authentication failed.', 0, true),
   loginProviderInvalid: () => new IcrError(400, 'loginProviderName is invalid.', 0, true),
   // (inferred) texts below: BIG-IP's exact wording is not in our sources.
-  methodNotAllowed: (method: string, path: string) => new IcrError(405, `Method ${method} is not supported on ${path}.`, 0, true),
+  methodNotAllowed: (method: string, path: string, allow?: readonly string[]) => {
+    const error = new IcrError(405, `Method ${method} is not supported on ${path}.`, 0, true);
+    error.allow = allow;
+    return error;
+  },
   bodyTooLarge: () => new IcrError(413, 'Request body too large.', 0, true),
   internalError: (detail: string) => new IcrError(500, `Internal Server Error: ${detail}`, 0, true),
 } as const;

@@ -1,5 +1,6 @@
 // The LTM configuration the stand-in holds (pools, members, nodes), with BIG-IP's defaults in one place.
-import type { ObjectRef } from './names';
+import { framework, mcpd } from './errors';
+import { fullPathOf, type ObjectRef } from './names';
 
 export type UserState = 'user-up' | 'user-down';
 export type UserSession = 'user-enabled' | 'user-disabled';
@@ -153,4 +154,30 @@ export function cloneConfig(config: LtmConfig): LtmConfig {
 export function nextGeneration(config: LtmConfig): number {
   config.generation += 1;
   return config.generation;
+}
+
+export function requirePartition(config: LtmConfig, partition: string): void {
+  if (!config.partitions.includes(partition)) throw framework.folderNotFound(partition);
+}
+
+export function findPool(config: LtmConfig, ref: ObjectRef): PoolRecord {
+  const fullPath = fullPathOf(ref);
+  const pool = config.pools.get(fullPath);
+  if (!pool) throw mcpd.poolNotFound(fullPath);
+  return pool;
+}
+
+/** Identity properties in a body must name the object the URL names; BIG-IP does not rename. */
+export function checkIdentity(item: string, target: ObjectRef, fields: { name?: string; partition?: string }): void {
+  if (fields.name !== undefined && fields.name !== target.name) throw framework.nameMismatch(item, fullPathOf(target), fields.name);
+  if (fields.partition !== undefined && fields.partition !== target.partition) {
+    throw framework.nameMismatch(item, fullPathOf(target), `/${fields.partition}/${target.name}`);
+  }
+}
+
+/** Object names: no path separators, whitespace or URL-special characters. */
+export function checkObjectName(item: string, name: string): void {
+  if (!/^[A-Za-z0-9_.:%-]+$/.test(name) || name.startsWith('.')) {
+    throw framework.invalidValue(item, 'name', name, 'letters, digits and . _ - : %');
+  }
 }
