@@ -74,10 +74,12 @@ export function createConsulClient(settings: ConsulSettings): ConsulClient {
 }
 
 /** A `ctx` for the consul package that returns the HTTP response (for X-Consul-Index) and cancels on `signal`. */
-export function responseContext(signal?: AbortSignal): EventEmitter & { includeResponse: true } {
+export function responseContext(signal?: AbortSignal): { ctx: EventEmitter & { includeResponse: true }; release: () => void } {
   const ctx = Object.assign(new EventEmitter(), { includeResponse: true as const });
-  signal?.addEventListener('abort', () => ctx.emit('cancel'), { once: true });
-  return ctx;
+  const onAbort = () => ctx.emit('cancel');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // Long-lived watchers share one signal across thousands of requests: drop the listener when each settles.
+  return { ctx, release: () => signal?.removeEventListener('abort', onAbort) };
 }
 
 export interface ConsulResponse<T> {
@@ -93,7 +95,13 @@ export async function callWithResponse<T>(
   options: Record<string, unknown>,
   signal?: AbortSignal,
 ): Promise<ConsulResponse<T>> {
-  const result = (await method({ ...options, ctx: responseContext(signal) })) as [{ headers: Record<string, string> }, T];
+  const { ctx, release } = responseContext(signal);
+  let result: [{ headers: Record<string, string> }, T];
+  try {
+    result = (await method({ ...options, ctx })) as [{ headers: Record<string, string> }, T];
+  } finally {
+    release();
+  }
   const [response, data] = result;
   const index = Number(response?.headers?.['x-consul-index'] ?? 0);
   return { data, index: Number.isFinite(index) ? index : 0, headers: response?.headers ?? {} };

@@ -5,15 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { BlockingWatcher, consulBlockingQuery, waitFor } from '../src';
 import { onlyStandin, startTestConsul, type TestConsul } from '../../../test/support/consul';
 
-interface KvEntry {
-  Key: string;
-  Value: string | null;
-}
-
+/** The consul package returns a missing key as undefined and one key as an entry with its Value decoded. */
 const decode = (raw: unknown): string | undefined => {
-  const entries = raw as KvEntry[] | undefined;
-  const value = entries?.[0]?.Value;
-  return value == null ? undefined : Buffer.from(value, 'base64').toString('utf8');
+  const value = (raw as { Value?: string | null } | undefined)?.Value;
+  return value == null ? undefined : value;
 };
 
 describe('core: blocking watcher on Consul @integration', function () {
