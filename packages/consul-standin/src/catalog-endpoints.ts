@@ -1,0 +1,80 @@
+// /v1/catalog/*: the cluster view of nodes and services.
+
+import { Agent } from './agent';
+import { ServiceRecord } from './catalog';
+import { filterList } from './filter-expression';
+import { catalogServiceSchema, nodeSchema } from './filter-schemas';
+import { blockingRead, queryMeta, RequestContext, Route } from './router';
+import { Topics } from './state-store';
+import { catalogServiceView, nodeServiceView, nodeView } from './views';
+
+/** ?tag= may repeat; an instance must carry every one. */
+export function hasTags(service: ServiceRecord, ctx: RequestContext): boolean {
+  return ctx.query.getAll('tag').every((tag) => service.tags.includes(tag));
+}
+
+/** Index of a per-service read: the last write touching that service name, else the services table. */
+export function serviceIndex(agent: Agent, name: string): number {
+  return agent.store.topicIndex(Topics.service(name)) || agent.store.indexOf(Topics.services, Topics.nodes);
+}
+
+export function catalogRoutes(agent: Agent): Route[] {
+  const { catalog, store, options } = agent;
+  const readService = { resource: 'service' as const, level: 'read' as const };
+
+  return [
+    {
+      pattern: '/v1/catalog/datacenters',
+      methods: ['GET'],
+      handle: () => ({ json: [options.datacenter] }),
+    },
+    {
+      pattern: '/v1/catalog/services',
+      methods: ['GET'],
+      acl: () => readService,
+      handle: async (ctx) => {
+        const index = await blockingRead(agent, ctx, [Topics.services], () => store.indexOf(Topics.services));
+        const views = [...catalog.services.values()].map((s) => catalogServiceView(catalog.node, s));
+        const out: Record<string, string[]> = {};
+        for (const view of filterList(ctx.query, catalogServiceSchema, views)) {
+          const tags = (out[view.ServiceName as string] ??= []);
+          for (const tag of view.ServiceTags as string[]) if (!tags.includes(tag)) tags.push(tag);
+        }
+        return { json: out, headers: queryMeta(index) };
+      },
+    },
+    {
+      pattern: '/v1/catalog/service/',
+      methods: ['GET'],
+      acl: (ctx) => ({ ...readService, name: ctx.rest }),
+      handle: async (ctx) => {
+        const name = ctx.rest;
+        const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
+        const views = catalog.servicesNamed(name).filter((s) => hasTags(s, ctx)).map((s) => catalogServiceView(catalog.node, s));
+        return { json: filterList(ctx.query, catalogServiceSchema, views), headers: queryMeta(index) };
+      },
+    },
+    {
+      pattern: '/v1/catalog/nodes',
+      methods: ['GET'],
+      acl: () => ({ resource: 'node', level: 'read' }),
+      handle: async (ctx) => {
+        const index = await blockingRead(agent, ctx, [Topics.nodes], () => store.indexOf(Topics.nodes));
+        return { json: filterList(ctx.query, nodeSchema, [nodeView(catalog.node)]), headers: queryMeta(index) };
+      },
+    },
+    {
+      pattern: '/v1/catalog/node/',
+      methods: ['GET'],
+      acl: (ctx) => ({ resource: 'node', level: 'read', name: ctx.rest }),
+      handle: async (ctx) => {
+        const topics = [Topics.nodes, Topics.services];
+        const index = await blockingRead(agent, ctx, topics, () => store.indexOf(...topics));
+        if (ctx.rest !== catalog.node.node) return { json: null, headers: queryMeta(index) };
+        const services: Record<string, unknown> = {};
+        for (const service of catalog.services.values()) services[service.id] = nodeServiceView(service);
+        return { json: { Node: nodeView(catalog.node), Services: services }, headers: queryMeta(index) };
+      },
+    },
+  ];
+}

@@ -1,0 +1,347 @@
+// The single node's catalog: the node, its services and its checks (the agent's local state and
+// the cluster catalog are the same thing on a one-node cluster).
+
+import { StateStore, Topics, WriteContext } from './state-store';
+
+export type HealthStatus = 'passing' | 'warning' | 'critical';
+export const HEALTH_STATUSES: readonly HealthStatus[] = ['passing', 'warning', 'critical'];
+
+export interface Weights {
+  Passing: number;
+  Warning: number;
+}
+
+export interface ServiceDefinition {
+  id: string;
+  name: string;
+  kind: string;
+  tags: string[];
+  address: string;
+  port: number;
+  meta: Record<string, string>;
+  taggedAddresses: Record<string, { Address: string; Port: number }>;
+  enableTagOverride: boolean;
+  weights: Weights;
+}
+
+export interface ServiceRecord extends ServiceDefinition {
+  /** False for the `consul` service, which the agent endpoints do not list. */
+  agentLocal: boolean;
+  createIndex: number;
+  modifyIndex: number;
+}
+
+export interface CheckDefinition {
+  http?: string;
+  method?: string;
+  header?: Record<string, string[]>;
+  body?: string;
+  tlsSkipVerify?: boolean;
+  tcp?: string;
+  args?: string[];
+  ttlMs?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  deregisterCriticalServiceAfterMs?: number;
+}
+
+export interface CheckRegistration {
+  checkId: string;
+  name: string;
+  notes: string;
+  /** The initial status; undefined keeps an existing check's status, else critical. */
+  status?: HealthStatus;
+  serviceId: string;
+  type: string;
+  definition: CheckDefinition;
+}
+
+export interface CheckRecord {
+  checkId: string;
+  name: string;
+  notes: string;
+  status: HealthStatus;
+  output: string;
+  serviceId: string;
+  serviceName: string;
+  serviceTags: string[];
+  type: string;
+  definition: CheckDefinition;
+  agentLocal: boolean;
+  /** When the check last turned critical (ms epoch); undefined while not critical. */
+  criticalSince?: number;
+  createIndex: number;
+  modifyIndex: number;
+}
+
+export interface NodeRecord {
+  id: string;
+  node: string;
+  address: string;
+  datacenter: string;
+  taggedAddresses: Record<string, string>;
+  meta: Record<string, string>;
+  createIndex: number;
+  modifyIndex: number;
+}
+
+export interface CatalogListener {
+  /** A check was added or its definition changed (restart its runner). */
+  checkDefined?(check: CheckRecord): void;
+  checkRemoved?(check: CheckRecord): void;
+  checkStatusChanged?(check: CheckRecord, previous: HealthStatus): void;
+}
+
+export const SERF_CHECK_ID = 'serfHealth';
+export const NODE_MAINTENANCE_CHECK_ID = '_node_maintenance';
+export const serviceMaintenanceCheckId = (serviceId: string): string => `_service_maintenance:${serviceId}`;
+const DEFAULT_SERVICE_MAINTENANCE_REASON =
+  'Maintenance mode is enabled for this service, but no reason was provided. This is a default message.';
+const DEFAULT_NODE_MAINTENANCE_REASON =
+  'Maintenance mode is enabled for this node, but no reason was provided. This is a default message.';
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function serviceDefinitionOf(record: ServiceRecord): ServiceDefinition {
+  const { id, name, kind, tags, address, port, meta, taggedAddresses, enableTagOverride, weights } = record;
+  return { id, name, kind, tags, address, port, meta, taggedAddresses, enableTagOverride, weights };
+}
+
+export class Catalog {
+  readonly services = new Map<string, ServiceRecord>();
+  readonly checks = new Map<string, CheckRecord>();
+  readonly node: NodeRecord;
+  private readonly listeners: CatalogListener[] = [];
+
+  constructor(
+    private readonly store: StateStore,
+    node: Omit<NodeRecord, 'createIndex' | 'modifyIndex'>,
+    consulServiceMeta: Record<string, string>,
+  ) {
+    this.node = store.write((w) => {
+      w.touch(Topics.nodes);
+      const index = w.index();
+      this.services.set('consul', {
+        id: 'consul',
+        name: 'consul',
+        kind: '',
+        tags: [],
+        address: '',
+        port: 8300,
+        meta: consulServiceMeta,
+        taggedAddresses: {},
+        enableTagOverride: false,
+        weights: { Passing: 1, Warning: 1 },
+        agentLocal: false,
+        createIndex: index,
+        modifyIndex: index,
+      });
+      w.touch(Topics.services, Topics.service('consul'));
+      this.checks.set(SERF_CHECK_ID, {
+        checkId: SERF_CHECK_ID,
+        name: 'Serf Health Status',
+        notes: '',
+        status: 'passing',
+        output: 'Agent alive and reachable',
+        serviceId: '',
+        serviceName: '',
+        serviceTags: [],
+        type: '',
+        definition: {},
+        agentLocal: false,
+        createIndex: index,
+        modifyIndex: index,
+      });
+      w.touch(Topics.checks);
+      return { ...node, createIndex: index, modifyIndex: index };
+    });
+  }
+
+  addListener(listener: CatalogListener): void {
+    this.listeners.push(listener);
+  }
+
+  servicesNamed(name: string): ServiceRecord[] {
+    return [...this.services.values()].filter((s) => s.name === name).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  nodeChecks(): CheckRecord[] {
+    return [...this.checks.values()].filter((c) => c.serviceId === '');
+  }
+
+  checksOfService(serviceId: string): CheckRecord[] {
+    return [...this.checks.values()].filter((c) => c.serviceId === serviceId).sort((a, b) => (a.checkId < b.checkId ? -1 : 1));
+  }
+
+  /** Topics a check's change touches: node-level checks affect every service's health. */
+  private touchCheck(w: WriteContext, check: CheckRecord): void {
+    w.touch(Topics.checks);
+    if (check.serviceName) w.touch(Topics.service(check.serviceName));
+    else for (const service of this.services.values()) w.touch(Topics.service(service.name));
+  }
+
+  private touchService(w: WriteContext, service: ServiceDefinition): void {
+    w.touch(Topics.services, Topics.service(service.name), Topics.agentService(service.id));
+  }
+
+  registerService(definition: ServiceDefinition, checks: CheckRegistration[], replaceExistingChecks: boolean): void {
+    this.store.write((w) => {
+      const existing = this.services.get(definition.id);
+      if (!existing || !sameJson(serviceDefinitionOf(existing), definition)) {
+        const index = w.index();
+        this.services.set(definition.id, {
+          ...definition,
+          agentLocal: true,
+          createIndex: existing?.createIndex ?? index,
+          modifyIndex: index,
+        });
+        if (existing) this.touchService(w, existing);
+        this.touchService(w, definition);
+        for (const check of this.checksOfService(definition.id)) {
+          if (sameJson(check.serviceTags, definition.tags) && check.serviceName === definition.name) continue;
+          this.checks.set(check.checkId, {
+            ...check,
+            serviceName: definition.name,
+            serviceTags: definition.tags,
+            modifyIndex: w.index(),
+          });
+          this.touchCheck(w, check);
+        }
+      }
+      const wanted = new Set(checks.map((c) => c.checkId));
+      for (const check of checks) this.upsertCheck(w, check);
+      if (replaceExistingChecks) {
+        for (const check of this.checksOfService(definition.id)) {
+          if (!wanted.has(check.checkId) && check.checkId !== serviceMaintenanceCheckId(definition.id)) {
+            this.removeCheck(w, check.checkId);
+          }
+        }
+      }
+    });
+  }
+
+  deregisterService(serviceId: string): boolean {
+    return this.store.write((w) => {
+      const existing = this.services.get(serviceId);
+      if (!existing || !existing.agentLocal) return false;
+      for (const check of this.checksOfService(serviceId)) this.removeCheck(w, check.checkId);
+      this.services.delete(serviceId);
+      this.touchService(w, existing);
+      return true;
+    });
+  }
+
+  registerCheck(check: CheckRegistration): void {
+    this.store.write((w) => this.upsertCheck(w, check));
+  }
+
+  deregisterCheck(checkId: string): boolean {
+    return this.store.write((w) => this.removeCheck(w, checkId));
+  }
+
+  /** Sets a check's status and output. Output-only changes are not synced to the catalog index,
+   * as Consul defers them (check_update_interval). */
+  updateCheck(checkId: string, status: HealthStatus, output: string): void {
+    const check = this.checks.get(checkId);
+    if (!check) return;
+    if (check.status === status) {
+      check.output = output;
+      return;
+    }
+    this.store.write((w) => {
+      const previous = check.status;
+      const updated: CheckRecord = {
+        ...check,
+        status,
+        output,
+        criticalSince: status === 'critical' ? Date.now() : undefined,
+        modifyIndex: w.index(),
+      };
+      this.checks.set(checkId, updated);
+      this.touchCheck(w, updated);
+      for (const listener of this.listeners) listener.checkStatusChanged?.(updated, previous);
+    });
+  }
+
+  enableServiceMaintenance(serviceId: string, reason: string): void {
+    const service = this.services.get(serviceId);
+    const checkId = serviceMaintenanceCheckId(serviceId);
+    if (!service || this.checks.has(checkId)) return;
+    this.registerCheck({
+      checkId,
+      name: 'Service Maintenance Mode',
+      notes: reason || DEFAULT_SERVICE_MAINTENANCE_REASON,
+      status: 'critical',
+      serviceId,
+      type: 'maintenance',
+      definition: {},
+    });
+  }
+
+  disableServiceMaintenance(serviceId: string): void {
+    this.deregisterCheck(serviceMaintenanceCheckId(serviceId));
+  }
+
+  enableNodeMaintenance(reason: string): void {
+    if (this.checks.has(NODE_MAINTENANCE_CHECK_ID)) return;
+    this.registerCheck({
+      checkId: NODE_MAINTENANCE_CHECK_ID,
+      name: 'Node Maintenance Mode',
+      notes: reason || DEFAULT_NODE_MAINTENANCE_REASON,
+      status: 'critical',
+      serviceId: '',
+      type: 'maintenance',
+      definition: {},
+    });
+  }
+
+  disableNodeMaintenance(): void {
+    this.deregisterCheck(NODE_MAINTENANCE_CHECK_ID);
+  }
+
+  private upsertCheck(w: WriteContext, registration: CheckRegistration): void {
+    const existing = this.checks.get(registration.checkId);
+    const service = registration.serviceId ? this.services.get(registration.serviceId) : undefined;
+    const status = registration.status ?? existing?.status ?? 'critical';
+    const keepsState = existing !== undefined && registration.status === undefined;
+    const next: Omit<CheckRecord, 'createIndex' | 'modifyIndex'> = {
+      checkId: registration.checkId,
+      name: registration.name,
+      notes: registration.notes,
+      status,
+      output: keepsState ? existing.output : '',
+      serviceId: registration.serviceId,
+      serviceName: service?.name ?? '',
+      serviceTags: service?.tags ?? [],
+      type: registration.type,
+      definition: registration.definition,
+      agentLocal: true,
+      criticalSince: status !== 'critical' ? undefined : keepsState && existing.criticalSince ? existing.criticalSince : Date.now(),
+    };
+    const definitionChanged = !existing || !sameJson(existing.definition, next.definition) || existing.type !== next.type;
+    if (existing && !definitionChanged && existing.name === next.name && existing.notes === next.notes
+      && existing.status === next.status && existing.serviceName === next.serviceName
+      && sameJson(existing.serviceTags, next.serviceTags)) {
+      return;
+    }
+    const index = w.index();
+    const record: CheckRecord = { ...next, createIndex: existing?.createIndex ?? index, modifyIndex: index };
+    this.checks.set(record.checkId, record);
+    this.touchCheck(w, record);
+    if (definitionChanged) for (const listener of this.listeners) listener.checkDefined?.(record);
+    if (existing && existing.status !== record.status) {
+      for (const listener of this.listeners) listener.checkStatusChanged?.(record, existing.status);
+    }
+  }
+
+  private removeCheck(w: WriteContext, checkId: string): boolean {
+    const existing = this.checks.get(checkId);
+    if (!existing || !existing.agentLocal) return false;
+    this.checks.delete(checkId);
+    this.touchCheck(w, existing);
+    for (const listener of this.listeners) listener.checkRemoved?.(existing);
+    return true;
+  }
+}

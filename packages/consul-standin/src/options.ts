@@ -1,0 +1,65 @@
+// Options of the stand-in, with every default in one place.
+
+import { randomUUID } from 'node:crypto';
+
+export interface ConsulStandinOptions {
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Node name. Default "standin". */
+  node?: string;
+  /** Datacenter. Default "dc1". */
+  datacenter?: string;
+  /** Node ID (a UUID). Default: random. */
+  nodeId?: string;
+  /** The node's Address in the catalog. Default: host, or 127.0.0.1 when host is a wildcard. */
+  advertiseAddress?: string;
+  /** When set, ACLs are on and every endpoint but /v1/status/* requires this token. */
+  managementToken?: string;
+  /** Reaper period for DeregisterCriticalServiceAfter. Consul: about 30 s. Default 30000. */
+  reapIntervalMs?: number;
+  /** Lowest DeregisterCriticalServiceAfter honoured (Consul clamps to 1 minute). Default 60000. */
+  minDeregisterCriticalServiceAfterMs?: number;
+  /** Lowest check Interval honoured (Consul clamps to 1 s). Default 1000. */
+  minCheckIntervalMs?: number;
+  /** Lowest session TTL accepted (Consul's session_ttl_min). Default 10000. */
+  sessionTtlMinMs?: number;
+  /** A session is invalidated this many TTLs after its last renewal (Consul: 2). Default 2. */
+  sessionTtlMultiplier?: number;
+  /** Largest KV value, in bytes (Consul's kv_max_value_size). Default 524288. */
+  kvMaxValueSize?: number;
+  /** Run Args (script) checks; off by default, as in Consul. Default false. */
+  enableScriptChecks?: boolean;
+  /** Consul version reported by /v1/agent/self. Default "1.18.1". */
+  version?: string;
+  /** Receives one structured event per notable action (JSON logs in the CLI). Default: none. */
+  log?: (event: Record<string, unknown>) => void;
+}
+
+export type ResolvedOptions = Required<Omit<ConsulStandinOptions, 'managementToken'>> & { managementToken?: string };
+
+export const SESSION_TTL_MAX_MS = 86_400_000;
+
+export function resolveOptions(options: ConsulStandinOptions = {}): ResolvedOptions {
+  const host = options.host ?? '127.0.0.1';
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+  return {
+    host,
+    port: options.port ?? 0,
+    node: options.node ?? 'standin',
+    datacenter: options.datacenter ?? 'dc1',
+    nodeId: options.nodeId ?? randomUUID(),
+    advertiseAddress: options.advertiseAddress ?? (wildcard ? '127.0.0.1' : host),
+    managementToken: options.managementToken || undefined,
+    reapIntervalMs: options.reapIntervalMs ?? 30_000,
+    minDeregisterCriticalServiceAfterMs: options.minDeregisterCriticalServiceAfterMs ?? 60_000,
+    minCheckIntervalMs: options.minCheckIntervalMs ?? 1000,
+    sessionTtlMinMs: options.sessionTtlMinMs ?? 10_000,
+    sessionTtlMultiplier: options.sessionTtlMultiplier ?? 2,
+    kvMaxValueSize: options.kvMaxValueSize ?? 512 * 1024,
+    enableScriptChecks: options.enableScriptChecks ?? false,
+    version: options.version ?? '1.18.1',
+    log: options.log ?? (() => undefined),
+  };
+}

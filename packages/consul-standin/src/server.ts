@@ -1,0 +1,177 @@
+// The HTTP side: reads each request, routes it, checks method and ACL, runs the endpoint and writes
+// the reply the way Consul's agent/http.go does. No input can crash the process: every fault
+// becomes an HTTP answer.
+
+import http, { IncomingMessage, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { authorize, requestToken } from './acl';
+import { Agent } from './agent';
+import { agentRoutes } from './agent-endpoints';
+import { catalogRoutes } from './catalog-endpoints';
+import { HttpError, methodNotAllowed, tooLarge, unknownPath } from './errors';
+import { healthRoutes } from './health-endpoints';
+import { kvRoutes } from './kv-endpoints';
+import { Reply, RequestContext, Router } from './router';
+import { sessionRoutes } from './session-endpoints';
+import { statusRoutes } from './status-endpoints';
+import { txnRoutes } from './txn-endpoint';
+
+/** Bodies beyond this are refused outright; KV values have their own, smaller limit. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export class RequestCounter {
+  total = 0;
+  readonly byPath = new Map<string, number>();
+
+  count(path: string): void {
+    this.total++;
+    this.byPath.set(path, (this.byPath.get(path) ?? 0) + 1);
+  }
+
+  reset(): void {
+    this.total = 0;
+    this.byPath.clear();
+  }
+}
+
+/** Go's encoding/json escapes these inside strings; so do we, for byte-identical bodies. */
+function goJson(value: unknown, pretty: boolean): string {
+  const text = pretty ? `${JSON.stringify(value, null, 4)}\n` : JSON.stringify(value);
+  return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function readBody(req: IncomingMessage): Promise<{ body: Buffer; overflow: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) overflow = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve({ body: Buffer.concat(chunks), overflow }));
+    req.on('error', reject);
+    req.on('aborted', () => reject(new Error('request aborted')));
+  });
+}
+
+export class StandinServer {
+  readonly counter = new RequestCounter();
+  private readonly router: Router;
+  private readonly server: http.Server;
+
+  constructor(private readonly agent: Agent) {
+    this.router = new Router([
+      ...agentRoutes(agent),
+      ...catalogRoutes(agent),
+      ...healthRoutes(agent),
+      ...kvRoutes(agent),
+      ...sessionRoutes(agent),
+      ...txnRoutes(agent),
+      ...statusRoutes(agent),
+    ]);
+    this.server = http.createServer((req, res) => {
+      this.serve(req, res).catch((err: unknown) => this.fail(res, err));
+    });
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    this.server.keepAliveTimeout = 5000;
+    this.server.requestTimeout = 0;
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops listening and drops every connection at once, held blocking queries included. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.agent.store.hub.closeAll();
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://standin');
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      path = url.pathname;
+    }
+    this.counter.count(path);
+    const { body, overflow } = await readBody(req);
+    if (path === '/') {
+      this.write(res, 200, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart.');
+      return;
+    }
+    const match = this.router.match(path);
+    if (!match) throw unknownPath(path);
+    const { route, rest } = match;
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      this.write(res, 200, { Allow: ['OPTIONS', ...route.methods].join(',') }, '');
+      return;
+    }
+    if (!route.methods.includes(method)) throw methodNotAllowed(method, route.methods);
+    if (overflow) throw tooLarge(`Request body too large, max size: ${MAX_BODY_BYTES} bytes`);
+    const declared = Number(req.headers['content-length'] ?? body.length);
+    const closers: (() => void)[] = [];
+    res.on('close', () => closers.forEach((close) => close()));
+    const ctx: RequestContext = {
+      method,
+      path,
+      rest,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      contentLength: Number.isFinite(declared) ? declared : body.length,
+      onClose: (callback) => closers.push(callback),
+    };
+    if (route.acl) authorize(this.agent.options.managementToken, requestToken(req.headers, url.searchParams), route.acl(ctx));
+    const reply = await route.handle(ctx);
+    this.reply(res, reply, url.searchParams.has('pretty'));
+  }
+
+  private reply(res: ServerResponse, reply: Reply, pretty: boolean): void {
+    const headers = { ...(reply.headers ?? {}) };
+    let body: string | Buffer = '';
+    if (reply.raw !== undefined) body = reply.raw;
+    else if (reply.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = goJson(reply.json, pretty);
+    }
+    this.write(res, reply.status ?? 200, headers, body);
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    if (err instanceof HttpError) {
+      this.write(res, err.status, { ...err.headers, 'Content-Type': 'text/plain; charset=utf-8' }, err.message);
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    this.agent.options.log({ level: 'error', msg: 'request failed', error: message });
+    this.write(res, 500, { 'Content-Type': 'text/plain; charset=utf-8' }, message);
+  }
+
+  private write(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+    if (res.headersSent || res.destroyed || res.writableEnded) return;
+    try {
+      res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    } catch (err) {
+      this.agent.options.log({ level: 'error', msg: 'could not write response', error: String(err) });
+      res.destroy();
+    }
+  }
+}
