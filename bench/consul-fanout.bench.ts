@@ -3,21 +3,13 @@
 
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { percentile, rssMiB, type BenchResult } from './stats';
 import { waitFor } from '../packages/core/src';
+import { freePort } from '../test/support/ports';
 
 const WATCHERS = 1000;
 const ROUNDS = 3;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function request(agent: http.Agent, port: number, method: string, path: string, body?: string): Promise<{ status: number; index: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -1,17 +1,9 @@
 // The demo: the suite on loopback, with real requests, told step by step. Cleans up on exit and on Ctrl-C.
 
-import { createServer, type AddressInfo } from 'node:net';
 import { createConsulClient, consulSettingsFromEnv, waitFor } from '../../packages/core/src';
 import { chapter, MissingPrerequisite, say, show } from './narrator';
 import { startDaemon, stopAll } from './processes';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../test/support/ports';
 
 async function consulAgent(): Promise<string> {
   if (process.env.CONSUL_HTTP_ADDR) {

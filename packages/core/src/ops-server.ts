@@ -9,8 +9,13 @@ export interface HealthReport {
   [detail: string]: unknown;
 }
 
+/** An extra endpoint on the ops port, e.g. the healer's `POST /trigger`; it answers the request itself. */
+export type OpsRoute = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
+
 export interface OpsServerOptions {
   registry: Registry;
+  /** Extra endpoints keyed by "METHOD /path" (e.g. "POST /trigger"). */
+  routes?: Record<string, OpsRoute>;
   health: () => HealthReport | Promise<HealthReport>;
   host?: string;
   /** 0 picks a free port. */
@@ -35,7 +40,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const answer = async () => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const extra = options.routes?.[`${req.method} ${path}`];
+      if (extra) {
+        await extra(req, res);
+      } else if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' }).end('method not allowed\n');
       } else if (path === '/metrics') {
         const text = await options.registry.metrics();

@@ -29,6 +29,16 @@ describe('core: /metrics and /health', () => {
     expect(bad.data).to.deep.equal({ ok: false, consul: 'unreachable' });
   });
 
+  it('serves extra routes a daemon adds, such as a trigger', async () => {
+    let triggered = 0;
+    server = await startOpsServer({
+      registry: createMetricsRegistry('t'), port: 0, health: () => ({ ok: true }),
+      routes: { 'POST /trigger': (_req, res) => void (triggered++, res.writeHead(202).end()) },
+    });
+    expect((await axios.post(`${server.url}/trigger`)).status).to.equal(202);
+    expect(triggered).to.equal(1);
+  });
+
   it('rejects writes and unknown paths', async () => {
     server = await startOpsServer({ registry: createMetricsRegistry('t'), port: 0, health: () => ({ ok: true }) });
     expect((await axios.post(`${server.url}/metrics`, '', { validateStatus: () => true })).status).to.equal(405);
