@@ -55,8 +55,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
     };
-    answer().catch((err: Error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    answer().catch((err: Error & { status?: number }) => {
+      if (!res.headersSent) res.writeHead(err.status ?? 500, { 'content-type': 'text/plain' });
       res.end(`${err.message}\n`);
     });
   });

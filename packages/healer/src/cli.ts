@@ -1,0 +1,177 @@
+// `healer run` (the daemon, or one pass with --once) and `healer check <service>` (a Consul check script: exit 0/1/2).
+
+import {
+  ConfigError, createConsulClient, createLogger, consulSettingsFromEnv, describeFlags, errorMessage, installShutdown,
+  parseDuration, parseFlags, type FlagSpec,
+} from '@consul-sidecars/core';
+import { CommandAlertSink, splitCommand } from './alert-hook';
+import { assessService } from './assess';
+import { ComposeRunner } from './compose-runner';
+import { DesiredStateSource } from './desired-state';
+import { DEFAULT_LEADER_KEY, DEFAULT_SCHEDULE, Healer, summarise } from './healer';
+import { ConsulDockerReader } from './live-state';
+import { serviceState } from './plan';
+import { validateSchedule } from './triggers';
+
+export const DEFAULT_OPS_PORT = 9766;
+
+const RUN_FLAGS: Record<string, FlagSpec> = {
+  desired: { type: 'string', description: 'desired-state JSON file (required)' },
+  'dry-run': { type: 'boolean', path: 'dryRun', description: 'plan and print; never act' },
+  once: { type: 'boolean', description: 'one pass, then exit (0 ok, 1 a pass or action failed)' },
+  schedule: { type: 'string', description: `cron expression of the periodic pass (default "${DEFAULT_SCHEDULE}"; "off" for none)` },
+  'alert-command': { type: 'string', path: 'alertCommand', description: 'command run with each alert as JSON on stdin (split on spaces, no shell)' },
+  'metrics-port': { type: 'number', path: 'metricsPort', description: `loopback port of /metrics, /health and POST /trigger (default ${DEFAULT_OPS_PORT}; 0: ephemeral)` },
+  consul: { type: 'string', description: 'Consul agent address (default CONSUL_HTTP_ADDR or 127.0.0.1:8500)' },
+  'compose-command': { type: 'string', path: 'composeCommand', description: 'compose executable and leading args (default "docker-compose")' },
+  'leader-key': { type: 'string', path: 'leaderKey', description: `KV key of the leader lock (default ${DEFAULT_LEADER_KEY})` },
+  'leader-lock': { type: 'boolean', path: 'leaderLock', description: 'act only while holding the Consul lock (default true)' },
+  'leader-wait': { type: 'string', path: 'leaderWait', description: 'with --once: how long to wait for the lock before planning only (default 5s)' },
+  'log-level': { type: 'string', path: 'logLevel', description: 'pino level (default info)' },
+  help: { type: 'boolean' },
+};
+
+const CHECK_FLAGS: Record<string, FlagSpec> = {
+  desired: RUN_FLAGS.desired,
+  consul: RUN_FLAGS.consul,
+  help: { type: 'boolean' },
+};
+
+const USAGE = `usage:
+  healer run --desired <file> [--dry-run] [--once] [--schedule "*/1 * * * *"] [--alert-command <cmd>] [--metrics-port <p>]
+  healer check <service> --desired <file>     (prints the state; exits 0 passing, 1 warning, 2 critical)
+  healer validate --desired <file>
+
+run flags:
+${describeFlags(RUN_FLAGS)}`;
+
+interface RunValues {
+  desired?: string;
+  dryRun?: boolean;
+  once?: boolean;
+  schedule?: string;
+  alertCommand?: string;
+  metricsPort?: number;
+  consul?: string;
+  composeCommand?: string;
+  leaderKey?: string;
+  leaderLock?: boolean;
+  leaderWait?: string;
+  logLevel?: string;
+  help?: boolean;
+}
+
+function requireDesired(path: string | undefined): string {
+  if (!path) throw new ConfigError('--desired <file> is required', { field: 'desired' });
+  return path;
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const values = parseFlags(argv, RUN_FLAGS).values as RunValues;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const logger = createLogger({ name: 'healer', level: values.logLevel });
+  const desired = new DesiredStateSource(requireDesired(values.desired));
+  desired.load();
+  const schedule = values.schedule === 'off' ? false : validateSchedule(values.schedule ?? DEFAULT_SCHEDULE);
+  const consul = createConsulClient(consulSettingsFromEnv(process.env, values.consul));
+  const runner = new ComposeRunner({ logger, command: values.composeCommand ? splitCommand(values.composeCommand) : undefined });
+  const alerts = values.alertCommand ? new CommandAlertSink(splitCommand(values.alertCommand), logger) : undefined;
+  const once = Boolean(values.once);
+  const healer = new Healer({
+    desired, consul, logger, runner, alerts,
+    dryRun: values.dryRun,
+    leaderLock: values.leaderLock,
+    leaderKey: values.leaderKey,
+    schedule: once ? false : schedule,
+    watchHealth: !once,
+    opsPort: once ? undefined : (values.metricsPort ?? DEFAULT_OPS_PORT),
+    debounceMs: once ? 0 : 200,
+    passOnElection: !once,
+  });
+
+  if (once) {
+    await healer.start();
+    try {
+      const waitMs = values.leaderWait ? parseDuration(values.leaderWait, 'leader-wait') : 5000;
+      const leader = await healer.awaitLeadership(waitMs);
+      if (!leader) logger.warn({ waitedMs: waitMs }, 'another healer holds the lock: planning only');
+      const report = await healer.trigger('once');
+      process.stdout.write(`${JSON.stringify(summarise(report), null, 2)}\n`);
+      return report.error || report.actions.some((a) => !a.ok) ? 1 : 0;
+    } finally {
+      await healer.stop();
+    }
+  }
+
+  await healer.start();
+  logger.info({ desired: desired.path, services: desired.current.services.map((s) => s.name), dryRun: Boolean(values.dryRun), schedule }, 'healer started');
+  await new Promise<void>((resolve) => {
+    installShutdown({
+      logger,
+      onShutdown: async () => {
+        await healer.stop();
+        resolve();
+      },
+      onReload: () => {
+        const err = healer.reload();
+        if (err) throw err;
+      },
+    });
+  });
+  return 0;
+}
+
+export async function checkCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, CHECK_FLAGS);
+  if (values.help || positionals.length !== 1) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 3;
+  }
+  const name = positionals[0];
+  const desired = new DesiredStateSource(requireDesired(values.desired as string | undefined)).load();
+  const spec = desired.services.find((s) => s.name === name);
+  if (!spec) throw new ConfigError(`service ${name} is not in the desired-state file`, { field: 'service', value: name });
+  const consul = createConsulClient(consulSettingsFromEnv(process.env, values.consul as string | undefined));
+  const live = await new ConsulDockerReader({ consul }).observe({ ...desired, services: [spec] });
+  const serviceLive = live.services[name];
+  if (serviceLive.consulError) {
+    process.stdout.write(`${name}: CRITICAL - cannot read consul: ${serviceLive.consulError}\n`);
+    return 2;
+  }
+  const assessment = assessService(spec, serviceLive, Date.now());
+  const state = serviceState(spec, assessment.healthy);
+  const bounds = `min ${spec.min}${spec.max !== undefined ? `, max ${spec.max}` : ''}`;
+  process.stdout.write(`${name}: ${state.toUpperCase()} - ${assessment.healthy} healthy (${bounds})${assessment.starting ? `, ${assessment.starting} starting` : ''}\n`);
+  return state === 'passing' ? 0 : state === 'warning' ? 1 : 2;
+}
+
+export async function validateCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, CHECK_FLAGS);
+  const desired = new DesiredStateSource(requireDesired(values.desired as string | undefined)).load();
+  process.stdout.write(`ok: ${desired.services.map((s) => `${s.name} (min ${s.min}${s.max !== undefined ? `, max ${s.max}` : ''})`).join(', ')}\n`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  const command = first === undefined || first.startsWith('-') ? 'run' : first;
+  const args = command === first ? rest : argv;
+  let code: number;
+  try {
+    if (command === 'run') code = await runCommand(args);
+    else if (command === 'check') code = await checkCommand(args);
+    else if (command === 'validate') code = await validateCommand(args);
+    else {
+      process.stderr.write(`unknown command ${command}\n${USAGE}\n`);
+      code = 3;
+    }
+  } catch (err) {
+    process.stderr.write(`healer: ${errorMessage(err)}\n`);
+    // A Consul check script: anything but 0/1 is critical; config errors say so plainly.
+    code = command === 'check' ? 2 : err instanceof ConfigError ? 2 : 1;
+  }
+  process.exit(code);
+}

@@ -1,0 +1,48 @@
+// The healer's Prometheus metrics: per service desired, healthy, state and actions; compose runs, alerts, passes.
+
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { createMetricsRegistry } from '@consul-sidecars/core';
+import type { ServiceDecision } from './plan';
+
+const STATE_VALUE = { passing: 0, warning: 1, critical: 2 } as const;
+
+export class HealerMetrics {
+  readonly registry: Registry;
+  readonly desiredMin: Gauge<'service'>;
+  readonly desiredMax: Gauge<'service'>;
+  readonly healthy: Gauge<'service'>;
+  readonly state: Gauge<'service'>;
+  readonly actions: Counter<'service' | 'kind' | 'result'>;
+  readonly composeRuns: Counter<'service' | 'result'>;
+  readonly alerts: Counter<'kind'>;
+  readonly passes: Counter<'result'>;
+  readonly triggers: Counter<'source'>;
+  readonly leader: Gauge;
+  readonly breakerOpen: Gauge<'service'>;
+
+  constructor(registry: Registry = createMetricsRegistry('healer')) {
+    this.registry = registry;
+    const registers = [registry];
+    this.desiredMin = new Gauge({ name: 'healer_desired_min', help: 'Desired minimum healthy instances', labelNames: ['service'], registers });
+    this.desiredMax = new Gauge({ name: 'healer_desired_max', help: 'Desired maximum healthy instances (absent: none)', labelNames: ['service'], registers });
+    this.healthy = new Gauge({ name: 'healer_healthy_instances', help: 'Healthy instances seen in the last pass', labelNames: ['service'], registers });
+    this.state = new Gauge({ name: 'healer_service_state', help: 'Service state: 0 passing, 1 warning (above max), 2 critical (below min)', labelNames: ['service'], registers });
+    this.actions = new Counter({ name: 'healer_actions_total', help: 'Actions taken (remove, scale) by result', labelNames: ['service', 'kind', 'result'], registers });
+    this.composeRuns = new Counter({ name: 'healer_compose_runs_total', help: 'docker-compose runs by result', labelNames: ['service', 'result'], registers });
+    this.alerts = new Counter({ name: 'healer_alerts_total', help: 'Alerts raised by kind', labelNames: ['kind'], registers });
+    this.passes = new Counter({ name: 'healer_passes_total', help: 'Reconcile passes by result (acted, noop, held, error, follower)', labelNames: ['result'], registers });
+    this.triggers = new Counter({ name: 'healer_triggers_total', help: 'Trigger hints received by source', labelNames: ['source'], registers });
+    this.leader = new Gauge({ name: 'healer_is_leader', help: '1 when this healer holds the leader lock and may act', registers });
+    this.breakerOpen = new Gauge({ name: 'healer_breaker_open', help: '1 while the service circuit breaker is open', labelNames: ['service'], registers });
+  }
+
+  recordDecisions(decisions: ServiceDecision[], breakers: Record<string, boolean>): void {
+    for (const d of decisions) {
+      this.desiredMin.set({ service: d.service }, d.min);
+      if (d.max !== undefined) this.desiredMax.set({ service: d.service }, d.max);
+      this.healthy.set({ service: d.service }, d.healthy);
+      this.state.set({ service: d.service }, STATE_VALUE[d.state]);
+      this.breakerOpen.set({ service: d.service }, breakers[d.service] ? 1 : 0);
+    }
+  }
+}
