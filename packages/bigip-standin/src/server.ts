@@ -4,7 +4,7 @@ import { authenticate, login, parseTokenTimeout, renderToken } from './auth';
 import { selfLink, sysVersionBody } from './bigip-version';
 import { framework, IcrError, rest } from './errors';
 import { RESTARTING_PAGE } from './faults';
-import { cloneConfig } from './ltm-config';
+import { cloneConfig, settleDraft } from './ltm-config';
 import { executeLtm, resolveLtmRoute, type LtmReply } from './ltm-routes';
 import type { StandinCore } from './standin-core';
 import { handleStandinRequest } from './standin-routes';
@@ -86,7 +86,7 @@ function ltmRoute(core: StandinCore, request: MgmtRequest): LtmReply {
   // One request is atomic too: a failed pool PUT must not leave half its members behind.
   const draft = cloneConfig(core.config);
   const reply = executeLtm(draft, { method, path, query, body });
-  core.config = draft;
+  core.config = settleDraft(draft);
   return reply;
 }
 

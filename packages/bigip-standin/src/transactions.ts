@@ -1,7 +1,7 @@
 // iControl REST transactions: commands queued per transId, applied all-or-nothing on commit, dropped on timeout.
 import { selfLink } from './bigip-version';
 import { API_ERROR, IcrError } from './errors';
-import { cloneConfig, type LtmConfig } from './ltm-config';
+import { cloneConfig, settleDraft, type LtmConfig } from './ltm-config';
 import { executeLtm } from './ltm-routes';
 
 export type TransactionState = 'STARTED' | 'VALIDATING' | 'COMPLETED' | 'FAILED';
@@ -132,7 +132,7 @@ export class TransactionStore {
       this.finish(transaction, 'FAILED', started, reason);
       throw new IcrError(400, `transaction failed:${reason}`, API_ERROR.transaction);
     }
-    if (!validateOnly) holder.config = draft;
+    if (!validateOnly) holder.config = settleDraft(draft);
     this.finish(transaction, 'COMPLETED', started, '');
     return transaction;
   }

@@ -1,0 +1,232 @@
+// f5-sync's configuration: which Consul services feed which BIG-IP pools, and how to reach and pace the BIG-IP.
+
+import { ConfigError, envToConfig, loadConfig, parseDuration, validateWithSchema } from '@consul-sidecars/core';
+
+export type LoadBalancingMode = string;
+
+/** A Go duration ("30s", "1m30s") or a number of seconds. */
+export type Duration = string | number;
+
+/** One BIG-IP pool fed by the passing instances of one Consul service. */
+export interface PoolConfig {
+  /** Consul service whose passing instances become the pool's members. */
+  consulService: string;
+  /** Pool name on the BIG-IP (without partition). */
+  name: string;
+  partition: string;
+  loadBalancingMode: LoadBalancingMode;
+  /** Pool monitor, e.g. "/Common/http"; left as it is on the BIG-IP when unset. */
+  monitor?: string;
+  /** Priority Group Activation: 1 sends traffic to the highest group with at least one available member. */
+  minActiveMembers: number;
+  /** Only instances carrying this tag (e.g. "prod") become members. */
+  tag?: string;
+}
+
+export interface BigipConfig {
+  /** Management URL, e.g. https://10.1.1.245 (a port is allowed). */
+  url: string;
+  username: string;
+  /** Usually given as BIGIP_PASSWORD in the environment, never in a file that is committed. */
+  password: string;
+  /** token: /mgmt/shared/authn/login and X-F5-Auth-Token (basic is used when token login is not offered). */
+  auth: 'token' | 'basic';
+  loginProvider: string;
+  /** PEM file of the CA that signs the BIG-IP's management certificate. */
+  caFile?: string;
+  verifyTls: boolean;
+  /** Per-request timeout. */
+  timeout: Duration;
+}
+
+export interface F5SyncConfig {
+  consul: {
+    /** Agent address; CONSUL_HTTP_ADDR (and the other CONSUL_HTTP_* variables) when unset. */
+    address?: string;
+  };
+  bigip: BigipConfig;
+  pools: PoolConfig[];
+  /** Role tag -> priority group. Instances with none of these tags get `defaultPriority`. */
+  roleTags: Record<string, number>;
+  defaultPriority: number;
+  /** Service meta key holding a member ratio (default 1). */
+  ratioMetaKey: string;
+  /** Marker written into the description of every member f5-sync creates; only marked members are changed or removed. */
+  ownerMark: string;
+  /** How long a member leaving Consul stays user-disabled (no new connections) before it is deleted; 0 deletes at once. */
+  drainPeriod: Duration;
+  /** Quiescence per pool: wait `min` after the last change, but never more than `max` after the first. */
+  debounce: { min: Duration; max: Duration };
+  /** Full pass re-reading the live BIG-IP (repairs drift); 0 disables it. */
+  resyncInterval: Duration;
+  /** Cap on iControl calls per second (burst of the same size); 0 means no cap. */
+  rateLimit: { callsPerSecond: number };
+  /** Retries of one call on 503/5xx/network errors (jittered backoff). */
+  retry: { attempts: number; baseDelay: Duration; maxDelay: Duration };
+  safety: {
+    /** Hold a pool (change nothing, alert) when Consul suddenly reports no instance while it holds at least this many of ours; 0 disables. */
+    holdWhenEmptyFrom: number;
+  };
+  /** Pools synced at the same time. */
+  concurrency: number;
+  leaderLock: { enabled: boolean; key: string; ttl: string; lockDelay: string };
+  metrics: { host: string; port?: number };
+  logLevel: string;
+}
+
+const durationSchema = { type: ['string', 'number'] } as const;
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['bigip', 'pools'],
+  properties: {
+    consul: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { address: { type: 'string' } },
+    },
+    bigip: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'username', 'password'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://' },
+        username: { type: 'string', minLength: 1 },
+        password: { type: 'string', minLength: 1 },
+        auth: { type: 'string', enum: ['token', 'basic'], default: 'token' },
+        loginProvider: { type: 'string', default: 'tmos' },
+        caFile: { type: 'string' },
+        verifyTls: { type: 'boolean', default: true },
+        timeout: { ...durationSchema, default: '30s' },
+      },
+    },
+    pools: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['consulService', 'name'],
+        properties: {
+          consulService: { type: 'string', minLength: 1 },
+          name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+          partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'Common' },
+          loadBalancingMode: { type: 'string', default: 'round-robin' },
+          monitor: { type: 'string' },
+          minActiveMembers: { type: 'integer', minimum: 0, default: 1 },
+          tag: { type: 'string' },
+        },
+      },
+    },
+    roleTags: {
+      type: 'object',
+      additionalProperties: { type: 'integer', minimum: 0, maximum: 65535 },
+      default: { master: 10, slave: 9 },
+    },
+    defaultPriority: { type: 'integer', minimum: 0, default: 0 },
+    ratioMetaKey: { type: 'string', default: 'f5-ratio' },
+    ownerMark: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'f5-sync' },
+    drainPeriod: { ...durationSchema, default: '30s' },
+    debounce: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { min: { ...durationSchema, default: '2s' }, max: { ...durationSchema, default: '20s' } },
+    },
+    resyncInterval: { ...durationSchema, default: '60s' },
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { callsPerSecond: { type: 'number', minimum: 0, default: 20 } },
+    },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        attempts: { type: 'integer', minimum: 1, default: 4 },
+        baseDelay: { ...durationSchema, default: '250ms' },
+        maxDelay: { ...durationSchema, default: '5s' },
+      },
+    },
+    safety: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { holdWhenEmptyFrom: { type: 'integer', minimum: 0, default: 2 } },
+    },
+    concurrency: { type: 'integer', minimum: 1, default: 4 },
+    leaderLock: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        key: { type: 'string', default: 'consul-sidecars/f5-sync/leader' },
+        ttl: { type: 'string', default: '15s' },
+        lockDelay: { type: 'string', default: '15s' },
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'integer', minimum: 0, maximum: 65535 } },
+    },
+    logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+  },
+} as const;
+
+/** Environment variables f5-sync reads (the CONSUL_HTTP_* ones are read by core). */
+export const ENV_MAPPING = {
+  BIGIP_URL: 'bigip.url',
+  BIGIP_USER: 'bigip.username',
+  BIGIP_PASSWORD: 'bigip.password',
+  BIGIP_CA_FILE: 'bigip.caFile',
+  F5_SYNC_LOG_LEVEL: 'logLevel',
+};
+
+/** Checks what the schema cannot: durations parse, and no two entries claim one pool. */
+function checkSemantics(config: F5SyncConfig): F5SyncConfig {
+  const durations: Array<[string, Duration]> = [
+    ['bigip.timeout', config.bigip.timeout],
+    ['drainPeriod', config.drainPeriod],
+    ['debounce.min', config.debounce.min],
+    ['debounce.max', config.debounce.max],
+    ['resyncInterval', config.resyncInterval],
+    ['retry.baseDelay', config.retry.baseDelay],
+    ['retry.maxDelay', config.retry.maxDelay],
+    ['leaderLock.ttl', config.leaderLock.ttl],
+    ['leaderLock.lockDelay', config.leaderLock.lockDelay],
+  ];
+  for (const [field, value] of durations) durationMs(value, field);
+  const seen = new Set<string>();
+  config.pools.forEach((pool, i) => {
+    const key = poolKey(pool);
+    if (seen.has(key)) throw new ConfigError(`pools.${i}.name: pool ${key} is configured twice`, { field: `pools.${i}.name`, value: pool.name });
+    seen.add(key);
+  });
+  return config;
+}
+
+/** Validates an already-assembled config object (tests and embedders). */
+export function parseF5SyncConfig(data: unknown, source = 'f5-sync config'): F5SyncConfig {
+  return checkSemantics(validateWithSchema<F5SyncConfig>(CONFIG_SCHEMA, structuredClone(data), source));
+}
+
+/** The daemon's config: file < env < flags, validated. */
+export function loadF5SyncConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> }): F5SyncConfig {
+  const env = envToConfig(options.env ?? process.env, ENV_MAPPING);
+  return checkSemantics(loadConfig<F5SyncConfig>(CONFIG_SCHEMA, { file: options.file, env, flags: options.flags }));
+}
+
+/** "/Common/web_pool": how pools are keyed in logs, metrics and maps. */
+export function poolKey(pool: { partition: string; name: string }): string {
+  return `/${pool.partition}/${pool.name}`;
+}
+
+export function durationMs(value: Duration, field: string): number {
+  return parseDuration(typeof value === 'number' ? value : String(value), field);
+}

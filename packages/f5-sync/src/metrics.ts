@@ -1,0 +1,36 @@
+// f5-sync's Prometheus metrics: iControl calls by outcome, drift repaired, members per pool, held pools, syncs.
+
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createMetricsRegistry } from '@consul-sidecars/core';
+import type { CallRecord } from './icontrol-client';
+
+export class F5SyncMetrics {
+  readonly registry: Registry;
+  readonly calls: Counter<'method' | 'outcome'>;
+  readonly logins: Counter;
+  readonly transactions: Counter<'outcome'>;
+  readonly driftRepaired: Counter<'pool'>;
+  readonly members: Gauge<'pool' | 'owner'>;
+  readonly held: Gauge<'pool'>;
+  readonly syncs: Counter<'outcome'>;
+  readonly syncSeconds: Histogram;
+  readonly leader: Gauge;
+
+  constructor(registry: Registry = createMetricsRegistry('f5sync')) {
+    this.registry = registry;
+    const registers = [registry];
+    this.calls = new Counter({ name: 'f5sync_icontrol_calls_total', help: 'iControl REST calls by HTTP method and outcome', labelNames: ['method', 'outcome'], registers });
+    this.logins = new Counter({ name: 'f5sync_icontrol_logins_total', help: 'Token logins to the BIG-IP', registers });
+    this.transactions = new Counter({ name: 'f5sync_transactions_total', help: 'Pool changes sent, by outcome (transaction or single call)', labelNames: ['outcome'], registers });
+    this.driftRepaired = new Counter({ name: 'f5sync_drift_repaired_total', help: 'Members or pool settings repaired after they drifted on the BIG-IP', labelNames: ['pool'], registers });
+    this.members = new Gauge({ name: 'f5sync_pool_members', help: 'Members per pool, ours (f5-sync) or foreign', labelNames: ['pool', 'owner'], registers });
+    this.held = new Gauge({ name: 'f5sync_pool_held', help: '1 while a pool is held (Consul unavailable or a sudden empty answer)', labelNames: ['pool'], registers });
+    this.syncs = new Counter({ name: 'f5sync_pool_syncs_total', help: 'Pool passes by outcome', labelNames: ['outcome'], registers });
+    this.syncSeconds = new Histogram({ name: 'f5sync_pool_sync_seconds', help: 'Duration of one pool pass (read, plan, apply)', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.leader = new Gauge({ name: 'f5sync_leader', help: '1 while this process holds the leader lock (only the leader writes)', registers });
+  }
+
+  recordCall(record: CallRecord): void {
+    this.calls.inc({ method: record.method, outcome: record.outcome });
+  }
+}

@@ -1,0 +1,273 @@
+// The daemon's loop: Consul changes (debounced per pool), a periodic full resync against the live BIG-IP,
+// drain deadlines and retries, all funnelled into single-flight pool passes; only the leader touches the BIG-IP.
+
+import { backoffDelay, errorMessage, LeaderLock, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './config';
+import { ConsulInstances } from './desired-pools';
+import type { IcontrolCall, IcontrolClient } from './icontrol-client';
+import type { LivePool } from './icontrol-payloads';
+import { readLivePools } from './live-pools';
+import type { F5SyncMetrics } from './metrics';
+import { PoolSyncer, type PoolSyncResult } from './pool-sync';
+
+export interface SyncLoopOptions {
+  config: F5SyncConfig;
+  client: IcontrolClient;
+  consul: ConsulClient;
+  logger: Logger;
+  metrics?: F5SyncMetrics;
+  dryRun?: boolean;
+  printCall?: (pool: string, call: IcontrolCall) => void;
+  /** Campaign for the leader lock (config.leaderLock.enabled unless overridden); --once and --dry-run do not. */
+  useLeaderLock?: boolean;
+  /** How long to wait for Consul's first answers before the first pass (pools without an answer are held). */
+  consulReadyTimeoutMs?: number;
+  /** `wait=` of the blocking queries. */
+  consulWaitSeconds?: number;
+}
+
+export interface PassSummary {
+  results: PoolSyncResult[];
+  failed: Array<{ pool: string; error: string }>;
+}
+
+/** A tiny counting semaphore: at most `limit` pool passes at a time. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export class SyncLoop {
+  readonly instances: ConsulInstances;
+  readonly syncer: PoolSyncer;
+  private readonly pools = new Map<string, PoolConfig>();
+  private readonly byService = new Map<string, string[]>();
+  private readonly debounce = new Map<string, { firstAt: number; timer: NodeJS.Timeout }>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly rerun = new Set<string>();
+  private readonly failures = new Map<string, { count: number; error: string }>();
+  private readonly semaphore: Semaphore;
+  private readonly lock?: LeaderLock;
+  private resyncTimer?: NodeJS.Timeout;
+  private started = false;
+  private versionLogged = false;
+  private stopped = false;
+  private readonly debounceMinMs: number;
+  private readonly debounceMaxMs: number;
+
+  constructor(private readonly options: SyncLoopOptions) {
+    const { config, client, consul, logger, metrics } = options;
+    for (const pool of config.pools) {
+      const key = poolKey(pool);
+      this.pools.set(key, pool);
+      this.byService.set(pool.consulService, [...(this.byService.get(pool.consulService) ?? []), key]);
+    }
+    this.debounceMinMs = durationMs(config.debounce.min, 'debounce.min');
+    this.debounceMaxMs = Math.max(this.debounceMinMs, durationMs(config.debounce.max, 'debounce.max'));
+    this.semaphore = new Semaphore(config.concurrency);
+    this.instances = new ConsulInstances(consul, config.pools.map((p) => p.consulService), config, logger, options.consulWaitSeconds);
+    if (options.useLeaderLock ?? config.leaderLock.enabled) {
+      this.lock = new LeaderLock({ consul, key: config.leaderLock.key, ttl: config.leaderLock.ttl, lockDelay: config.leaderLock.lockDelay, logger });
+    }
+    this.syncer = new PoolSyncer({
+      client,
+      logger,
+      metrics,
+      dryRun: options.dryRun,
+      printCall: options.printCall,
+      canWrite: () => this.isLeader,
+      plan: {
+        ownerMark: config.ownerMark,
+        drainPeriodMs: durationMs(config.drainPeriod, 'drainPeriod'),
+        holdWhenEmptyFrom: config.safety.holdWhenEmptyFrom,
+      },
+    });
+  }
+
+  /** True when this process may write: it holds the lock, or runs without one. */
+  get isLeader(): boolean {
+    return !this.lock || this.lock.isLeader;
+  }
+
+  /** One full pass and done (--once): waits for Consul's first answers, syncs every pool, reports. */
+  async runOnce(): Promise<PassSummary> {
+    this.instances.start();
+    try {
+      await this.instances.ready(this.options.consulReadyTimeoutMs ?? 10_000).catch((err) => {
+        this.options.logger.error({ err: errorMessage(err) }, 'Consul did not answer for every service; those pools are held');
+      });
+      return await this.fullPass();
+    } finally {
+      await this.instances.stop();
+    }
+  }
+
+  /** Runs until stop(): watches Consul, campaigns for the lock, resyncs periodically. */
+  async start(): Promise<void> {
+    const { logger, config, metrics } = this.options;
+    this.instances.on('change', (service) => this.onServiceChange(service));
+    this.instances.on('unavailable', (service) => this.onServiceChange(service));
+    this.instances.start();
+    await this.instances.ready(this.options.consulReadyTimeoutMs ?? 10_000).catch((err) => {
+      logger.error({ err: errorMessage(err) }, 'Consul did not answer for every service; those pools are held until it does');
+    });
+    if (this.stopped) return;
+    this.started = true;
+    if (this.lock) {
+      this.lock.on('elected', () => {
+        metrics?.leader.set(1);
+        logger.info('leader: syncing every pool');
+        void this.fullPass();
+      });
+      this.lock.on('lost', (reason) => {
+        metrics?.leader.set(0);
+        logger.warn({ reason }, 'no longer leader: not writing to the BIG-IP');
+      });
+      this.lock.start();
+    } else {
+      metrics?.leader.set(1);
+      void this.fullPass();
+    }
+    const resyncMs = durationMs(config.resyncInterval, 'resyncInterval');
+    if (resyncMs > 0) {
+      this.resyncTimer = setInterval(() => {
+        if (this.isLeader) void this.fullPass();
+      }, resyncMs);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.resyncTimer);
+    for (const { timer } of this.debounce.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.debounce.clear();
+    this.timers.clear();
+    await this.instances.stop();
+    await Promise.allSettled([...this.running.values()]);
+    await this.lock?.stop();
+  }
+
+  health(): HealthReport {
+    const held = Object.fromEntries(this.syncer.held);
+    const failing = Object.fromEntries([...this.failures].map(([pool, f]) => [pool, f.error]));
+    return {
+      ok: Object.keys(failing).length === 0 && Object.keys(held).length === 0,
+      leader: this.isLeader,
+      pools: this.pools.size,
+      held,
+      failing,
+    };
+  }
+
+  /** Every pool, diffed against a fresh read of the BIG-IP (one collection GET when there are many). */
+  async fullPass(): Promise<PassSummary> {
+    const summary: PassSummary = { results: [], failed: [] };
+    if (this.stopped || !this.isLeader) return summary;
+    const refs = [...this.pools.values()];
+    if (!this.versionLogged) {
+      // What iControl clients ask first: proves address, TLS and credentials before any pool is touched.
+      try {
+        const version = await this.options.client.version();
+        this.versionLogged = true;
+        this.options.logger.info({ version }, 'connected to the BIG-IP');
+      } catch (err) {
+        this.options.logger.error({ err: errorMessage(err), code: (err as { code?: string }).code }, 'cannot reach the BIG-IP');
+      }
+    }
+    let live: Map<string, LivePool | undefined> | undefined;
+    try {
+      live = await readLivePools(this.options.client, refs);
+    } catch (err) {
+      this.options.logger.warn({ err: errorMessage(err) }, 'reading the BIG-IP pools failed; each pool is read on its own');
+    }
+    await Promise.all(
+      refs.map(async (pool) => {
+        const key = poolKey(pool);
+        const result = await this.runPool(key, live && !this.running.has(key) ? { live: live.get(key) } : undefined);
+        if (result && 'error' in result) summary.failed.push({ pool: key, error: result.error });
+        else if (result) summary.results.push(result);
+      }),
+    );
+    return summary;
+  }
+
+  private onServiceChange(service: string): void {
+    if (!this.started || this.stopped) return;
+    for (const key of this.byService.get(service) ?? []) this.schedule(key);
+  }
+
+  /** Quiescence: run `min` after the last change, but at most `max` after the first (CTS's buffer period). */
+  private schedule(key: string): void {
+    const now = Date.now();
+    const pending = this.debounce.get(key);
+    const firstAt = pending?.firstAt ?? now;
+    if (pending) clearTimeout(pending.timer);
+    const fireIn = Math.max(0, Math.min(now + this.debounceMinMs, firstAt + this.debounceMaxMs) - now);
+    const timer = setTimeout(() => {
+      this.debounce.delete(key);
+      void this.runPool(key);
+    }, fireIn);
+    this.debounce.set(key, { firstAt, timer });
+  }
+
+  /** A timer for this pool (drain deadline or retry); the earlier one wins. */
+  private later(key: string, at: number): void {
+    if (this.stopped) return;
+    const existing = this.timers.get(key) as (NodeJS.Timeout & { at?: number }) | undefined;
+    if (existing?.at !== undefined && existing.at <= at) return;
+    clearTimeout(existing);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      void this.runPool(key);
+    }, Math.max(0, at - Date.now())) as NodeJS.Timeout & { at?: number };
+    timer.at = at;
+    this.timers.set(key, timer);
+  }
+
+  /** Single flight per pool: a pass asked for while one runs is run once more afterwards. */
+  private async runPool(key: string, preRead?: { live: LivePool | undefined }): Promise<PoolSyncResult | { error: string } | undefined> {
+    if (this.stopped || !this.isLeader) return undefined;
+    const pool = this.pools.get(key);
+    if (!pool) return undefined;
+    if (this.running.has(key)) {
+      this.rerun.add(key);
+      return undefined;
+    }
+    let outcome: PoolSyncResult | { error: string } | undefined;
+    const pass = this.semaphore
+      .run(() => this.syncer.sync(pool, this.instances.desired(pool), preRead))
+      .then((result) => {
+        outcome = result;
+        if (this.failures.delete(key)) this.options.logger.info({ pool: key }, 'pool sync recovered');
+        if (result.plan.recheckAt !== undefined) this.later(key, result.plan.recheckAt + 50);
+      })
+      .catch((err: unknown) => {
+        const failure = { count: (this.failures.get(key)?.count ?? 0) + 1, error: errorMessage(err) };
+        this.failures.set(key, failure);
+        const delay = backoffDelay(failure.count, { baseMs: 1000, maxMs: 30_000, jitter: 0.5 });
+        this.options.logger.error({ pool: key, err: failure.error, code: (err as { code?: string }).code, attempt: failure.count, retryInMs: delay }, 'pool sync failed; keeping the BIG-IP as it is and retrying');
+        outcome = { error: failure.error };
+        this.later(key, Date.now() + delay);
+      })
+      .finally(() => {
+        this.running.delete(key);
+        if (this.rerun.delete(key)) void this.runPool(key);
+      });
+    this.running.set(key, pass);
+    await pass;
+    return outcome;
+  }
+}

@@ -1,0 +1,194 @@
+// The built `f5-sync` binary as child processes: killed with -9 inside a transaction and restarted (converged, no
+// duplicates), --once exit codes, and two processes sharing one BIG-IP where only the leader writes.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import axios from 'axios';
+import { deregister, membersOf, PASSWORD, register, startEnv, uniqueName, waitFor, writeConfigFile, type Env, type Instance } from './support';
+
+const BIN = join(__dirname, '..', 'bin', 'f5-sync.js');
+
+interface Child {
+  process: ChildProcess;
+  lines: Array<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+function startChild(args: string[], extraEnv: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, BIGIP_PASSWORD: PASSWORD, LOG_LEVEL: 'info', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  let buffer = '';
+  const onData = (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      try {
+        lines.push(JSON.parse(line));
+      } catch {
+        lines.push({ text: line });
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, lines, exited };
+}
+
+function fileConfig(env: Env, pools: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    consul: { address: env.consul.url },
+    bigip: { url: env.bigip.url, username: 'admin', caFile: env.caFile },
+    pools,
+    drainPeriod: '1s',
+    debounce: { min: '50ms', max: '500ms' },
+    resyncInterval: '2s',
+    rateLimit: { callsPerSecond: 0 },
+    retry: { attempts: 3, baseDelay: '100ms', maxDelay: '500ms' },
+    leaderLock: { enabled: false },
+    ...extra,
+  };
+}
+
+async function metricsText(child: Child): Promise<string> {
+  const line = await waitFor(() => child.lines.find((l) => l.msg === 'serving /metrics and /health'), { timeoutMs: 10_000, message: 'metrics url logged' });
+  return (await axios.get(`${line.url as string}/metrics`, { proxy: false })).data as string;
+}
+
+function writeCalls(text: string): number {
+  let total = 0;
+  for (const match of text.matchAll(/^f5sync_icontrol_calls_total\{method="(POST|PATCH|PUT|DELETE)",outcome="[a-z_]+"\} (\d+)/gm)) total += Number(match[2]);
+  return total;
+}
+
+describe('f5-sync processes @integration', function () {
+  this.timeout(90_000);
+  let env: Env;
+  const children: Child[] = [];
+  const registered: string[] = [];
+
+  async function registerAll(list: Instance[]): Promise<void> {
+    for (const instance of list) {
+      registered.push(instance.id);
+      await register(env.consul.client, instance);
+    }
+  }
+
+  before(async () => {
+    env = await startEnv({ transactionTimeoutSeconds: 3 });
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.process.exitCode === null && child.process.signalCode === null) {
+        child.process.kill('SIGKILL');
+        await child.exited;
+      }
+    }
+    await deregister(env.consul.client, ...registered.splice(0));
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  it('killed with -9 inside a transaction, restarted -> converged, no duplicates; SIGTERM stops it within 5 s', async () => {
+    const service = uniqueName('kill');
+    const pool = `${service}_pool`;
+    const all = Array.from({ length: 5 }, (_, i): Instance => ({ id: `${service}-${i + 1}`, service, port: 31000 + i, tags: [i === 0 ? 'master' : 'slave'] }));
+    await registerAll(all.slice(0, 1));
+    const once = startChild(['--config', writeConfigFile(env, fileConfig(env, [{ consulService: service, name: pool }]), 'once.json'), '--once']);
+    children.push(once);
+    expect(await once.exited).to.equal(0);
+    expect(Object.keys(membersOf(env.bigip, pool))).to.deep.equal(['127.0.0.1:31000']);
+
+    await registerAll(all.slice(1));
+    // Slow it down (2 calls/s) so the 4-member transaction is still open when it is killed.
+    const slowFile = writeConfigFile(env, fileConfig(env, [{ consulService: service, name: pool }], { rateLimit: { callsPerSecond: 2 } }), 'slow.json');
+    env.bigip.resetRequestLog();
+    const slow = startChild(['--config', slowFile]);
+    children.push(slow);
+    await waitFor(() => env.bigip.requestLog().some((r) => r.transId !== undefined), { timeoutMs: 20_000, message: 'a command enlisted in a transaction' });
+    slow.process.kill('SIGKILL');
+    await slow.exited;
+    const log = env.bigip.requestLog();
+    expect(log.some((r) => r.method === 'PATCH' && r.path.startsWith('/mgmt/tm/transaction/'))).to.equal(false, 'not committed');
+    expect(Object.keys(membersOf(env.bigip, pool))).to.have.length(1, 'nothing applied from the open transaction');
+
+    const restarted = startChild(['--config', writeConfigFile(env, fileConfig(env, [{ consulService: service, name: pool }]), 'fast.json')]);
+    children.push(restarted);
+    await waitFor(() => Object.keys(membersOf(env.bigip, pool)).length === 5, { timeoutMs: 20_000, message: 'converged after restart' });
+    const names = (env.bigip.snapshot().pools.find((p) => p.fullPath === `/Common/${pool}`)!.members as Array<{ name: string }>).map((m) => m.name);
+    expect(new Set(names).size).to.equal(names.length);
+    expect(names.sort()).to.deep.equal(all.map((i) => `127.0.0.1:${i.port}`).sort());
+    const members = membersOf(env.bigip, pool);
+    expect(members['127.0.0.1:31000'].priorityGroup).to.equal(10);
+    expect(members['127.0.0.1:31004'].priorityGroup).to.equal(9);
+
+    const stopAt = Date.now();
+    restarted.process.kill('SIGTERM');
+    expect(await restarted.exited).to.equal(0);
+    expect(Date.now() - stopAt).to.be.lessThan(5000);
+    // It logged out: no token of ours left alive (the killed one's token expires on its own).
+    expect(restarted.lines.some((l) => JSON.stringify(l).includes(PASSWORD))).to.equal(false, 'password never logged');
+  });
+
+  it('--once --dry-run prints the planned calls as JSON lines and writes nothing; a bad config exits 78', async () => {
+    const service = uniqueName('cli');
+    const pool = `${service}_pool`;
+    await registerAll([{ id: `${service}-1`, service, port: 33000, tags: ['master'] }]);
+    const writes = env.bigip.counters().writes;
+    const dry = startChild(['--config', writeConfigFile(env, fileConfig(env, [{ consulService: service, name: pool }]), 'dry.json'), '--once', '--dry-run']);
+    children.push(dry);
+    expect(await dry.exited).to.equal(0);
+    const planned = dry.lines.filter((l) => l.method);
+    expect(planned).to.have.length(1);
+    expect(planned[0]).to.deep.include({ pool: `/Common/${pool}`, method: 'POST', path: '/mgmt/tm/ltm/pool' });
+    expect((planned[0].body as { members: Array<{ priorityGroup: number }> }).members[0].priorityGroup).to.equal(10);
+    expect(env.bigip.counters().writes).to.equal(writes);
+
+    const bad = startChild(['--config', writeConfigFile(env, { ...fileConfig(env, []), drainPeriod: 'later' }, 'bad.json'), '--once']);
+    children.push(bad);
+    expect(await bad.exited).to.equal(78);
+    expect(bad.lines.some((l) => /drainPeriod/.test(String(l.err ?? l.text ?? '')))).to.equal(true);
+  });
+
+  it('two processes on one BIG-IP -> only the leader writes; when it stops the other takes over', async () => {
+    const service = uniqueName('ha');
+    const pool = `${service}_pool`;
+    const lockKey = `f5-sync-test/${service}/leader`;
+    const all = Array.from({ length: 4 }, (_, i): Instance => ({ id: `${service}-${i + 1}`, service, port: 32000 + i, tags: [i === 0 ? 'master' : 'slave'] }));
+    await registerAll(all.slice(0, 2));
+    const file = writeConfigFile(env, fileConfig(env, [{ consulService: service, name: pool }], {
+      leaderLock: { enabled: true, key: lockKey, ttl: '10s', lockDelay: '1s' },
+      metrics: { port: 0 },
+    }), 'ha.json');
+    const a = startChild(['--config', file]);
+    const b = startChild(['--config', file]);
+    children.push(a, b);
+    await waitFor(() => Object.keys(membersOf(env.bigip, pool)).length === 2, { timeoutMs: 20_000, message: 'pool synced by the leader' });
+    await registerAll(all.slice(2, 3));
+    await waitFor(() => Object.keys(membersOf(env.bigip, pool)).length === 3, { timeoutMs: 20_000, message: 'third member' });
+
+    const [textA, textB] = [await metricsText(a), await metricsText(b)];
+    const [writesA, writesB] = [writeCalls(textA), writeCalls(textB)];
+    const leader = writesA > 0 ? a : b;
+    const follower = leader === a ? b : a;
+    expect([writesA, writesB].filter((w) => w > 0)).to.have.length(1, `exactly one writer (A ${writesA}, B ${writesB})`);
+    expect(/^f5sync_leader (\d)/m.exec(leader === a ? textA : textB)?.[1]).to.equal('1');
+    expect(/^f5sync_leader (\d)/m.exec(leader === a ? textB : textA)?.[1]).to.equal('0');
+    // The follower made no call to the BIG-IP at all.
+    expect(/^f5sync_icontrol_calls_total/m.test(follower === a ? textA : textB)).to.equal(false);
+    expect(env.bigip.counters().writes).to.be.at.least(Math.max(writesA, writesB));
+
+    leader.process.kill('SIGTERM');
+    expect(await leader.exited).to.equal(0);
+    await registerAll(all.slice(3));
+    await waitFor(() => Object.keys(membersOf(env.bigip, pool)).length === 4, { timeoutMs: 20_000, message: 'the other process took over' });
+    expect(writeCalls(await metricsText(follower))).to.be.greaterThan(0);
+  });
+});

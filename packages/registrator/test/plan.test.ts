@@ -1,0 +1,95 @@
+// planRegistrations as a table: desired containers x agent services -> writes; foreign services never touched.
+
+import { expect } from 'chai';
+import { planRegistrations, type AgentCheck, type AgentService, type PlanAction } from '../src/plan';
+import { defineContainerServices, type ContainerDefinition } from '../src/service-definitions';
+import type { ContainerInspect } from '../src/container-inspect';
+import { inspect, options } from './fixtures';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+const GONE = 'c'.repeat(64);
+
+function container(id: string, name: string, overrides: Partial<ContainerInspect> = {}, mode: 'always' | 'on-success' | 'never' = 'always'): ContainerDefinition {
+  return defineContainerServices(inspect({ id, name, ...overrides }), options({ deregister: mode }));
+}
+
+/** The agent's view of a desired registration (what GET /v1/agent/services returns after we registered it). */
+function asAgent(def: ContainerDefinition, patch: Partial<AgentService> = {}): AgentService {
+  const r = def.services[0].registration;
+  return { id: r.id, name: r.name, tags: [...r.tags], address: r.address, port: r.port, meta: { ...r.meta }, ...patch };
+}
+
+function owned(id: string, containerId: string, node = 'host1'): AgentService {
+  return { id, name: 'x', tags: [], address: '10.0.0.1', port: 1, meta: { 'registrator-node': node, 'registrator-container': containerId, 'registrator-spec': '0' } };
+}
+
+function foreign(id: string): AgentService {
+  return { id, name: 'foreign', tags: [], address: '10.0.0.2', port: 2, meta: {} };
+}
+
+interface Case {
+  title: string;
+  containers: ContainerDefinition[];
+  agent: AgentService[];
+  checks?: AgentCheck[];
+  scope?: string[];
+  adoptLegacy?: boolean;
+  want: string[];
+  conflicts?: number;
+}
+
+const web = container(A, 'web');
+const api = container(B, 'api', { labels: { SERVICE_NAME: 'api' } });
+const healthy = container(A, 'web', { hasHealthcheck: true, health: 'healthy' });
+
+const CASES: Case[] = [
+  { title: 'nothing on the agent: register', containers: [web], agent: [], want: ['register host1:web:80 missing'] },
+  { title: 'already registered as desired: no write', containers: [web, api], agent: [asAgent(web), asAgent(api)], want: [] },
+  { title: 'tags in another order: no write', containers: [container(A, 'web', { labels: { SERVICE_TAGS: 'a,b' } })], agent: [asAgent(container(A, 'web', { labels: { SERVICE_TAGS: 'a,b' } }), { tags: ['b', 'a'] })], want: [] },
+  { title: 'registered with another port: update', containers: [web], agent: [asAgent(web, { port: 1 })], want: ['update host1:web:80 changed'] },
+  { title: 'spec hash differs (checks changed): update', containers: [web], agent: [asAgent(web, { meta: { ...asAgent(web).meta, 'registrator-spec': 'old' } })], want: ['update host1:web:80 changed'] },
+  { title: 'owned service of a container that is gone: deregister', containers: [web], agent: [asAgent(web), owned('host1:old:80', GONE)], want: ['deregister host1:old:80 container-gone'] },
+  { title: 'owned service of a stopped container (always): deregister', containers: [container(A, 'web', { status: 'exited', exitCode: 0 })], agent: [asAgent(web)], want: ['deregister host1:web:80 container-stopped'] },
+  { title: 'failed container with on-success: kept', containers: [container(A, 'web', { status: 'exited', exitCode: 2 }, 'on-success')], agent: [asAgent(web)], want: [] },
+  { title: 'stopped container with never: kept', containers: [container(A, 'web', { status: 'exited', exitCode: 0 }, 'never')], agent: [asAgent(web)], want: [] },
+  { title: 'a foreign service is never touched', containers: [web], agent: [asAgent(web), foreign('db-1')], want: [] },
+  { title: 'another registrator node\'s service is never touched', containers: [], agent: [owned('host2:web:80', GONE, 'host2')], want: [] },
+  { title: 'a foreign service holding a desired ID: conflict, no write', containers: [web], agent: [foreign('host1:web:80')], want: [], conflicts: 1 },
+  { title: '-cleanup: a gliderlabs-made orphan of this host is removed', containers: [web], agent: [asAgent(web), foreign('host1:old:80')], adoptLegacy: true, want: ['deregister host1:old:80 legacy-orphan'] },
+  { title: '-cleanup: a gliderlabs-made service we want is adopted', containers: [web], agent: [foreign('host1:web:80')], adoptLegacy: true, want: ['update host1:web:80 adopt-legacy'] },
+  { title: '-cleanup: another host\'s legacy IDs are not ours', containers: [], agent: [foreign('host9:old:80:udp')], adoptLegacy: true, want: [] },
+  { title: 'scoped to one container: other containers\' stale services wait for the full pass', containers: [web], agent: [owned('host1:old:80', GONE)], scope: [A], want: ['register host1:web:80 missing'] },
+  { title: 'scoped to a container that is gone: its services go', containers: [], agent: [owned('host1:old:80', GONE), owned('host1:other:80', B)], scope: [GONE], want: ['deregister host1:old:80 container-gone'] },
+  {
+    title: 'Docker health changed: a TTL update, not a re-registration',
+    containers: [healthy],
+    agent: [asAgent(healthy)],
+    checks: [{ checkId: 'service:host1:web:80:docker-health', serviceId: 'host1:web:80', status: 'critical' }],
+    want: ['updateTtl service:host1:web:80:docker-health passing'],
+  },
+  { title: 'Docker health unchanged: nothing', containers: [healthy], agent: [asAgent(healthy)], checks: [{ checkId: 'service:host1:web:80:docker-health', serviceId: 'host1:web:80', status: 'passing' }], want: [] },
+  { title: 'a check the agent lost: re-register', containers: [healthy], agent: [asAgent(healthy)], checks: [], want: ['update host1:web:80 checks-missing'] },
+  { title: 'two containers define the same SERVICE_ID: the first registers, the other is a conflict', containers: [container(A, 'web', { labels: { SERVICE_ID: 'same' } }), container(B, 'api', { labels: { SERVICE_ID: 'same' } })], agent: [], want: ['register same missing'], conflicts: 1 },
+];
+
+function summary(a: PlanAction): string {
+  if (a.kind === 'updateTtl') return `updateTtl ${a.checkId} ${a.status}`;
+  return `${a.kind} ${a.serviceId} ${a.reason}`;
+}
+
+describe('registrator plan', () => {
+  for (const c of CASES) {
+    it(c.title, () => {
+      const plan = planRegistrations({
+        node: 'host1',
+        containers: new Map(c.containers.map((d) => [d.containerId, d])),
+        agent: { services: new Map(c.agent.map((s) => [s.id, s])), checks: c.checks ? new Map(c.checks.map((k) => [k.checkId, k])) : undefined },
+        scope: c.scope ? new Set(c.scope) : undefined,
+        adoptLegacyFrom: c.adoptLegacy ? 'host1' : undefined,
+      });
+      expect(plan.actions.map(summary)).to.deep.equal(c.want);
+      expect(plan.conflicts, 'conflicts').to.have.length(c.conflicts ?? 0);
+    });
+  }
+});
