@@ -182,6 +182,7 @@ export const CONFIG_SCHEMA = {
 /** Environment variables f5-sync reads (the CONSUL_HTTP_* ones are read by core). */
 export const ENV_MAPPING = {
   BIGIP_URL: 'bigip.url',
+  F5_SYNC_OPS_PORT: 'metrics.port',
   BIGIP_USER: 'bigip.username',
   BIGIP_PASSWORD: 'bigip.password',
   BIGIP_CA_FILE: 'bigip.caFile',

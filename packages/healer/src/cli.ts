@@ -87,7 +87,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     leaderKey: values.leaderKey,
     schedule: once ? false : schedule,
     watchHealth: !once,
-    opsPort: once ? undefined : (values.metricsPort ?? DEFAULT_OPS_PORT),
+    opsPort: once ? undefined : (values.metricsPort ?? (process.env.HEALER_OPS_PORT ? Number(process.env.HEALER_OPS_PORT) : DEFAULT_OPS_PORT)),
     debounceMs: once ? 0 : 200,
     passOnElection: !once,
   });

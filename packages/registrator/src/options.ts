@@ -126,7 +126,8 @@ export function parseRegistratorArgs(argv: readonly string[], env: NodeJS.Proces
   if (retryInterval <= 0) throw new UsageError('-retry-interval must be greater than 0', { field: 'retry-interval', value: retryInterval });
   const tagsFlag = (values.tags as string | undefined) ?? '';
   if (tagsFlag.includes('{{')) throw new UsageError('-tags: Go templates are not supported; give a comma-separated list', { field: 'tags', value: tagsFlag });
-  const metricsPort = values['metrics-port'] as number | undefined;
+  // The image's HEALTHCHECK reads REGISTRATOR_OPS_PORT; the flag wins when both are given.
+  const metricsPort = (values['metrics-port'] as number | undefined) ?? (env.REGISTRATOR_OPS_PORT ? Number(env.REGISTRATOR_OPS_PORT) : undefined);
   if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65535 || !Number.isInteger(metricsPort))) {
     throw new UsageError(`-metrics-port must be a port number (got ${metricsPort})`, { field: 'metrics-port', value: metricsPort });
   }

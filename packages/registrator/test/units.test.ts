@@ -45,6 +45,11 @@ describe('registrator flags (gliderlabs usage)', () => {
       expect(() => parseRegistratorArgs(argv, {})).to.throw(UsageError, message);
     });
   }
+  it('takes the ops port from REGISTRATOR_OPS_PORT (the image HEALTHCHECK), the flag winning', () => {
+    expect(parseRegistratorArgs(['consul://h:1'], { REGISTRATOR_OPS_PORT: '9464' }).metricsPort).to.equal(9464);
+    expect(parseRegistratorArgs(['-metrics-port', '7000', 'consul://h:1'], { REGISTRATOR_OPS_PORT: '9464' }).metricsPort).to.equal(7000);
+    expect(parseRegistratorArgs(['consul://h:1'], {}).metricsPort).to.equal(undefined);
+  });
   it('parses registry URIs with IPv6 hosts', () => {
     expect(parseRegistryUri('consul://[::1]:8500')).to.deep.equal({ scheme: 'http', host: '::1', port: 8500 });
   });

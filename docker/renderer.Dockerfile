@@ -1,0 +1,57 @@
+# consul-sidecars renderer: Consul -> nginx config (nunjucks), validated with `nginx -t`, then reloaded.
+# Multi-stage, production dependencies only, built OFFLINE from a checkout where `npm ci && npm run build` has
+# run: dist/ and node_modules come from the build context and `npm prune --offline` fetches nothing.
+# Two targets:
+#   renderer           (the default, last stage) Debian's nginx in the image beside the renderer: what users run.
+#                      Its only online step is `apt-get install nginx`.
+#   renderer-no-nginx  the renderer alone (no apt, builds offline; what CI builds): nginx runs elsewhere, on the
+#                      host or as its own service, sharing the rendered directory and the PID namespace (see
+#                      compose/README.md); validation/reload commands come from the renderer config.
+# Build: scripts/build-images.sh renderer   (or: docker build -f docker/renderer.Dockerfile [--target renderer-no-nginx] .)
+ARG BASE_IMAGE=node:20-bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
+WORKDIR /app
+# Shared layers first, in the same order in every daemon's Dockerfile, so the images share the build cache.
+COPY package.json package-lock.json ./
+COPY node_modules ./node_modules
+COPY docker/keep-workspaces.js /usr/local/lib/keep-workspaces.js
+COPY packages/core/package.json packages/core/
+COPY packages/core/dist packages/core/dist
+COPY packages/renderer/package.json packages/renderer/
+COPY packages/renderer/bin packages/renderer/bin
+COPY packages/renderer/dist packages/renderer/dist
+RUN node /usr/local/lib/keep-workspaces.js packages/core packages/renderer \
+ && npm prune --omit=dev --offline --no-audit --no-fund --ignore-scripts --cache /tmp/npm-cache \
+ && rm -rf /tmp/npm-cache \
+ && find packages -name '*.tsbuildinfo' -exec rm -f {} +
+
+FROM ${BASE_IMAGE} AS renderer-no-nginx
+WORKDIR /app
+COPY --from=build /app /app
+# /metrics and /health on loopback: 127.0.0.1:$RENDERER_OPS_PORT (the stack runs it with network_mode: host).
+ENV NODE_ENV=production \
+    RENDERER_OPS_PORT=9465
+# Writes files into a volume nginx reads and signals nginx through its pid file: unprivileged here; the shared
+# directory must be writable by uid 1000.
+USER node
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.RENDERER_OPS_PORT,path:'/health',timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
+ENTRYPOINT ["node", "/app/packages/renderer/bin/renderer.js"]
+
+FROM ${BASE_IMAGE} AS renderer
+# Debian's nginx (the package users get on a node); the default site is removed, the renderer owns conf.d.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
+ && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default
+WORKDIR /app
+COPY --from=build /app /app
+COPY docker/renderer-nginx-entrypoint.sh /usr/local/bin/renderer-nginx-entrypoint.sh
+ENV NODE_ENV=production \
+    RENDERER_OPS_PORT=9465
+# Runs as root: the nginx master binds the service ports (80/443) and the renderer must signal it to reload;
+# nginx workers drop to www-data as Debian configures them. Healthy = the renderer answers /health AND the
+# nginx master in /run/nginx.pid is alive.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "try{process.kill(Number(require('fs').readFileSync('/run/nginx.pid','utf8')),0)}catch(e){process.exit(1)}require('http').get({host:'127.0.0.1',port:process.env.RENDERER_OPS_PORT,path:'/health',timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
+ENTRYPOINT ["/usr/local/bin/renderer-nginx-entrypoint.sh"]
