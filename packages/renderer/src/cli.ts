@@ -1,0 +1,86 @@
+// `renderer`: flags and config in, the runner started, /metrics and /health served, SIGTERM and SIGHUP handled.
+
+import pino from 'pino';
+import {
+  consulSettingsFromEnv,
+  createConsulClient,
+  createLogger,
+  describeFlags,
+  errorMessage,
+  installShutdown,
+  startOpsServer,
+  type OpsServer,
+} from '@consul-sidecars/core';
+import { loadRendererConfig, rendererFlags } from './config';
+import { Runner } from './runner';
+
+const USAGE = `usage: renderer [flags]
+Watches Consul and renders nunjucks templates to files; validates each candidate before it goes live, then reloads.
+
+flags:
+${describeFlags(rendererFlags)}
+
+examples:
+  renderer -template "nginx-sites.conf.njk:/etc/nginx/conf.d/sites.conf:nginx -s reload" -wait 2s:10s
+  renderer -config renderer.json -once
+`;
+
+export async function main(argv: string[]): Promise<void> {
+  let options: ReturnType<typeof loadRendererConfig>;
+  try {
+    options = loadRendererConfig(argv);
+  } catch (err) {
+    process.stderr.write(`renderer: ${errorMessage(err)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const { config } = options;
+  // With --dry-run stdout carries the rendered files, so logs go to stderr.
+  const logger = createLogger({ name: 'renderer', level: config.logLevel, destination: config.dryRun ? pino.destination({ fd: 2, sync: true }) : undefined });
+  if (config.templates.length === 0) {
+    logger.fatal('no templates: give -template or a config file with "templates"');
+    process.exit(2);
+  }
+
+  let runner: Runner;
+  try {
+    const consul = createConsulClient(consulSettingsFromEnv(process.env, config.consul.address));
+    runner = new Runner({ config, consul, logger });
+  } catch (err) {
+    logger.fatal({ err: errorMessage(err) }, 'cannot start');
+    process.exit(2);
+  }
+
+  if (config.once) {
+    const report = await runner.runOnce();
+    for (const t of report.templates) {
+      const line = { destination: t.destination, status: t.status, reason: t.reason, detail: t.detail, missing: t.missing };
+      if (t.status === 'ok') logger.info(line, 'template done');
+      else logger.error(line, 'template not rendered');
+    }
+    process.exit(report.ok ? 0 : 1);
+  }
+
+  let ops: OpsServer | undefined;
+  if (config.ops.enabled) {
+    try {
+      ops = await startOpsServer({ registry: runner.metrics.registry, health: () => runner.health(), host: config.ops.host, port: config.ops.port });
+      logger.info({ url: ops.url }, 'serving /metrics and /health');
+    } catch (err) {
+      logger.fatal({ err: errorMessage(err), port: config.ops.port }, 'cannot serve /metrics and /health');
+      process.exit(2);
+    }
+  }
+  installShutdown({
+    logger,
+    onShutdown: async () => {
+      await runner.stop();
+      await ops?.close();
+    },
+    onReload: () => runner.reloadTemplates(),
+  });
+  runner.start();
+}

@@ -1,0 +1,256 @@
+// The nunjucks environment templates run in: Consul functions that discover their own dependencies (a call whose
+// data has not arrived records itself as missing and returns empty, as consul-template's multi-phase render does),
+// helper filters, and deterministic output.
+
+import nunjucks from 'nunjucks';
+import { CodedError, errorMessage } from '@consul-sidecars/core';
+import {
+  dependencyKey,
+  healthServiceDependency,
+  topLevelPairs,
+  type CatalogNode,
+  type CatalogService,
+  type Dependency,
+  type DependencyData,
+  type KvPair,
+  type ServiceInstance,
+  type StatusFilter,
+} from './dependencies';
+import { hostPort, isSafeServiceName, nginxQuote, nginxToken, upstreamName } from './nginx-safety';
+
+/** Where a render reads dependency data; `ready` is true once Consul has answered (the answer may be empty). */
+export interface DependencySource {
+  lookup(dep: Dependency): { ready: boolean; data?: DependencyData };
+}
+
+export interface RenderOutcome {
+  /** The rendered text; only meaningful when `missing` and `blockedOn` are empty. */
+  output: string;
+  /** Every dependency the template called, by key. */
+  used: Map<string, Dependency>;
+  /** Keys of dependencies that have not answered yet: the render must not be written. */
+  missing: string[];
+  /** `key()` calls on keys that do not exist (consul-template blocks on those too). */
+  blockedOn: string[];
+  /** Instances returned by all distinct `service()` calls: what the guard counts. */
+  instances: number;
+  /** The template called services() or service(): the instance guards apply to it. */
+  usesServices: boolean;
+  /**
+   * Set when the template threw. `used` still lists what it called before failing, so the runner keeps watching
+   * those and renders again when they change (a template fed a bad value recovers when the value is fixed).
+   */
+  error?: CodedError;
+}
+
+export interface TemplateEnvironmentOptions {
+  /** What `env()` reads; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CompiledTemplate {
+  name: string;
+  template: nunjucks.Template;
+}
+
+interface RenderTracker {
+  source: DependencySource;
+  used: Map<string, Dependency>;
+  missing: Set<string>;
+  blockedOn: Set<string>;
+  instancesByKey: Map<string, number>;
+  /** services() or service() was called: the instance guards apply (a service vanishing from the catalog counts). */
+  usesServices: boolean;
+  /** The last CodedError one of our functions or filters threw. */
+  thrown?: CodedError;
+}
+
+type Keywords = Record<string, unknown> & { __keywords?: boolean };
+
+function keywordArgs(args: unknown[]): Keywords {
+  const last = args[args.length - 1];
+  if (typeof last === 'object' && last !== null && !Array.isArray(last)) {
+    const { __keywords, ...rest } = last as Keywords;
+    void __keywords;
+    return rest;
+  }
+  return {};
+}
+
+function getPath(item: unknown, path: string): unknown {
+  let node = item as Record<string, unknown> | undefined;
+  for (const part of path.split('.')) node = node?.[part] as Record<string, unknown> | undefined;
+  return node;
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const na = Number(a);
+  const nb = Number(b);
+  if (a !== '' && b !== '' && a != null && b != null && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  const sa = a == null ? '' : String(a);
+  const sb = b == null ? '' : String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function asList<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+const STATUS_FILTERS: readonly StatusFilter[] = ['passing', 'warning', 'any'];
+
+export class TemplateEnvironment {
+  readonly nunjucks: nunjucks.Environment;
+  private current?: RenderTracker;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(options: TemplateEnvironmentOptions = {}) {
+    this.env = options.env ?? process.env;
+    // Not HTML: no autoescape. trim/lstrip blocks so `{% %}` lines leave no blank lines behind.
+    this.nunjucks = new nunjucks.Environment([], { autoescape: false, trimBlocks: true, lstripBlocks: true, throwOnUndefined: false });
+    this.addConsulFunctions();
+    this.addFilters();
+  }
+
+  compile(text: string, name: string): CompiledTemplate {
+    try {
+      return { name, template: new nunjucks.Template(text, this.nunjucks, name, true) };
+    } catch (err) {
+      throw new CodedError('ERR_TEMPLATE_SYNTAX', `template ${name}: ${errorMessage(err)}`, { template: name }, { cause: err });
+    }
+  }
+
+  /** Renders synchronously against whatever data `source` has now, recording what the template needed. Never throws. */
+  render(compiled: CompiledTemplate, source: DependencySource, context: Record<string, unknown> = {}): RenderOutcome {
+    const tracker: RenderTracker = { source, used: new Map(), missing: new Set(), blockedOn: new Set(), instancesByKey: new Map(), usesServices: false };
+    this.current = tracker;
+    let output = '';
+    let error: CodedError | undefined;
+    try {
+      output = compiled.template.render(context);
+    } catch (err) {
+      // nunjucks re-wraps what a function threw, losing its code: the tracker kept our own error.
+      const code = tracker.thrown?.code ?? 'ERR_RENDER';
+      error = new CodedError(code, `template ${compiled.name}: ${errorMessage(err).replace(/\s+/g, ' ').replace(/CodedError: /, '').trim()}`, { template: compiled.name }, { cause: err });
+    } finally {
+      this.current = undefined;
+    }
+    let instances = 0;
+    for (const n of tracker.instancesByKey.values()) instances += n;
+    return {
+      output,
+      used: tracker.used,
+      missing: [...tracker.missing].sort(),
+      blockedOn: [...tracker.blockedOn].sort(),
+      instances,
+      usesServices: tracker.usesServices,
+      error,
+    };
+  }
+
+  private read<T extends DependencyData>(dep: Dependency, empty: T): { ready: boolean; data: T } {
+    const tracker = this.current;
+    if (!tracker) throw new CodedError('ERR_RENDER', 'Consul functions can only be called while rendering');
+    const key = dependencyKey(dep);
+    tracker.used.set(key, dep);
+    const { ready, data } = tracker.source.lookup(dep);
+    if (!ready) {
+      tracker.missing.add(key);
+      return { ready: false, data: empty };
+    }
+    return { ready: true, data: (data ?? empty) as T };
+  }
+
+  /** Records our own errors before nunjucks wraps them. */
+  private guarded<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    return (...args: A) => {
+      try {
+        return fn(...args);
+      } catch (err) {
+        if (this.current && err instanceof CodedError) this.current.thrown = err;
+        throw err;
+      }
+    };
+  }
+
+  private addConsulFunctions(): void {
+    const env = { addGlobal: (name: string, fn: (...args: never[]) => unknown) => this.nunjucks.addGlobal(name, this.guarded(fn)) };
+
+    env.addGlobal('services', (...args: unknown[]): CatalogService[] => {
+      const { tag } = keywordArgs(args);
+      if (this.current) this.current.usesServices = true;
+      const list = this.read<CatalogService[]>({ kind: 'catalog.services' }, []).data;
+      return tag ? list.filter((s) => s.Tags.includes(String(tag))) : list;
+    });
+
+    env.addGlobal('service', (name: unknown, ...rest: unknown[]): ServiceInstance[] => {
+      if (!isSafeServiceName(name)) throw new CodedError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable service name`, { service: name });
+      const options = keywordArgs(rest);
+      const status = (options.status ?? 'passing') as StatusFilter;
+      if (!STATUS_FILTERS.includes(status)) throw new CodedError('ERR_RENDER', `service(${name}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
+      const dep = healthServiceDependency(name, { tag: options.tag ? String(options.tag) : undefined, status });
+      const result = this.read<ServiceInstance[]>(dep, []);
+      if (this.current) this.current.usesServices = true;
+      if (result.ready) this.current?.instancesByKey.set(dependencyKey(dep), result.data.length);
+      return result.data;
+    });
+
+    env.addGlobal('nodes', (): CatalogNode[] => this.read<CatalogNode[]>({ kind: 'catalog.nodes' }, []).data);
+
+    env.addGlobal('key', (path: unknown): string => {
+      const dep: Dependency = { kind: 'kv.key', key: String(path) };
+      const result = this.read<KvPair | null>(dep, null);
+      if (result.ready && result.data === null) this.current?.blockedOn.add(dependencyKey(dep));
+      return result.data?.Value ?? '';
+    });
+
+    env.addGlobal('keyExists', (path: unknown): boolean => this.read<KvPair | null>({ kind: 'kv.key', key: String(path) }, null).data !== null);
+
+    // Unlike consul-template this still waits for Consul's first answer, so a default is never rendered
+    // and then replaced a moment later by the real value (one write, one reload, not two).
+    env.addGlobal('keyOrDefault', (path: unknown, fallback: unknown = ''): string => {
+      const pair = this.read<KvPair | null>({ kind: 'kv.key', key: String(path) }, null).data;
+      return pair ? pair.Value : String(fallback ?? '');
+    });
+
+    env.addGlobal('ls', (prefix: unknown): KvPair[] => topLevelPairs(this.read<KvPair[]>({ kind: 'kv.prefix', prefix: String(prefix) }, []).data));
+    env.addGlobal('tree', (prefix: unknown): KvPair[] => this.read<KvPair[]>({ kind: 'kv.prefix', prefix: String(prefix) }, []).data);
+
+    env.addGlobal('env', (name: unknown, fallback: unknown = ''): string => {
+      const value = this.env[String(name)];
+      return value === undefined || value === '' ? String(fallback ?? '') : value;
+    });
+  }
+
+  private addFilters(): void {
+    const env = { addFilter: (name: string, fn: (...args: never[]) => unknown) => this.nunjucks.addFilter(name, this.guarded(fn)) };
+    env.addFilter('byTag', (list: unknown, tag: unknown) => asList<{ Tags?: string[] }>(list).filter((i) => (i.Tags ?? []).includes(String(tag))));
+    env.addFilter('byRole', (list: unknown, role: unknown) => asList<ServiceInstance>(list).filter((i) => i.Role === String(role)));
+    env.addFilter('byMeta', (list: unknown, key: unknown, value?: unknown) =>
+      asList<{ Meta?: Record<string, string> }>(list).filter((i) => {
+        const v = i.Meta?.[String(key)];
+        return value === undefined ? v !== undefined : v === String(value);
+      }));
+    // Stable sort on a dotted path ("Name", "Meta.weight"), numeric when both sides are numbers; "desc" reverses.
+    env.addFilter('sortBy', (list: unknown, path: unknown, order?: unknown) => {
+      const sign = order === 'desc' ? -1 : 1;
+      return asList(list)
+        .map((item, index) => ({ item, index }))
+        .sort((a, b) => sign * compareValues(getPath(a.item, String(path)), getPath(b.item, String(path))) || a.index - b.index)
+        .map((e) => e.item);
+    });
+    env.addFilter('contains', (list: unknown, item: unknown) => asList(list).includes(item));
+    env.addFilter('hostPort', (instance: unknown) => {
+      const i = instance as ServiceInstance;
+      return hostPort(i.Address, i.Port);
+    });
+    env.addFilter('upstreamName', (name: unknown, prefix?: unknown) => upstreamName(String(name), prefix === undefined ? undefined : String(prefix)));
+    env.addFilter('nginxToken', (value: unknown) => nginxToken(value));
+    env.addFilter('nginxQuote', (value: unknown) => nginxQuote(value));
+    env.addFilter('toJSON', (value: unknown) => JSON.stringify(value));
+    env.addFilter('pluck', (list: unknown, path: unknown) => asList(list).map((item) => getPath(item, String(path))));
+    // Sorted, de-duplicated strings from two lists: e.g. live service names plus the sites that must always exist.
+    env.addFilter('union', (list: unknown, other: unknown) => [...new Set([...asList(list), ...asList(other)].map(String))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    env.addFilter('split', (value: unknown, separator: unknown = ',') => String(value ?? '').split(String(separator)));
+  }
+}

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '@consul-sidecars/core';
+import { applyBatch, type BatchItem } from '../src/batch-apply';
+import { resolveRendererConfig, type TemplateConfig } from '../src/config';
+import { readFileState } from '../src/file-swap';
+import { NGINX } from './nginx-harness';
+
+const GOOD_A = 'upstream a { server 127.0.0.1:1; }\n';
+const GOOD_B = 'upstream b { server 127.0.0.1:2; }\n';
+const BROKEN = 'upstream a { server 127.0.0.1:1 }\n'; // missing ';'
+
+describe('renderer batch apply (real nginx -t)', () => {
+  let dir: string;
+  let validate: string[];
+  const logger = silentLogger();
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'renderer-batch-'));
+    writeFileSync(join(dir, 'nginx.conf'), `error_log ${dir}/error.log;\npid ${dir}/nginx.pid;\nevents {}\nhttp {\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  fastcgi_temp_path ${dir}/fastcgi;\n  uwsgi_temp_path ${dir}/uwsgi;\n  scgi_temp_path ${dir}/scgi;\n  include ${dir}/conf.d/*.conf;\n}\n`);
+    mkdirSync(join(dir, 'conf.d'));
+    validate = [NGINX, '-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-t', '-q'];
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function template(name: string, patch: Record<string, unknown> = {}): TemplateConfig {
+    return resolveRendererConfig({ templates: [{ contents: '', destination: join(dir, 'conf.d', name), validateCommand: validate, reloadCommand: ['true'], group: 'nginx', ...patch }] }).templates[0];
+  }
+  async function item(t: TemplateConfig, output: string): Promise<BatchItem> {
+    return { template: t, output, previous: await readFileState(t.destination) };
+  }
+  const leftovers = () => readdirSync(join(dir, 'conf.d')).filter((f) => f.endsWith('.tmp'));
+
+  it('two templates of one group: one validation, one reload, both files live', async () => {
+    const outcome = await applyBatch('nginx', [await item(template('a.conf'), GOOD_A), await item(template('b.conf'), GOOD_B)], { logger });
+    expect(outcome.result).to.equal('ok');
+    expect(outcome.commands.map((c) => c.kind)).to.deep.equal(['validate', 'reload']);
+    expect(readFileSync(join(dir, 'conf.d', 'a.conf'), 'utf8')).to.equal(GOOD_A);
+    expect(readFileSync(join(dir, 'conf.d', 'b.conf'), 'utf8')).to.equal(GOOD_B);
+    expect(leftovers()).to.deep.equal([]);
+  });
+
+  it('a broken render is swapped back out; nginx\'s own message is the error; no reload', async () => {
+    const a = template('a.conf');
+    await applyBatch('nginx', [await item(a, GOOD_A)], { logger });
+    const outcome = await applyBatch('nginx', [await item(a, BROKEN)], { logger });
+    expect(outcome.result).to.equal('validation-failed');
+    expect(outcome.error).to.match(/\[emerg\].*a\.conf/);
+    expect(outcome.commands.map((c) => c.kind)).to.deep.equal(['validate']);
+    expect(readFileSync(a.destination, 'utf8')).to.equal(GOOD_A);
+    expect(leftovers()).to.deep.equal([]);
+  });
+
+  it('one broken template does not hold back the rest of its group', async () => {
+    const a = template('a.conf');
+    await applyBatch('nginx', [await item(a, GOOD_A)], { logger });
+    const outcome = await applyBatch('nginx', [await item(a, BROKEN), await item(template('b.conf'), GOOD_B)], { logger });
+    expect(outcome.result).to.equal('validation-failed');
+    expect(outcome.results).to.deep.equal({ [a.destination]: 'validation-failed', [join(dir, 'conf.d', 'b.conf')]: 'ok' });
+    // together, then each alone; one reload for what went live
+    expect(outcome.commands.map((c) => `${c.kind}:${c.result.ok}`)).to.deep.equal(['validate:false', 'validate:false', 'validate:true', 'reload:true']);
+    expect(readFileSync(a.destination, 'utf8')).to.equal(GOOD_A);
+    expect(readFileSync(join(dir, 'conf.d', 'b.conf'), 'utf8')).to.equal(GOOD_B);
+    expect(leftovers()).to.deep.equal([]);
+  });
+
+  it('with {{candidate}} the live file is never touched while validating', async () => {
+    const t = template('a.conf', { validateCommand: `grep -q 'server' {{candidate}} && grep -qx 'live' {{destination}}` });
+    writeFileSync(t.destination, 'live\n');
+    const outcome = await applyBatch('nginx', [await item(t, GOOD_A)], { logger });
+    expect(outcome.result, outcome.error).to.equal('ok');
+    expect(readFileSync(t.destination, 'utf8')).to.equal(GOOD_A);
+    const bad = await applyBatch('nginx', [await item(t, 'nothing here\n')], { logger });
+    expect(bad.result).to.equal('validation-failed');
+    expect(readFileSync(t.destination, 'utf8')).to.equal(GOOD_A);
+    expect(leftovers()).to.deep.equal([]);
+  });
+
+  it('a failed reload puts the previous files back', async () => {
+    const t = template('a.conf', { reloadCommand: 'echo "nginx: [error] invalid PID number" >&2; exit 1', backup: true });
+    await applyBatch('nginx', [await item({ ...t, reloadCommand: undefined }, GOOD_A)], { logger });
+    const outcome = await applyBatch('nginx', [await item(t, GOOD_A.replace(':1', ':9'))], { logger });
+    expect(outcome.result).to.equal('reload-failed');
+    expect(outcome.error).to.match(/invalid PID number/);
+    expect(readFileSync(t.destination, 'utf8')).to.equal(GOOD_A);
+  });
+
+  it('identical commands from several templates run once (consul-template #1448)', async () => {
+    const runs: string[] = [];
+    const outcome = await applyBatch('g', [await item(template('a.conf', { reloadCommand: 'reload-x' }), GOOD_A), await item(template('b.conf', { reloadCommand: 'reload-x' }), GOOD_B)], {
+      logger,
+      run: async (spec) => {
+        runs.push(String(spec));
+        return { ok: true, code: 0, signal: null, timedOut: false, stdout: '', stderr: '', durationMs: 0, command: String(spec) };
+      },
+    });
+    expect(outcome.result).to.equal('ok');
+    expect(runs).to.deep.equal([validate.join(','), 'reload-x']);
+  });
+});

@@ -1,0 +1,147 @@
+// A real nginx for tests and benchmarks: own prefix dir, one loopback port, the rendered sites file included
+// from the http block, error log in the prefix. Not a test file itself.
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '@consul-sidecars/core';
+
+export const NGINX = '/usr/sbin/nginx';
+
+export interface NginxInstance {
+  prefix: string;
+  port: number;
+  confPath: string;
+  /** conf.d/sites.conf; every conf.d/*.conf is included. */
+  sitesPath: string;
+  errorLog: string;
+  /** The argv for `nginx -t` and `nginx -s reload` against this instance. */
+  validateCommand: string[];
+  reloadCommand: string[];
+  /** GET http://127.0.0.1:<port><path> with a Host header. */
+  get(host: string, path?: string): Promise<{ status: number; body: string }>;
+  /** SIGHUPs nginx logged: how many reloads it received. */
+  reloads(): number;
+  running(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function httpGet(port: number, host: string, path = '/', timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+export async function startNginx(options: { sites?: string; label?: string } = {}): Promise<NginxInstance> {
+  const prefix = mkdtempSync(join(tmpdir(), `renderer-nginx-${options.label ?? ''}`));
+  for (const d of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) mkdirSync(join(prefix, d), { recursive: true });
+  const port = await freePort();
+  const confPath = join(prefix, 'nginx.conf');
+  mkdirSync(join(prefix, 'conf.d'));
+  const sitesPath = join(prefix, 'conf.d', 'sites.conf');
+  const errorLog = join(prefix, 'error.log');
+  const asRoot = process.getuid?.() === 0;
+  writeFileSync(
+    confPath,
+    `${asRoot ? 'user root;\n' : ''}worker_processes 1;
+error_log ${errorLog} notice;
+pid ${join(prefix, 'nginx.pid')};
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path ${prefix}/tmp/body;
+    proxy_temp_path ${prefix}/tmp/proxy;
+    fastcgi_temp_path ${prefix}/tmp/fastcgi;
+    uwsgi_temp_path ${prefix}/tmp/uwsgi;
+    scgi_temp_path ${prefix}/tmp/scgi;
+    server {
+        listen 127.0.0.1:${port} default_server;
+        return 404 "no site\\n";
+    }
+    include ${prefix}/conf.d/*.conf;
+}
+`,
+  );
+  writeFileSync(sitesPath, options.sites ?? '# empty until the renderer writes it\n');
+  const base = [NGINX, '-p', `${prefix}/`, '-c', confPath, '-e', errorLog];
+  const child: ChildProcess = spawn(base[0], [...base.slice(1), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => {
+    exited = true;
+    resolve();
+  }));
+  try {
+    await waitFor(async () => {
+      if (exited) throw new Error(`nginx exited: ${stderr}`);
+      return (await httpGet(port, 'probe.invalid')).status === 404;
+    }, { timeoutMs: 10_000, message: `nginx on 127.0.0.1:${port}` });
+  } catch (err) {
+    child.kill('SIGKILL');
+    rmSync(prefix, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}; stderr: ${stderr}`);
+  }
+  return {
+    prefix,
+    port,
+    confPath,
+    sitesPath,
+    errorLog,
+    // `-e stderr`: a failed test goes to the renderer (captured), not into the running nginx's error log.
+    validateCommand: [NGINX, '-p', `${prefix}/`, '-c', confPath, '-e', 'stderr', '-t', '-q'],
+    reloadCommand: [...base, '-s', 'reload'],
+    get: (host, path) => httpGet(port, host, path),
+    reloads: () => (readFileSync(errorLog, 'utf8').match(/SIGHUP\) received/g) ?? []).length,
+    running: () => !exited,
+    stop: async () => {
+      if (!exited) {
+        child.kill('SIGTERM');
+        await Promise.race([exitedPromise, new Promise((r) => setTimeout(r, 5000))]);
+        if (!exited) child.kill('SIGKILL');
+        await exitedPromise;
+      }
+      rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `nginx -t` on a config that includes `sites` (for template tests that need no running nginx). */
+export function nginxAccepts(sites: string): { ok: boolean; output: string } {
+  const prefix = mkdtempSync(join(tmpdir(), 'renderer-nginx-t-'));
+  try {
+    const sitesPath = join(prefix, 'sites.conf');
+    writeFileSync(sitesPath, sites);
+    writeFileSync(join(prefix, 'nginx.conf'), `error_log ${prefix}/error.log;\npid ${prefix}/nginx.pid;\nevents {}\nhttp {\n  client_body_temp_path ${prefix}/body;\n  proxy_temp_path ${prefix}/proxy;\n  fastcgi_temp_path ${prefix}/fastcgi;\n  uwsgi_temp_path ${prefix}/uwsgi;\n  scgi_temp_path ${prefix}/scgi;\n  include ${sitesPath};\n}\n`);
+    try {
+      const output = execFileSync(NGINX, ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log'), '-t'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return { ok: true, output };
+    } catch (err) {
+      return { ok: false, output: String((err as { stderr?: string }).stderr ?? err) };
+    }
+  } finally {
+    rmSync(prefix, { recursive: true, force: true });
+  }
+}
