@@ -208,6 +208,8 @@ export function defineContainerServices(c: ContainerInspect, options: Definition
     for (const w of warnings) warn(w.source, w.message);
 
     const meta: Record<string, string> = { ...userMeta, [META_NODE]: options.hostname, [META_CONTAINER]: c.id };
+    // The role is also in Meta, where consumers (the renderer's byRole) read it without guessing which tag is a role.
+    if (role) meta.role = role;
     const registration: ServiceRegistration = { id, name, tags, address, port: servicePort, meta, checks };
     registration.meta[META_SPEC] = registrationSpecHash(registration);
     const service: DesiredService = { containerId: c.id, registration, ttlStatuses };

@@ -168,8 +168,8 @@ const CASES: Case[] = [
     flags: { ttlSeconds: 30 },
     expect: [{ id: 'host1:web:80', name: 'foo', address: '10.0.0.1', port: 32768, checks: [{ checkId: 'service:host1:web:80:registrator-ttl', ttl: '30s', status: 'passing' }] }],
   },
-  { title: 'SERVICE_ROLE becomes a tag', labels: { SERVICE_ROLE: 'master' }, expect: [{ id: 'host1:web:80', name: 'foo', address: '10.0.0.1', port: 32768, tags: ['master'] }] },
-  { title: 'a runtime role from KV beats SERVICE_ROLE', labels: { SERVICE_ROLE: 'master', SERVICE_TAGS: 'redis' }, roles: { 'host1:web:80': 'slave' }, expect: [{ id: 'host1:web:80', name: 'foo', address: '10.0.0.1', port: 32768, tags: ['redis', 'slave'] }] },
+  { title: 'SERVICE_ROLE becomes a tag, and Meta role for consumers', labels: { SERVICE_ROLE: 'master' }, expect: [{ id: 'host1:web:80', name: 'foo', address: '10.0.0.1', port: 32768, tags: ['master'], meta: { role: 'master' } }] },
+  { title: 'a runtime role from KV beats SERVICE_ROLE', labels: { SERVICE_ROLE: 'master', SERVICE_TAGS: 'redis' }, roles: { 'host1:web:80': 'slave' }, expect: [{ id: 'host1:web:80', name: 'foo', address: '10.0.0.1', port: 32768, tags: ['redis', 'slave'], meta: { role: 'slave' } }] },
   {
     title: 'SERVICE_<port>_ROLE applies to that port only',
     container: { exposedPorts: ['80/tcp', '443/tcp'], ports: published(['80/tcp', '32768'], ['443/tcp', '32769']) },

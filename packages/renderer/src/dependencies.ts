@@ -36,7 +36,7 @@ export interface ServiceInstance {
   /** Worst status of the node's and the service's checks. */
   Status: HealthStatus;
   Checks: HealthCheck[];
-  /** `Meta.role`, else the value of a `role=<r>` tag (master, slave...). */
+  /** `Meta.role`, else the value of a `role=<r>` tag, else a plain role tag (master, slave...). */
   Role?: string;
 }
 
@@ -147,10 +147,14 @@ function compareInstances(a: ServiceInstance, b: ServiceInstance): number {
   return compareText(a.Node, b.Node) || compareText(a.Address, b.Address) || a.Port - b.Port || compareText(a.ID, b.ID);
 }
 
+/** Plain tags that name a role, as registrator and f5-sync write them (`master`, `slave`). */
+const ROLE_TAGS = new Set(['master', 'slave', 'primary', 'replica', 'backup', 'standby']);
+
 function roleOf(meta: Record<string, string>, tags: string[]): string | undefined {
   if (meta.role) return meta.role;
   const tag = tags.find((t) => t.startsWith('role='));
-  return tag ? tag.slice('role='.length) : undefined;
+  if (tag) return tag.slice('role='.length);
+  return tags.find((t) => ROLE_TAGS.has(t));
 }
 
 /** /v1/health/service/<name> entries -> instances matching `status`, sorted (node, address, port, id). */

@@ -76,6 +76,11 @@ describe('renderer dependencies', () => {
       expect(all.find((i) => i.ID === 'web-5')?.Role).to.equal('master');
       expect(all.find((i) => i.ID === 'web-3')?.Role).to.equal(undefined);
     });
+    it('reads a plain role tag as registrator and f5-sync write it (master, slave)', () => {
+      const plain = [{ Node: { Node: 'n1', Address: '10.0.0.1' }, Service: { ID: 'r1', Service: 'redis', Address: '10.0.0.9', Port: 6379, Tags: ['cache', 'slave'], Meta: {} }, Checks: [] }];
+      const [instance] = normaliseHealthService(plain, { kind: 'health.service', service: 'redis', status: 'any' });
+      expect(instance.Role).to.equal('slave');
+    });
   });
 
   it('normaliseCatalogServices sorts, dedupes tags and drops names nginx cannot hold', () => {
