@@ -28,7 +28,7 @@ interface BenchResult {
 }
 
 const SUITE = 'f5-sync';
-/** F5_SYNC_BENCH_POOLS lowers it: the stand-in clones its whole config on every write, so its writes slow down as pools grow. */
+/** Pools in the initial-sync measurement; F5_SYNC_BENCH_POOLS lowers it for a quicker run. */
 const POOLS = Number(process.env.F5_SYNC_BENCH_POOLS ?? 1000);
 const MEMBERS = 10;
 const CHANGES = 40;
