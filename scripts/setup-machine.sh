@@ -30,18 +30,11 @@ if [ -f /run/nginx.pid ] && [ "${KEEP_SYSTEM_NGINX:-0}" != "1" ]; then
   as_root nginx -s stop 2>/dev/null || true
 fi
 
-if ! docker info >/dev/null 2>&1; then
+# shellcheck source=scripts/lib/dockerd.sh
+source scripts/lib/dockerd.sh
+if ! dockerd_answers; then
   echo "setup: starting dockerd"
-  as_root bash -c 'setsid nohup dockerd >/var/log/consul-sidecars-dockerd.log 2>&1 < /dev/null &'
-  for _ in $(seq 1 60); do
-    docker info >/dev/null 2>&1 && break
-    sleep 1
-  done
-  if ! docker info >/dev/null 2>&1; then
-    echo "setup: dockerd did not answer within 60 s; its log:" >&2
-    tail -n 30 /var/log/consul-sidecars-dockerd.log >&2 || true
-    exit 1
-  fi
+  if [ "$(id -u)" -eq 0 ]; then start_dockerd; else sudo bash -c 'source scripts/lib/dockerd.sh && start_dockerd'; fi
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -34,7 +34,7 @@ export function catalogRoutes(agent: Agent): Route[] {
       acl: () => readService,
       handle: async (ctx) => {
         const index = await blockingRead(agent, ctx, [Topics.services], () => store.indexOf(Topics.services));
-        const views = [...catalog.services.values()].map((s) => catalogServiceView(catalog.node, s));
+        const views = catalog.nodeStates().flatMap((state) => [...state.services.values()].map((s) => catalogServiceView(state.node, s)));
         const out: Record<string, string[]> = {};
         for (const view of filterList(ctx.query, catalogServiceSchema, views)) {
           const tags = (out[view.ServiceName as string] ??= []);
@@ -50,7 +50,8 @@ export function catalogRoutes(agent: Agent): Route[] {
       handle: async (ctx) => {
         const name = ctx.rest;
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const views = catalog.servicesNamed(name).filter((s) => hasTags(s, ctx)).map((s) => catalogServiceView(catalog.node, s));
+        const views = catalog.instancesNamed(name).filter(({ service }) => hasTags(service, ctx))
+          .map(({ state, service }) => catalogServiceView(state.node, service));
         return { json: filterList(ctx.query, catalogServiceSchema, views), headers: queryMeta(index) };
       },
     },
@@ -60,7 +61,8 @@ export function catalogRoutes(agent: Agent): Route[] {
       acl: () => ({ resource: 'node', level: 'read' }),
       handle: async (ctx) => {
         const index = await blockingRead(agent, ctx, [Topics.nodes], () => store.indexOf(Topics.nodes));
-        return { json: filterList(ctx.query, nodeSchema, [nodeView(catalog.node)]), headers: queryMeta(index) };
+        const views = catalog.nodeStates().map((state) => nodeView(state.node));
+        return { json: filterList(ctx.query, nodeSchema, views), headers: queryMeta(index) };
       },
     },
     {
@@ -70,10 +72,11 @@ export function catalogRoutes(agent: Agent): Route[] {
       handle: async (ctx) => {
         const topics = [Topics.nodes, Topics.services];
         const index = await blockingRead(agent, ctx, topics, () => store.indexOf(...topics));
-        if (ctx.rest !== catalog.node.node) return { json: null, headers: queryMeta(index) };
+        const state = catalog.findNode(ctx.rest);
+        if (!state) return { json: null, headers: queryMeta(index) };
         const services: Record<string, unknown> = {};
-        for (const service of catalog.services.values()) services[service.id] = nodeServiceView(service);
-        return { json: { Node: nodeView(catalog.node), Services: services }, headers: queryMeta(index) };
+        for (const service of state.services.values()) services[service.id] = nodeServiceView(service);
+        return { json: { Node: nodeView(state.node), Services: services }, headers: queryMeta(index) };
       },
     },
   ];

@@ -1,6 +1,8 @@
-// The single node's catalog: the node, its services and its checks (the agent's local state and
-// the cluster catalog are the same thing on a one-node cluster).
+// The catalog: the agent's own node, its services and its checks (the agent's local state and its
+// node's catalog entries are the same records), plus other nodes written through
+// /v1/catalog/register, which only the catalog and health endpoints show and nothing runs.
 
+import { internal } from './errors';
 import { StateStore, Topics, WriteContext } from './state-store';
 
 export type HealthStatus = 'passing' | 'warning' | 'critical';
@@ -85,6 +87,36 @@ export interface NodeRecord {
   modifyIndex: number;
 }
 
+/** One node of the catalog with its services and checks. */
+export interface NodeState {
+  readonly node: NodeRecord;
+  readonly services: Map<string, ServiceRecord>;
+  readonly checks: Map<string, CheckRecord>;
+  /** True for the agent's own node. */
+  readonly local: boolean;
+}
+
+/** A check as /v1/catalog/register takes it: status and all, nothing runs it. */
+export interface CatalogCheck {
+  node: string;
+  checkId: string;
+  name: string;
+  notes: string;
+  status: HealthStatus;
+  output: string;
+  serviceId: string;
+  type: string;
+  definition: CheckDefinition;
+}
+
+/** A decoded /v1/catalog/register request (structs.RegisterRequest). */
+export interface CatalogRegistration {
+  node: Omit<NodeRecord, 'createIndex' | 'modifyIndex'>;
+  skipNodeUpdate: boolean;
+  service?: ServiceDefinition;
+  checks: CatalogCheck[];
+}
+
 export interface CatalogListener {
   /** A check was added or its definition changed (restart its runner). */
   checkDefined?(check: CheckRecord): void;
@@ -100,6 +132,26 @@ const DEFAULT_SERVICE_MAINTENANCE_REASON =
 const DEFAULT_NODE_MAINTENANCE_REASON =
   'Maintenance mode is enabled for this node, but no reason was provided. This is a default message.';
 
+function compareNames(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Entries of the agent's own node that anti-entropy keeps as the agent has them (and the
+ * leader's `consul` service and serfHealth check): catalog writes to them do not last. */
+function managedService(service: ServiceRecord): boolean {
+  return service.agentLocal || service.id === 'consul';
+}
+
+function managedCheck(check: CheckRecord): boolean {
+  return check.agentLocal || check.checkId === SERF_CHECK_ID;
+}
+
+function sameNode(a: Omit<NodeRecord, 'createIndex' | 'modifyIndex'>, b: NodeRecord): boolean {
+  return a.id === b.id && a.address === b.address && sameJson(a.taggedAddresses, b.taggedAddresses) && sameJson(a.meta, b.meta);
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -113,6 +165,9 @@ export class Catalog {
   readonly services = new Map<string, ServiceRecord>();
   readonly checks = new Map<string, CheckRecord>();
   readonly node: NodeRecord;
+  /** Nodes other than the agent's, by lower-cased name (Consul's node index is case-insensitive). */
+  readonly remote = new Map<string, NodeState>();
+  readonly local: NodeState;
   private readonly listeners: CatalogListener[] = [];
 
   constructor(
@@ -157,18 +212,37 @@ export class Catalog {
       w.touch(Topics.checks);
       return { ...node, createIndex: index, modifyIndex: index };
     });
+    this.local = { node: this.node, services: this.services, checks: this.checks, local: true };
   }
 
   addListener(listener: CatalogListener): void {
     this.listeners.push(listener);
   }
 
-  servicesNamed(name: string): ServiceRecord[] {
-    return [...this.services.values()].filter((s) => s.name === name).sort((a, b) => (a.id < b.id ? -1 : 1));
+  /** Every node, the agent's included, in Consul's order (by name, case-insensitively). */
+  nodeStates(): NodeState[] {
+    return [this.local, ...this.remote.values()].sort((a, b) => compareNames(a.node.node, b.node.node));
   }
 
-  nodeChecks(): CheckRecord[] {
-    return [...this.checks.values()].filter((c) => c.serviceId === '');
+  findNode(name: string): NodeState | undefined {
+    const key = name.toLowerCase();
+    return key === this.node.node.toLowerCase() ? this.local : this.remote.get(key);
+  }
+
+  /** The instances of a service on every node, ordered by node then service ID as Consul's index. */
+  instancesNamed(name: string): { state: NodeState; service: ServiceRecord }[] {
+    return this.nodeStates().flatMap((state) => [...state.services.values()]
+      .filter((s) => s.name === name)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((service) => ({ state, service })));
+  }
+
+  nodeChecksOf(state: NodeState): CheckRecord[] {
+    return [...state.checks.values()].filter((c) => c.serviceId === '').sort((a, b) => (a.checkId < b.checkId ? -1 : 1));
+  }
+
+  checksOfServiceOn(state: NodeState, serviceId: string): CheckRecord[] {
+    return [...state.checks.values()].filter((c) => c.serviceId === serviceId).sort((a, b) => (a.checkId < b.checkId ? -1 : 1));
   }
 
   checksOfService(serviceId: string): CheckRecord[] {
@@ -299,6 +373,137 @@ export class Catalog {
 
   disableNodeMaintenance(): void {
     this.deregisterCheck(NODE_MAINTENANCE_CHECK_ID);
+  }
+
+  /**
+   * PUT /v1/catalog/register: creates or updates a node, and optionally one service and checks on it,
+   * in one write, validated as Consul's Catalog.Register (500 with Consul's text on a fault).
+   * On the agent's own node the node record and the entries the agent manages stay as they are
+   * (anti-entropy would restore them); other entries there are kept as catalog-only entries.
+   */
+  catalogRegister(request: CatalogRegistration): void {
+    const nodeName = request.node.node;
+    const existingState = this.findNode(nodeName);
+    for (const check of request.checks) {
+      if (check.node.toLowerCase() !== nodeName.toLowerCase()) {
+        throw internal(`Node '${check.node}' for check '${check.checkId}' doesn't match register request node '${nodeName}'`);
+      }
+      if (check.serviceId && check.serviceId !== request.service?.id && !existingState?.services.has(check.serviceId)) {
+        throw internal(`Unknown service ID '${check.serviceId}' for check ID '${check.checkId}'`);
+      }
+    }
+    this.store.write((w) => {
+      let state = existingState;
+      if (!state) {
+        const index = w.index();
+        state = { node: { ...request.node, createIndex: index, modifyIndex: index }, services: new Map(), checks: new Map(), local: false };
+        this.remote.set(nodeName.toLowerCase(), state);
+        w.touch(Topics.nodes);
+      } else if (!state.local && !request.skipNodeUpdate && !sameNode(request.node, state.node)) {
+        Object.assign(state.node, { ...request.node, node: state.node.node, modifyIndex: w.index() });
+        w.touch(Topics.nodes);
+        for (const service of state.services.values()) w.touch(Topics.service(service.name));
+      }
+      if (request.service) this.catalogUpsertService(w, state, request.service);
+      for (const check of request.checks) this.catalogUpsertCheck(w, state, check);
+    });
+  }
+
+  /**
+   * PUT /v1/catalog/deregister: removes a service (with its checks), a check, or a whole node (with
+   * everything on it). Unknown names are no error, as in Consul.
+   */
+  catalogDeregister(nodeName: string, serviceId?: string, checkId?: string): void {
+    const state = this.findNode(nodeName);
+    if (!state) return;
+    this.store.write((w) => {
+      if (serviceId) {
+        const service = state.services.get(serviceId);
+        if (service && !(state.local && managedService(service))) this.catalogRemoveService(w, state, service);
+        return;
+      }
+      if (checkId) {
+        const check = state.checks.get(checkId);
+        if (check && !(state.local && managedCheck(check))) this.catalogRemoveCheck(w, state, check);
+        return;
+      }
+      for (const service of [...state.services.values()]) {
+        if (!(state.local && managedService(service))) this.catalogRemoveService(w, state, service);
+      }
+      for (const check of [...state.checks.values()]) {
+        if (!(state.local && managedCheck(check))) this.catalogRemoveCheck(w, state, check);
+      }
+      if (!state.local) {
+        this.remote.delete(state.node.node.toLowerCase());
+        w.touch(Topics.nodes, Topics.services, Topics.checks);
+      }
+    });
+  }
+
+  private touchCheckOn(w: WriteContext, state: NodeState, check: CheckRecord): void {
+    w.touch(Topics.checks);
+    if (check.serviceName) w.touch(Topics.service(check.serviceName));
+    else for (const service of state.services.values()) w.touch(Topics.service(service.name));
+  }
+
+  private catalogUpsertService(w: WriteContext, state: NodeState, definition: ServiceDefinition): void {
+    const existing = state.services.get(definition.id);
+    if (existing && state.local && managedService(existing)) return;
+    if (existing && sameJson(serviceDefinitionOf(existing), definition)) return;
+    const index = w.index();
+    state.services.set(definition.id, { ...definition, agentLocal: false, createIndex: existing?.createIndex ?? index, modifyIndex: index });
+    if (existing) this.touchService(w, existing);
+    this.touchService(w, definition);
+    for (const check of [...state.checks.values()]) {
+      if (check.serviceId !== definition.id) continue;
+      if (check.serviceName === definition.name && sameJson(check.serviceTags, definition.tags)) continue;
+      const updated = { ...check, serviceName: definition.name, serviceTags: definition.tags, modifyIndex: index };
+      state.checks.set(check.checkId, updated);
+      this.touchCheckOn(w, state, check);
+      this.touchCheckOn(w, state, updated);
+    }
+  }
+
+  private catalogUpsertCheck(w: WriteContext, state: NodeState, input: CatalogCheck): void {
+    const existing = state.checks.get(input.checkId);
+    if (existing && state.local && managedCheck(existing)) return;
+    const service = input.serviceId ? state.services.get(input.serviceId) : undefined;
+    const next: Omit<CheckRecord, 'createIndex' | 'modifyIndex'> = {
+      checkId: input.checkId,
+      name: input.name,
+      notes: input.notes,
+      status: input.status,
+      output: input.output,
+      serviceId: input.serviceId,
+      serviceName: service?.name ?? '',
+      serviceTags: service?.tags ?? [],
+      type: input.type,
+      definition: input.definition,
+      agentLocal: false,
+      criticalSince: input.status !== 'critical' ? undefined : existing?.criticalSince ?? Date.now(),
+    };
+    const comparable = (c: Omit<CheckRecord, 'createIndex' | 'modifyIndex'>) => ({ ...c, createIndex: 0, modifyIndex: 0, criticalSince: undefined });
+    if (existing && sameJson(comparable(existing), comparable(next))) return;
+    const index = w.index();
+    const record: CheckRecord = { ...next, createIndex: existing?.createIndex ?? index, modifyIndex: index };
+    state.checks.set(record.checkId, record);
+    if (existing) this.touchCheckOn(w, state, existing);
+    this.touchCheckOn(w, state, record);
+    if (state.local && existing && existing.status !== record.status) {
+      for (const listener of this.listeners) listener.checkStatusChanged?.(record, existing.status);
+    }
+  }
+
+  private catalogRemoveService(w: WriteContext, state: NodeState, service: ServiceRecord): void {
+    for (const check of this.checksOfServiceOn(state, service.id)) this.catalogRemoveCheck(w, state, check);
+    state.services.delete(service.id);
+    this.touchService(w, service);
+  }
+
+  private catalogRemoveCheck(w: WriteContext, state: NodeState, check: CheckRecord): void {
+    state.checks.delete(check.checkId);
+    this.touchCheckOn(w, state, check);
+    if (state.local) for (const listener of this.listeners) listener.checkRemoved?.(check);
   }
 
   private upsertCheck(w: WriteContext, registration: CheckRegistration): void {

@@ -1,7 +1,7 @@
 // /v1/health/*: service instances with their checks (node checks included), and checks by state.
 
 import { Agent } from './agent';
-import { CheckRecord } from './catalog';
+import { CheckRecord, NodeState } from './catalog';
 import { badRequest } from './errors';
 import { filterList } from './filter-expression';
 import { checkSchema, healthServiceSchema } from './filter-schemas';
@@ -22,10 +22,11 @@ function passingOnly(ctx: RequestContext): boolean {
 }
 
 export function healthRoutes(agent: Agent): Route[] {
-  const { catalog, store, options } = agent;
-  const view = (check: CheckRecord) => checkView(check, options.node);
+  const { catalog, store } = agent;
   const sorted = (checks: CheckRecord[]) =>
     checks.sort((a, b) => (a.serviceId === b.serviceId ? (a.checkId < b.checkId ? -1 : 1) : a.serviceId < b.serviceId ? -1 : 1));
+  /** A node's checks as views, in the order of Consul's check index within that node. */
+  const nodeCheckViews = (state: NodeState) => sorted([...state.checks.values()]).map((check) => checkView(check, state.node.node));
 
   return [
     {
@@ -36,9 +37,9 @@ export function healthRoutes(agent: Agent): Route[] {
         const name = ctx.rest;
         const passing = passingOnly(ctx);
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const entries = catalog.servicesNamed(name).filter((s) => hasTags(s, ctx)).map((service) => {
-          const checks = [...sorted(catalog.nodeChecks()), ...catalog.checksOfService(service.id)];
-          return { Node: nodeView(catalog.node), Service: nodeServiceView(service), Checks: checks.map(view) };
+        const entries = catalog.instancesNamed(name).filter(({ service }) => hasTags(service, ctx)).map(({ state, service }) => {
+          const checks = [...catalog.nodeChecksOf(state), ...catalog.checksOfServiceOn(state, service.id)];
+          return { Node: nodeView(state.node), Service: nodeServiceView(service), Checks: checks.map((c) => checkView(c, state.node.node)) };
         });
         const kept = passing ? entries.filter((e) => e.Checks.every((c) => c.Status === 'passing')) : entries;
         return { json: filterList(ctx.query, healthServiceSchema, kept), headers: queryMeta(index) };
@@ -51,7 +52,8 @@ export function healthRoutes(agent: Agent): Route[] {
       handle: async (ctx) => {
         const name = ctx.rest;
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const checks = catalog.servicesNamed(name).flatMap((s) => catalog.checksOfService(s.id)).map(view);
+        const checks = catalog.instancesNamed(name)
+          .flatMap(({ state, service }) => catalog.checksOfServiceOn(state, service.id).map((c) => checkView(c, state.node.node)));
         return { json: filterList(ctx.query, checkSchema, checks), headers: queryMeta(index) };
       },
     },
@@ -61,7 +63,8 @@ export function healthRoutes(agent: Agent): Route[] {
       acl: (ctx) => ({ resource: 'node', level: 'read', name: ctx.rest }),
       handle: async (ctx) => {
         const index = await blockingRead(agent, ctx, [Topics.checks], () => store.indexOf(Topics.checks));
-        const checks = ctx.rest === catalog.node.node ? sorted([...catalog.checks.values()]).map(view) : [];
+        const state = catalog.findNode(ctx.rest);
+        const checks = state ? nodeCheckViews(state) : [];
         return { json: filterList(ctx.query, checkSchema, checks), headers: queryMeta(index) };
       },
     },
@@ -73,7 +76,7 @@ export function healthRoutes(agent: Agent): Route[] {
         const state = ctx.rest;
         if (!STATES.includes(state)) throw badRequest('Bad state');
         const index = await blockingRead(agent, ctx, [Topics.checks], () => store.indexOf(Topics.checks));
-        const checks = sorted([...catalog.checks.values()]).filter((c) => state === 'any' || c.status === state).map(view);
+        const checks = catalog.nodeStates().flatMap(nodeCheckViews).filter((c) => state === 'any' || c.Status === state);
         return { json: filterList(ctx.query, checkSchema, checks), headers: queryMeta(index) };
       },
     },

@@ -8,6 +8,7 @@ import { authorize, requestToken } from './acl';
 import { Agent } from './agent';
 import { agentRoutes } from './agent-endpoints';
 import { catalogRoutes } from './catalog-endpoints';
+import { catalogWriteRoutes } from './catalog-write-endpoints';
 import { HttpError, methodNotAllowed, tooLarge, unknownPath } from './errors';
 import { healthRoutes } from './health-endpoints';
 import { kvRoutes } from './kv-endpoints';
@@ -65,6 +66,7 @@ export class StandinServer {
     this.router = new Router([
       ...agentRoutes(agent),
       ...catalogRoutes(agent),
+      ...catalogWriteRoutes(agent),
       ...healthRoutes(agent),
       ...kvRoutes(agent),
       ...sessionRoutes(agent),
