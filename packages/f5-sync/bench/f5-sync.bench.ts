@@ -18,6 +18,7 @@ import { IcontrolClient, type CallRecord } from '../src/icontrol-client';
 import { readLivePools } from '../src/live-pools';
 import { PoolSyncer } from '../src/pool-sync';
 import { createF5Sync } from '../src/f5-sync';
+import { percentile } from '../../../bench/stats';
 
 interface BenchResult {
   suite: string;
@@ -35,10 +36,6 @@ const CHANGES = 40;
 const MAPPING = { roleTags: { master: 10, slave: 9 }, defaultPriority: 0, ratioMetaKey: 'f5-ratio' };
 const PLAN = { ownerMark: 'f5-sync', drainPeriodMs: 30_000, holdWhenEmptyFrom: 2 };
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 function poolConfig(i: number): PoolConfig {
   return { consulService: `svc${i}`, name: `bench_${i}`, partition: 'Common', loadBalancingMode: 'round-robin', minActiveMembers: 1 };

@@ -11,14 +11,9 @@ import { DesiredStateSource } from '../src/desired-state';
 import { Healer } from '../src/healer';
 import { ComposeRunner } from '../src/compose-runner';
 import { ComposeProject, TestRegistrar, passingCount, startTestConsul } from '../test/compose-fixture';
+import { percentile, type BenchResult } from '../../../bench/stats';
 
-export interface BenchResult {
-  suite: string;
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+export type { BenchResult };
 
 const exec = promisify(execFile);
 const SUITE = 'healer';
@@ -27,10 +22,6 @@ const FLOOR_RUNS = 3;
 const CHECK_INTERVAL_MS = 1000;
 const INSTANCES = 2;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 export async function run(): Promise<BenchResult[]> {
   const deadline = Date.now() + 55_000;

@@ -10,24 +10,15 @@ import { waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { DOCKER_API_VERSION } from '../src/docker-source';
+import { percentile, type BenchResult } from '../../../bench/stats';
 
-export interface BenchResult {
-  suite: string;
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+export type { BenchResult };
 
 const SUITE = 'registrator';
 const LATENCY_CONTAINERS = 50;
 const RESYNC_CONTAINERS = 200;
 const BIN = join(__dirname, '..', 'bin', 'registrator.js');
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
