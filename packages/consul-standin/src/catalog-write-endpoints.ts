@@ -6,7 +6,7 @@ import { Agent } from './agent';
 import { CatalogCheck, CatalogRegistration, CheckDefinition, HEALTH_STATUSES, HealthStatus, ServiceDefinition } from './catalog';
 import { Fields } from './decode';
 import { badRequest, internal } from './errors';
-import { decodeBody, validateMeta } from './registration';
+import { decodeBody, readServiceFields, validateMeta } from './registration';
 import { RequestContext, Route } from './router';
 
 const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -72,20 +72,7 @@ function readCheck(fields: Fields): RawCheck {
 }
 
 function readService(fields: Fields): RawService {
-  const weights = fields.object('Weights', 'Weights');
-  const taggedAddresses = fields.raw('TaggedAddresses');
-  return {
-    id: fields.string('ID') ?? '',
-    name: fields.string('Service') ?? '',
-    kind: fields.string('Kind') ?? '',
-    tags: fields.stringList('Tags') ?? [],
-    address: fields.string('Address') ?? '',
-    port: fields.int('Port') ?? 0,
-    meta: fields.stringMap('Meta') ?? {},
-    taggedAddresses: (taggedAddresses && typeof taggedAddresses === 'object' ? taggedAddresses : {}) as ServiceDefinition['taggedAddresses'],
-    enableTagOverride: fields.bool('EnableTagOverride') ?? false,
-    weights: weights ? { Passing: weights.int('Passing') ?? 0, Warning: weights.int('Warning') ?? 0 } : undefined,
-  };
+  return readServiceFields(fields, 'Service');
 }
 
 /** go-uuid's ParseUUID texts. */

@@ -120,19 +120,9 @@ export interface ServiceRegistration {
 /** PUT /v1/agent/service/register body, validated in Consul's order. */
 export function parseServiceRegistration(agent: Agent, body: Buffer): ServiceRegistration {
   const parsed = decodeBody(body, 'ServiceDefinition', (fields) => {
-    const weights = fields.object('Weights', 'Weights');
-    const taggedAddresses = fields.raw('TaggedAddresses');
     return {
+      ...readServiceFields(fields, 'Name'),
       id: fields.string('ID'),
-      name: fields.string('Name') ?? '',
-      kind: fields.string('Kind') ?? '',
-      tags: fields.stringList('Tags') ?? [],
-      address: fields.string('Address') ?? '',
-      port: fields.int('Port') ?? 0,
-      meta: fields.stringMap('Meta') ?? {},
-      taggedAddresses: (taggedAddresses && typeof taggedAddresses === 'object' ? taggedAddresses : {}) as ServiceDefinition['taggedAddresses'],
-      enableTagOverride: fields.bool('EnableTagOverride') ?? false,
-      weights: weights ? { Passing: weights.int('Passing') ?? 0, Warning: weights.int('Warning') ?? 0 } : undefined,
       check: fields.object('Check', 'CheckType'),
       checks: fields.objectList('Checks', 'CheckType'),
     };
@@ -209,3 +199,23 @@ export function parseCheckRegistration(agent: Agent, body: Buffer): CheckRegistr
   };
 }
 
+/**
+ * The service fields the agent (`Name`) and the catalog (`Service`) registrations share; the two endpoints
+ * differ only in what they call the service's name.
+ */
+export function readServiceFields(fields: Fields, nameField: 'Name' | 'Service') {
+  const weights = fields.object('Weights', 'Weights');
+  const taggedAddresses = fields.raw('TaggedAddresses');
+  return {
+    id: fields.string('ID') ?? '',
+    name: fields.string(nameField) ?? '',
+    kind: fields.string('Kind') ?? '',
+    tags: fields.stringList('Tags') ?? [],
+    address: fields.string('Address') ?? '',
+    port: fields.int('Port') ?? 0,
+    meta: fields.stringMap('Meta') ?? {},
+    taggedAddresses: (taggedAddresses && typeof taggedAddresses === 'object' ? taggedAddresses : {}) as ServiceDefinition['taggedAddresses'],
+    enableTagOverride: fields.bool('EnableTagOverride') ?? false,
+    weights: weights ? { Passing: weights.int('Passing') ?? 0, Warning: weights.int('Warning') ?? 0 } : undefined,
+  };
+}
