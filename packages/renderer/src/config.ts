@@ -56,6 +56,16 @@ export interface TemplateConfig {
   guard: GuardConfig;
   /** Values the template reads as `vars.*` (listen port, domain prefix...). */
   vars: Record<string, unknown>;
+  /** No-reload mode: where pushUpstream() members go (nginx's loopback admin location, lua/consul_sidecars). */
+  upstreamPush?: UpstreamPushConfig;
+}
+
+export interface UpstreamPushConfig {
+  /** Base URL of the admin location, e.g. http://127.0.0.1:9480/consul-sidecars */
+  url: string;
+  /** How often nginx is checked for a restart (an empty shared dict) and failed pushes retried. */
+  intervalMs: number;
+  timeoutMs: number;
 }
 
 export interface RendererConfig {
@@ -110,6 +120,16 @@ const templateSchema = {
       },
     },
     vars: { type: 'object' },
+    upstreamPush: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        url: { type: 'string', pattern: '^http://' },
+        interval: { type: ['string', 'number'] },
+        timeout: { type: ['string', 'number'] },
+      },
+      required: ['url'],
+    },
   },
   required: ['destination'],
 };
@@ -225,7 +245,20 @@ function toTemplateConfig(raw: Record<string, unknown>, index: number, baseDir: 
       rejectEmptyUpstreams: (guardRaw.rejectEmptyUpstreams as boolean | undefined) ?? DEFAULT_GUARD.rejectEmptyUpstreams,
     },
     vars: (raw.vars as Record<string, unknown> | undefined) ?? {},
+    upstreamPush: raw.upstreamPush === undefined ? undefined : toUpstreamPush(raw.upstreamPush as Record<string, unknown>, `${field}.upstreamPush`),
   };
+}
+
+function toUpstreamPush(raw: Record<string, unknown>, field: string): UpstreamPushConfig {
+  const url = raw.url as string;
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`${field}.url: not a URL: ${JSON.stringify(url)}`, { field: `${field}.url`, value: url });
+  }
+  const intervalMs = parseDuration((raw.interval as string | number | undefined) ?? '250ms', `${field}.interval`);
+  if (intervalMs < 10) throw new ConfigError(`${field}.interval: at least 10ms, got ${String(raw.interval)}`, { field: `${field}.interval`, value: raw.interval });
+  return { url, intervalMs, timeoutMs: parseDuration((raw.timeout as string | number | undefined) ?? '2s', `${field}.timeout`) };
 }
 
 /** Validates a raw config object (file + overrides) into a RendererConfig; relative paths resolve against `baseDir`. */

@@ -14,6 +14,9 @@ export * from './batch-apply';
 export * from './watcher-pool';
 export * from './metrics';
 export * from './runner';
+export * from './upstream-peers';
+export * from './upstream-push-plan';
+export * from './upstream-pusher';
 export { main } from './cli';
 
 /** Directory of the templates shipped with the renderer (nginx sites, keepalived LVS-DR). */

@@ -19,6 +19,10 @@ export interface RendererMetrics {
   consulReachable: Gauge<string>;
   lastSuccess: Gauge<'template'>;
   batchSeconds: Histogram<'group'>;
+  /** No-reload mode: pushes of upstream members to nginx, by result. */
+  upstreamPushes: Counter<'template' | 'result'>;
+  /** No-reload mode: nginx came back with an empty shared dict and got every upstream again. */
+  upstreamRestores: Counter<'template'>;
 }
 
 export function createRendererMetrics(registry: Registry = createMetricsRegistry('renderer')): RendererMetrics {
@@ -37,6 +41,8 @@ export function createRendererMetrics(registry: Registry = createMetricsRegistry
     watchers: new Gauge({ name: 'renderer_watchers', help: 'Distinct Consul queries being watched', registers }),
     consulReachable: new Gauge({ name: 'renderer_consul_reachable', help: '1 when every watched query last succeeded', registers }),
     lastSuccess: new Gauge({ name: 'renderer_last_success_timestamp_seconds', help: 'When each template last matched a good render', labelNames: ['template'], registers }),
+    upstreamPushes: new Counter({ name: 'renderer_upstream_pushes_total', help: 'Pushes of upstream members to nginx (no-reload mode), by result', labelNames: ['template', 'result'], registers }),
+    upstreamRestores: new Counter({ name: 'renderer_upstream_restores_total', help: 'nginx restarts noticed (empty shared dict) and every upstream pushed again', labelNames: ['template'], registers }),
     batchSeconds: new Histogram({ name: 'renderer_batch_seconds', help: 'Time to write, validate and reload one batch', labelNames: ['group'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
   };
 }

@@ -51,15 +51,18 @@ export function emptyUpstreams(text: string): string[] {
   return empty;
 }
 
-export function planRender(input: RenderPlanInput): RenderPlan {
-  const { rendered, onDisk, guard } = input;
-  if (rendered === onDisk) return { action: 'skip', reason: 'unchanged' };
+export type InstanceGuardInput = Pick<RenderPlanInput, 'instances' | 'usesServices' | 'lastGoodInstances' | 'dropSeenSince' | 'now' | 'guard'> & {
+  rendered?: string;
+  knownBad?: string;
+};
 
-  if (guard.rejectEmptyUpstreams) {
-    const empty = emptyUpstreams(rendered);
-    if (empty.length > 0) return { action: 'hold', reason: 'empty-upstream', detail: `upstream ${empty.join(', ')} would have no server` };
-  }
-
+/**
+ * The instance guards alone (too few instances; a sudden drop, held until it persists): a render that changes the
+ * file and a push of upstream members (no-reload mode, where the file may not change at all) both pass them.
+ * Undefined when they have nothing to say.
+ */
+export function instanceGuard(input: InstanceGuardInput): RenderPlan | undefined {
+  const { guard } = input;
   if (input.usesServices && input.instances < guard.minInstances) {
     return { action: 'hold', reason: 'below-min-instances', detail: `${input.instances} instance(s), minimum ${guard.minInstances}` };
   }
@@ -71,10 +74,25 @@ export function planRender(input: RenderPlanInput): RenderPlan {
       const detail = `${last} -> ${input.instances} instances (${Math.round(drop * 100)}% drop, limit ${Math.round(guard.maxDropFraction * 100)}%)`;
       const since = input.dropSeenSince ?? input.now;
       if (input.now - since < guard.dropHoldMs) return { action: 'hold', reason: 'sudden-drop', detail: `${detail}; held until it persists ${guard.dropHoldMs} ms` };
-      if (rendered === input.knownBad) return { action: 'skip', reason: 'known-bad' };
+      if (input.rendered !== undefined && input.rendered === input.knownBad) return { action: 'skip', reason: 'known-bad' };
       return { action: 'write', reason: 'drop-confirmed', detail };
     }
   }
+
+  return undefined;
+}
+
+export function planRender(input: RenderPlanInput): RenderPlan {
+  const { rendered, onDisk, guard } = input;
+  if (rendered === onDisk) return { action: 'skip', reason: 'unchanged' };
+
+  if (guard.rejectEmptyUpstreams) {
+    const empty = emptyUpstreams(rendered);
+    if (empty.length > 0) return { action: 'hold', reason: 'empty-upstream', detail: `upstream ${empty.join(', ')} would have no server` };
+  }
+
+  const guarded = instanceGuard(input);
+  if (guarded) return guarded;
 
   if (rendered === input.knownBad) return { action: 'skip', reason: 'known-bad', detail: 'this output already failed validation or reload' };
   return { action: 'write', reason: onDisk === null ? 'new-file' : 'changed' };

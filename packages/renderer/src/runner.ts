@@ -3,16 +3,22 @@
 
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { ConfigError, errorMessage, silentLogger, type BackoffOptions, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { join } from 'node:path';
+import { CodedError, ConfigError, errorMessage, silentLogger, type BackoffOptions, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { applyBatch, type ApplyOptions, type BatchOutcome } from './batch-apply';
 import type { RendererConfig, TemplateConfig, WaitConfig } from './config';
 import { dependencyQuery, type Dependency, type RejectListener } from './dependencies';
 import { readFileState, type FileOps, type FileState } from './file-swap';
 import { createRendererMetrics, type RendererMetrics } from './metrics';
 import { Quiescence } from './quiescence';
-import { planRender, type RenderPlan } from './render-plan';
+import { instanceGuard, planRender, type RenderPlan } from './render-plan';
+import { peersFromInstances, type UpstreamPeer } from './upstream-peers';
+import { UpstreamPusher, type PushOutcome } from './upstream-pusher';
 import { TemplateEnvironment, type CompiledTemplate, type RenderOutcome } from './template-env';
 import { WatcherPool, type QueryFactory } from './watcher-pool';
+
+/** The Lua files nginx loads in no-reload mode (lua_package_path "<dir>/?.lua"): templates read it as rendererLuaDir. */
+export const LUA_DIR = join(__dirname, '..', 'lua');
 
 export type TemplateStatus = 'pending' | 'ok' | 'held' | 'failed' | 'error';
 
@@ -76,6 +82,8 @@ interface TemplateState {
   dropSeenSince?: number;
   lastPrinted?: string;
   report: TemplateReport;
+  /** No-reload mode: pushes what the template passed to pushUpstream() into nginx. */
+  pusher?: UpstreamPusher;
 }
 
 interface GroupState {
@@ -90,6 +98,16 @@ interface PlannedWrite {
   outcome: RenderOutcome;
   previous: FileState;
   plan: RenderPlan;
+}
+
+interface PlannedPush {
+  state: TemplateState;
+  outcome: RenderOutcome;
+  peers: Map<string, UpstreamPeer[]>;
+  /** Why the file is (not) being written: the report's reason when the push alone went through. */
+  reason: string;
+  /** The file is known bad (its last good version stays): push the members, keep that failure as the report. */
+  fileResult?: string;
 }
 
 function templateText(config: TemplateConfig): { text: string; name: string } {
@@ -111,7 +129,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
   readonly metrics: RendererMetrics;
   readonly pool: WatcherPool;
   /** Counts for tests and benchmarks. */
-  readonly stats = { renders: 0, batches: 0, validations: 0, reloads: 0, failedBatches: 0 };
+  readonly stats = { renders: 0, batches: 0, validations: 0, reloads: 0, failedBatches: 0, pushes: 0, failedPushes: 0, restores: 0 };
   private readonly config: RendererConfig;
   private readonly logger: Logger;
   private readonly templateEnv: TemplateEnvironment;
@@ -160,6 +178,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
         report: { destination: config.destination, group: config.group, status: 'pending' as TemplateStatus },
       };
     });
+    for (const state of this.states) if (state.config.upstreamPush) state.pusher = this.createPusher(state);
     const byGroup = new Map<string, TemplateState[]>();
     for (const s of this.states) byGroup.set(s.config.group, [...(byGroup.get(s.config.group) ?? []), s]);
     for (const [name, templates] of byGroup) {
@@ -174,6 +193,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     if (this.started) return;
     this.started = true;
     this.logger.info({ templates: this.states.length, groups: this.groups.size, dryRun: this.config.dryRun }, 'renderer starting');
+    if (!this.config.dryRun && !this.config.once) for (const s of this.states) s.pusher?.start();
     for (const group of this.groups.values()) this.queueGroup(group);
   }
 
@@ -183,6 +203,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await this.chain;
+    await Promise.all(this.states.map((s) => s.pusher?.stop()));
     await this.pool.stopAll();
   }
 
@@ -290,30 +311,99 @@ export class Runner extends EventEmitter<RunnerEvents> {
     this.setReport(state, { status: 'ok', reason, instances });
   }
 
+  private createPusher(state: TemplateState): UpstreamPusher {
+    const push = state.config.upstreamPush as NonNullable<TemplateConfig['upstreamPush']>;
+    const destination = state.config.destination;
+    const pusher = new UpstreamPusher({
+      url: push.url,
+      intervalMs: push.intervalMs,
+      timeoutMs: push.timeoutMs,
+      rejectEmpty: state.config.guard.rejectEmptyUpstreams,
+      logger: this.logger.child({ template: destination, push: push.url }),
+    });
+    pusher.on('push', (outcome) => {
+      this.stats.pushes++;
+      if (!outcome.ok) this.stats.failedPushes++;
+      this.metrics.upstreamPushes.inc({ template: destination, result: outcome.ok ? 'ok' : 'failed' });
+    });
+    pusher.on('restored', (upstreams) => {
+      this.stats.restores++;
+      this.metrics.upstreamRestores.inc({ template: destination });
+      this.logger.info({ template: destination, upstreams }, 'nginx restarted: every upstream pushed again');
+      if (state.status === 'failed' && state.report.reason === 'push-failed') this.markGood(state, state.lastGoodInstances ?? 0, 'pushed');
+    });
+    pusher.on('recovered', () => {
+      if (state.status === 'failed' && state.report.reason === 'push-failed') this.markGood(state, state.lastGoodInstances ?? 0, 'pushed');
+    });
+    return pusher;
+  }
+
   private async processGroup(group: GroupState): Promise<void> {
     const writes: PlannedWrite[] = [];
+    const pushes: PlannedPush[] = [];
     for (const state of group.templates) {
-      const write = await this.renderAndPlan(state, group);
-      if (write) writes.push(write);
+      const planned = await this.renderAndPlan(state, group);
+      if (planned.write) writes.push(planned.write);
+      if (planned.push) pushes.push(planned.push);
     }
     const keep = new Set<string>();
     for (const s of this.states) for (const key of s.used.keys()) keep.add(key);
     await this.pool.retain(keep);
     this.metrics.watchers.set(this.pool.size);
-    if (writes.length === 0) return;
+    if (writes.length === 0 && pushes.length === 0) return;
 
     if (this.config.dryRun) {
       for (const w of writes) this.printDryRun(w);
+      for (const p of pushes) this.printDryRunPush(p);
       return;
     }
-    await this.applyWrites(group, writes);
+    // Members first: a new upstream has its peers before the reload that makes its server block live, so it never
+    // answers the 503 fallback. Until the first write the endpoint may not exist yet; the second round covers that.
+    const early = new Map<TemplateState, PushOutcome>();
+    for (const p of pushes) early.set(p.state, await (p.state.pusher as UpstreamPusher).apply(p.peers, { prune: false }));
+    const results = writes.length > 0 ? await this.applyWrites(group, writes) : {};
+    for (const p of pushes) {
+      const fileResult = results[p.state.config.destination] ?? p.fileResult;
+      // Upstreams leave nginx only after the server blocks that used them are gone.
+      const prune = fileResult === undefined || fileResult === 'ok';
+      // Cheap when the early push went through: only what is still missing (or to prune) is sent.
+      const outcome = await (p.state.pusher as UpstreamPusher).apply(p.peers, { prune });
+      const first = early.get(p.state) as PushOutcome;
+      this.reportPush(p, { ...outcome, set: [...new Set([...first.set, ...outcome.set])] }, fileResult);
+    }
   }
 
-  private async renderAndPlan(state: TemplateState, group: GroupState): Promise<PlannedWrite | undefined> {
+  private reportPush(p: PlannedPush, outcome: PushOutcome, fileResult: string | undefined): void {
+    const destination = p.state.config.destination;
+    const log = this.logger.child({ template: destination });
+    if (outcome.set.length > 0 || outcome.removed.length > 0) {
+      log[outcome.ok ? 'info' : 'error']({ set: outcome.set, removed: outcome.removed, error: outcome.error }, outcome.ok ? 'upstreams pushed to nginx (no reload)' : 'upstream push failed; nginx keeps its current peers, retrying');
+    }
+    for (const hold of outcome.held) {
+      this.metrics.guardHolds.inc({ template: destination, reason: hold.reason });
+      log.warn({ upstream: hold.upstream, detail: hold.detail }, 'guard held the upstream\'s last good peers');
+    }
+    if (fileResult !== undefined && fileResult !== 'ok') return; // the file's failure is the report
+    if (!outcome.ok) {
+      this.setReport(p.state, { status: 'failed', reason: 'push-failed', detail: outcome.error, instances: p.outcome.instances });
+    } else if (outcome.held.length > 0) {
+      this.setReport(p.state, { status: 'held', reason: 'empty-upstream', detail: outcome.held.map((h) => h.detail).join('; '), instances: p.outcome.instances });
+    } else {
+      this.markGood(p.state, p.outcome.instances, fileResult === 'ok' ? (p.state.report.reason ?? p.reason) : p.reason);
+    }
+  }
+
+  private printDryRunPush(p: PlannedPush): void {
+    const out = this.options.out ?? process.stdout;
+    const lines = [...p.peers].map(([name, peers]) => `#   ${name}: ${peers.map((x) => `${x.address}:${x.port}${x.weight > 1 ? ` weight=${x.weight}` : ''}${x.backup ? ' backup' : ''}${x.down ? ' down' : ''}`).join(', ') || '(none)'}`);
+    out.write(`# renderer dry-run: would push upstreams of ${p.state.config.destination}\n${lines.join('\n')}\n`);
+  }
+
+  private async renderAndPlan(state: TemplateState, group: GroupState): Promise<{ write?: PlannedWrite; push?: PlannedPush }> {
     const destination = state.config.destination;
     const log = this.logger.child({ template: destination, group: group.name });
     this.stats.renders++;
-    const outcome: RenderOutcome = this.templateEnv.render(state.compiled, this.pool, { vars: state.config.vars, destination });
+    const outcome: RenderOutcome = this.templateEnv.render(state.compiled, this.pool, { vars: state.config.vars, destination, guard: state.config.guard, rendererLuaDir: LUA_DIR });
     state.used = outcome.used;
     if (outcome.missing.length > 0 || outcome.blockedOn.length > 0) {
       // Data still missing: an error now is most likely the template meeting the empty placeholder values.
@@ -321,19 +411,24 @@ export class Runner extends EventEmitter<RunnerEvents> {
       const missing = [...outcome.missing, ...outcome.blockedOn];
       log.debug({ missing, err: outcome.error?.message }, 'waiting for every dependency to answer before writing');
       if (state.status !== 'ok' || !state.firstDone) this.setReport(state, { status: 'pending', reason: 'waiting-for-dependencies', missing });
-      return undefined;
+      return {};
+    }
+    if (!outcome.error && outcome.upstreams.size > 0 && !state.pusher) {
+      outcome.error = new CodedError('ERR_CONFIG', `template ${state.compiled.name}: pushUpstream() needs "upstreamPush": {"url": ...} in this template's config`);
     }
     if (outcome.error) {
       this.metrics.renderErrors.inc({ template: destination });
       this.metrics.renders.inc({ template: destination, result: 'error' });
       log.error({ err: outcome.error.message }, 'template failed to render; the last good file stays');
       this.setReport(state, { status: 'error', reason: outcome.error.message });
-      return undefined;
+      return {};
     }
 
     const previous = await readFileState(destination);
     const now = Date.now();
-    const plan = planRender({
+    // No-reload mode: instance changes may leave the file as it is, so the instance guard looks at the push too.
+    const pushGuard = state.pusher ? instanceGuard({ ...outcome, lastGoodInstances: state.lastGoodInstances, dropSeenSince: state.dropSeenSince, now, guard: state.config.guard }) : undefined;
+    const plan = pushGuard?.action === 'hold' ? pushGuard : planRender({
       rendered: outcome.output,
       onDisk: this.config.dryRun ? (state.lastPrinted ?? previous.content?.toString('utf8') ?? null) : (previous.content?.toString('utf8') ?? null),
       instances: outcome.instances,
@@ -362,21 +457,36 @@ export class Runner extends EventEmitter<RunnerEvents> {
       this.metrics.renders.inc({ template: destination, result: 'held' });
       log.warn({ reason: plan.reason, detail: plan.detail, instances: outcome.instances }, 'guard held the last good file');
       this.setReport(state, { status: 'held', reason: plan.reason, detail: plan.detail, instances: outcome.instances });
-      return undefined;
+      return {};
     }
-    if (plan.reason !== 'drop-confirmed') state.dropSeenSince = undefined;
+    if (plan.reason !== 'drop-confirmed' && pushGuard?.reason !== 'drop-confirmed') state.dropSeenSince = undefined;
+    const push: PlannedPush | undefined = state.pusher ? { state, outcome, peers: this.peersOf(outcome, destination), reason: pushGuard?.reason ?? 'pushed' } : undefined;
 
     if (plan.action === 'skip') {
       this.metrics.renders.inc({ template: destination, result: plan.reason });
+      if (push) {
+        // The file stays as it is (or is known bad): the members still go to nginx, and the push reports.
+        if (plan.reason === 'unchanged') return { push };
+        this.setReport(state, { status: 'failed', reason: plan.reason, detail: plan.detail, instances: outcome.instances });
+        return { push: { ...push, fileResult: plan.reason } };
+      }
       if (plan.reason === 'unchanged') {
         if (state.status !== 'ok') log.info({ instances: outcome.instances }, 'rendered output matches the file on disk');
         this.markGood(state, outcome.instances, plan.reason);
       } else {
         this.setReport(state, { status: 'failed', reason: plan.reason, detail: plan.detail, instances: outcome.instances });
       }
-      return undefined;
+      return {};
     }
-    return { state, outcome, previous, plan };
+    return { write: { state, outcome, previous, plan }, push };
+  }
+
+  private peersOf(outcome: RenderOutcome, destination: string): Map<string, UpstreamPeer[]> {
+    const peers = new Map<string, UpstreamPeer[]>();
+    for (const [name, instances] of outcome.upstreams) {
+      peers.set(name, peersFromInstances(instances, (instance, reason) => this.onReject('address', instance.Address, `${destination}: ${name}/${instance.ID}: ${reason}`)));
+    }
+    return peers;
   }
 
   private printDryRun(write: PlannedWrite): void {
@@ -387,7 +497,8 @@ export class Runner extends EventEmitter<RunnerEvents> {
     this.markGood(write.state, write.outcome.instances, 'dry-run');
   }
 
-  private async applyWrites(group: GroupState, writes: PlannedWrite[]): Promise<void> {
+  /** Writes, validates and reloads the batch; answers each destination's result ('ok' when it went live). */
+  private async applyWrites(group: GroupState, writes: PlannedWrite[]): Promise<Record<string, string>> {
     const started = Date.now();
     const outcome = await applyBatch(
       group.name,
@@ -426,5 +537,6 @@ export class Runner extends EventEmitter<RunnerEvents> {
       this.logger.info({ group: group.name, written: outcome.written, commands: outcome.commands.map((c) => c.command), ms: Date.now() - started }, 'rendered, validated and reloaded');
     }
     this.emit('batch', { group: group.name, destinations, outcome });
+    return outcome.results;
   }
 }

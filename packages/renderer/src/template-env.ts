@@ -36,6 +36,8 @@ export interface RenderOutcome {
   instances: number;
   /** The template called services() or service(): the instance guards apply to it. */
   usesServices: boolean;
+  /** What the template passed to pushUpstream(), by upstream name (the no-reload mode pushes these into nginx). */
+  upstreams: Map<string, ServiceInstance[]>;
   /**
    * Set when the template threw. `used` still lists what it called before failing, so the runner keeps watching
    * those and renders again when they change (a template fed a bad value recovers when the value is fixed).
@@ -61,6 +63,7 @@ interface RenderTracker {
   instancesByKey: Map<string, number>;
   /** services() or service() was called: the instance guards apply (a service vanishing from the catalog counts). */
   usesServices: boolean;
+  upstreams: Map<string, ServiceInstance[]>;
   /** The last CodedError one of our functions or filters threw. */
   thrown?: CodedError;
 }
@@ -122,7 +125,7 @@ export class TemplateEnvironment {
 
   /** Renders synchronously against whatever data `source` has now, recording what the template needed. Never throws. */
   render(compiled: CompiledTemplate, source: DependencySource, context: Record<string, unknown> = {}): RenderOutcome {
-    const tracker: RenderTracker = { source, used: new Map(), missing: new Set(), blockedOn: new Set(), instancesByKey: new Map(), usesServices: false };
+    const tracker: RenderTracker = { source, used: new Map(), missing: new Set(), blockedOn: new Set(), instancesByKey: new Map(), usesServices: false, upstreams: new Map() };
     this.current = tracker;
     let output = '';
     let error: CodedError | undefined;
@@ -144,6 +147,7 @@ export class TemplateEnvironment {
       blockedOn: [...tracker.blockedOn].sort(),
       instances,
       usesServices: tracker.usesServices,
+      upstreams: tracker.upstreams,
       error,
     };
   }
@@ -193,6 +197,16 @@ export class TemplateEnvironment {
       if (this.current) this.current.usesServices = true;
       if (result.ready) this.current?.instancesByKey.set(dependencyKey(dep), result.data.length);
       return result.data;
+    });
+
+    // No-reload mode: the upstream's members go to nginx's shared dict instead of the file; renders nothing.
+    env.addGlobal('pushUpstream', (upstream: unknown, instances: unknown): string => {
+      const tracker = this.current;
+      if (!tracker) throw new CodedError('ERR_RENDER', 'pushUpstream() can only be called while rendering');
+      if (!isSafeServiceName(upstream)) throw new CodedError('ERR_UNSAFE_NAME', `pushUpstream(${JSON.stringify(upstream)}): not a usable upstream name`, { upstream });
+      if (tracker.upstreams.has(upstream)) throw new CodedError('ERR_RENDER', `pushUpstream(${upstream}): pushed twice in one render`, { upstream });
+      tracker.upstreams.set(upstream, asList<ServiceInstance>(instances));
+      return '';
     });
 
     env.addGlobal('nodes', (): CatalogNode[] => this.read<CatalogNode[]>({ kind: 'catalog.nodes' }, []).data);

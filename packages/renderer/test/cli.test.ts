@@ -120,8 +120,11 @@ describe('@integration renderer CLI', function () {
       expect(health).to.include({ ok: true, consul: 'reachable' });
       await consul.kv.set(key, 'changed');
       await waitFor(() => readFileSync(dest, 'utf8') === 'greeting = changed\n', { timeoutMs: 10_000, message: 'the change rendered' });
-      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
-      expect(metrics).to.match(/renderer_renders_total\{template="[^"]+",result="written"\} 2/);
+      // The file goes live a moment before the batch is counted: wait for the count, not for luck.
+      const metrics = await waitFor(async () => {
+        const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+        return /renderer_renders_total\{template="[^"]+",result="written"\} 2/.test(text) ? text : undefined;
+      }, { timeoutMs: 5000, message: 'two written renders in /metrics' });
       expect(metrics).to.contain('renderer_process_resident_memory_bytes');
     } finally {
       const stopAt = Date.now();

@@ -26,6 +26,14 @@ export interface NginxInstance {
   /** SIGHUPs nginx logged: how many reloads it received. */
   reloads(): number;
   running(): boolean;
+  masterPid(): number;
+  /** The master's children: the same pids before and after means no reload (a reload forks new workers). */
+  workerPids(): number[];
+  /** Stops the master and starts a new one on the same prefix and files (shared memory starts empty). */
+  restart(): Promise<void>;
+  /** Stops nginx, keeping its files; start() brings it back. */
+  stopOnly(): Promise<void>;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +62,19 @@ export function httpGet(port: number, host: string, path = '/', timeoutMs = 3000
   });
 }
 
-export async function startNginx(options: { sites?: string; label?: string } = {}): Promise<NginxInstance> {
+/** The modules Debian's nginx-extras loads from modules-enabled: the Lua module and the devel kit it needs. */
+export const LUA_MODULES = ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'];
+
+export interface StartNginxOptions {
+  sites?: string;
+  label?: string;
+  /** Load the Lua module (no-reload mode). */
+  lua?: boolean;
+  /** worker_processes (default 1). */
+  workers?: number;
+}
+
+export async function startNginx(options: StartNginxOptions = {}): Promise<NginxInstance> {
   const prefix = mkdtempSync(join(tmpdir(), `renderer-nginx-${options.label ?? ''}`));
   for (const d of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) mkdirSync(join(prefix, d), { recursive: true });
   const port = await freePort();
@@ -65,7 +85,7 @@ export async function startNginx(options: { sites?: string; label?: string } = {
   const asRoot = process.getuid?.() === 0;
   writeFileSync(
     confPath,
-    `${asRoot ? 'user root;\n' : ''}worker_processes 1;
+    `${(options.lua ? LUA_MODULES : []).map((m) => `load_module ${m};\n`).join('')}${asRoot ? 'user root;\n' : ''}worker_processes ${options.workers ?? 1};
 error_log ${errorLog} notice;
 pid ${join(prefix, 'nginx.pid')};
 events { worker_connections 512; }
@@ -86,23 +106,38 @@ http {
   );
   writeFileSync(sitesPath, options.sites ?? '# empty until the renderer writes it\n');
   const base = [NGINX, '-p', `${prefix}/`, '-c', confPath, '-e', errorLog];
-  const child: ChildProcess = spawn(base[0], [...base.slice(1), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
-  try {
+
+  // One nginx master process at a time; restart() stops it and starts a fresh one on the same files.
+  let master: { child: ChildProcess; exited: boolean; done: Promise<void>; stderr: () => string };
+  const launch = async () => {
+    const child: ChildProcess = spawn(base[0], [...base.slice(1), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const current = { child, exited: false, done: Promise.resolve(), stderr: () => stderr };
+    current.done = new Promise<void>((resolve) => child.once('exit', () => {
+      current.exited = true;
+      resolve();
+    }));
+    master = current;
     await waitFor(async () => {
-      if (exited) throw new Error(`nginx exited: ${stderr}`);
-      return (await httpGet(port, 'probe.invalid')).status === 404;
+      if (current.exited) throw new Error(`nginx exited: ${stderr}`);
+      return (await httpGet(port, 'probe.invalid').catch(() => ({ status: 0 }))).status === 404;
     }, { timeoutMs: 10_000, message: `nginx on 127.0.0.1:${port}` });
+  };
+  const halt = async () => {
+    if (!master.exited) {
+      master.child.kill('SIGTERM');
+      await Promise.race([master.done, new Promise((r) => setTimeout(r, 5000))]);
+      if (!master.exited) master.child.kill('SIGKILL');
+      await master.done;
+    }
+  };
+  try {
+    await launch();
   } catch (err) {
-    child.kill('SIGKILL');
+    await halt().catch(() => undefined);
     rmSync(prefix, { recursive: true, force: true });
-    throw new Error(`${(err as Error).message}; stderr: ${stderr}`);
+    throw err;
   }
   return {
     prefix,
@@ -115,14 +150,20 @@ http {
     reloadCommand: [...base, '-s', 'reload'],
     get: (host, path) => httpGet(port, host, path),
     reloads: () => (readFileSync(errorLog, 'utf8').match(/SIGHUP\) received/g) ?? []).length,
-    running: () => !exited,
+    running: () => !master.exited,
+    masterPid: () => master.child.pid as number,
+    workerPids: () => {
+      const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(master.child.pid)], { encoding: 'utf8' });
+      return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0).sort((a, b) => a - b);
+    },
+    restart: async () => {
+      await halt();
+      await launch();
+    },
+    stopOnly: halt,
+    start: launch,
     stop: async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        await Promise.race([exitedPromise, new Promise((r) => setTimeout(r, 5000))]);
-        if (!exited) child.kill('SIGKILL');
-        await exitedPromise;
-      }
+      await halt();
       rmSync(prefix, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,210 @@
+// Pushes upstream membership into nginx (lua/consul_sidecars/upstreams.lua) and keeps it there: each push sends
+// only what nginx does not hold yet; a status poll notices an nginx restart (a fresh shared dict has a new boot id)
+// and pushes everything again, and retries a push that failed. One pusher per template, serialised.
+
+import { EventEmitter } from 'node:events';
+import { errorMessage, silentLogger, type Logger } from '@consul-sidecars/core';
+import { peersDigest, type UpstreamPeer } from './upstream-peers';
+import { planPush, pushBody, type PushHold } from './upstream-push-plan';
+
+export interface UpstreamPusherOptions {
+  /** Base URL of the admin location, e.g. http://127.0.0.1:9480/consul-sidecars */
+  url: string;
+  /** How often nginx's boot id is checked (restart detection, retries). */
+  intervalMs: number;
+  timeoutMs: number;
+  rejectEmpty: boolean;
+  logger?: Logger;
+}
+
+export interface PushOutcome {
+  ok: boolean;
+  set: string[];
+  removed: string[];
+  held: PushHold[];
+  /** Why nginx did not take it (unreachable, 400, 409 from its guard...). */
+  error?: string;
+  status?: number;
+}
+
+export interface UpstreamPusherEvents {
+  /** nginx came back with an empty shared dict (restart) and got every upstream again. */
+  restored: [upstreams: number];
+  /** A push that had failed went through from the poll loop. */
+  recovered: [outcome: PushOutcome];
+  push: [outcome: PushOutcome];
+}
+
+interface StatusBody {
+  boot?: unknown;
+}
+
+interface ListingBody {
+  boot?: unknown;
+  upstreams?: Record<string, { peers?: UpstreamPeer[] }>;
+}
+
+export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
+  /** Counts for tests and benchmarks. */
+  readonly stats = { pushes: 0, failedPushes: 0, restores: 0, polls: 0 };
+  private desired = new Map<string, UpstreamPeer[]>();
+  /** What nginx holds (by digest), as of `boot`. */
+  private confirmed = new Map<string, string>();
+  private owned = new Set<string>();
+  private boot?: string;
+  private pending = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly logger: Logger;
+  private readonly base: string;
+
+  constructor(private readonly options: UpstreamPusherOptions) {
+    super();
+    this.logger = options.logger ?? silentLogger();
+    this.base = options.url.replace(/\/+$/, '');
+  }
+
+  /** Names nginx is known to hold (for health and tests). */
+  held(): string[] {
+    return [...this.confirmed.keys()].sort();
+  }
+
+  /** Sets what the template wants now and pushes the difference; `prune` also removes upstreams no longer wanted. */
+  apply(desired: ReadonlyMap<string, readonly UpstreamPeer[]>, options: { prune: boolean }): Promise<PushOutcome> {
+    this.desired = new Map([...desired].map(([name, peers]) => [name, [...peers]]));
+    return this.serialised(() => this.sync(options.prune));
+  }
+
+  start(): void {
+    if (this.timer || this.stopped) return;
+    const tick = () => {
+      this.timer = setTimeout(() => {
+        void this.serialised(() => this.poll()).finally(() => {
+          if (!this.stopped) tick();
+        });
+      }, this.options.intervalMs);
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.chain.catch(() => undefined);
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    const text = await response.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      json = { error: `not JSON (is ${this.base} the consul_sidecars admin location?): ${text.slice(0, 200)}` };
+    }
+    return { status: response.status, json };
+  }
+
+  /** nginx has a different boot id than our confirmed state: learn what it holds now. */
+  private async adopt(boot: string): Promise<void> {
+    const { status, json } = await this.request('GET', '/upstreams');
+    if (status !== 200) throw new Error(`GET ${this.base}/upstreams answered ${status}: ${String(json.error ?? '')}`);
+    const listing = json as ListingBody;
+    this.confirmed.clear();
+    for (const [name, entry] of Object.entries(listing.upstreams ?? {})) {
+      this.confirmed.set(name, peersDigest(entry.peers ?? []));
+      this.owned.add(name);
+    }
+    this.boot = typeof listing.boot === 'string' ? listing.boot : boot;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    this.stats.polls++;
+    let boot: string;
+    try {
+      const { status, json } = await this.request('GET', '/status');
+      if (status !== 200 || typeof (json as StatusBody).boot !== 'string') return;
+      boot = (json as StatusBody).boot as string;
+    } catch {
+      return; // nginx down or restarting: the next poll tries again
+    }
+    if (boot !== this.boot) {
+      const restarted = this.boot !== undefined;
+      try {
+        await this.adopt(boot);
+      } catch (err) {
+        this.logger.warn({ url: this.base, err: errorMessage(err) }, 'cannot read the upstreams nginx holds');
+        return;
+      }
+      if (restarted) {
+        this.stats.restores++;
+        this.logger.warn({ url: this.base, held: this.confirmed.size, wanted: this.desired.size }, 'nginx restarted (fresh shared dict): pushing every upstream again');
+      }
+      const outcome = await this.sync(false);
+      if (restarted && outcome.ok) this.emit('restored', outcome.set.length);
+      return;
+    }
+    if (this.pending) {
+      const outcome = await this.sync(false);
+      if (outcome.ok) this.emit('recovered', outcome);
+    }
+  }
+
+  private async sync(prune: boolean): Promise<PushOutcome> {
+    const plan = planPush({ desired: this.desired, confirmed: this.confirmed, owned: this.owned, rejectEmpty: this.options.rejectEmpty, prune });
+    const base = { set: [...plan.set.keys()], removed: plan.remove, held: plan.held };
+    if (plan.set.size === 0 && plan.remove.length === 0) {
+      this.pending = false;
+      return { ok: true, ...base };
+    }
+    this.stats.pushes++;
+    let outcome: PushOutcome;
+    try {
+      const { status, json } = await this.request('POST', '/upstreams', pushBody(plan));
+      if (status === 200) {
+        const boot = typeof json.boot === 'string' ? json.boot : undefined;
+        if (this.boot !== undefined && boot !== this.boot) {
+          // nginx restarted between our last push and this one: what it held before is gone.
+          this.confirmed.clear();
+          this.stats.restores++;
+        }
+        this.boot = boot;
+        for (const [name, peers] of plan.set) {
+          this.confirmed.set(name, peersDigest(peers));
+          this.owned.add(name);
+        }
+        for (const name of plan.remove) {
+          this.confirmed.delete(name);
+          this.owned.delete(name);
+        }
+        // Anything else the restart lost goes on the next round.
+        const rest = planPush({ desired: this.desired, confirmed: this.confirmed, owned: this.owned, rejectEmpty: this.options.rejectEmpty, prune: false });
+        this.pending = rest.set.size > 0;
+        outcome = { ok: true, ...base };
+      } else {
+        outcome = { ok: false, ...base, status, error: `nginx answered ${status}: ${String(json.error ?? '')}` };
+      }
+    } catch (err) {
+      outcome = { ok: false, ...base, error: `push to ${this.base}/upstreams failed: ${errorMessage(err)}` };
+    }
+    if (!outcome.ok) {
+      this.stats.failedPushes++;
+      this.pending = true;
+    }
+    this.emit('push', outcome);
+    return outcome;
+  }
+}
