@@ -66,6 +66,12 @@ export interface UpstreamPushConfig {
   /** How often nginx is checked for a restart (an empty shared dict) and failed pushes retried. */
   intervalMs: number;
   timeoutMs: number;
+  /** Check the shipped Lua with nginx's LuaJIT before the first write (nginx -t does not run Lua). */
+  checkLua: boolean;
+  /** The nginx binary for that check (default `nginx`). */
+  nginx: string;
+  /** Dynamic modules the check loads; default Debian's ndk + lua modules when present. */
+  luaModules?: string[];
 }
 
 export interface RendererConfig {
@@ -127,6 +133,9 @@ const templateSchema = {
         url: { type: 'string', pattern: '^http://' },
         interval: { type: ['string', 'number'] },
         timeout: { type: ['string', 'number'] },
+        checkLua: { type: 'boolean' },
+        nginx: { type: 'string', minLength: 1 },
+        luaModules: { type: 'array', items: { type: 'string', minLength: 1 } },
       },
       required: ['url'],
     },
@@ -258,7 +267,14 @@ function toUpstreamPush(raw: Record<string, unknown>, field: string): UpstreamPu
   }
   const intervalMs = parseDuration((raw.interval as string | number | undefined) ?? '250ms', `${field}.interval`);
   if (intervalMs < 10) throw new ConfigError(`${field}.interval: at least 10ms, got ${String(raw.interval)}`, { field: `${field}.interval`, value: raw.interval });
-  return { url, intervalMs, timeoutMs: parseDuration((raw.timeout as string | number | undefined) ?? '2s', `${field}.timeout`) };
+  return {
+    url,
+    intervalMs,
+    timeoutMs: parseDuration((raw.timeout as string | number | undefined) ?? '2s', `${field}.timeout`),
+    checkLua: (raw.checkLua as boolean | undefined) ?? true,
+    nginx: (raw.nginx as string | undefined) ?? 'nginx',
+    luaModules: raw.luaModules as string[] | undefined,
+  };
 }
 
 /** Validates a raw config object (file + overrides) into a RendererConfig; relative paths resolve against `baseDir`. */

@@ -17,6 +17,7 @@ export * from './runner';
 export * from './upstream-peers';
 export * from './upstream-push-plan';
 export * from './upstream-pusher';
+export * from './lua-check';
 export { main } from './cli';
 
 /** Directory of the templates shipped with the renderer (nginx sites, keepalived LVS-DR). */

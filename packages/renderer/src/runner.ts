@@ -14,6 +14,7 @@ import { Quiescence } from './quiescence';
 import { instanceGuard, planRender, type RenderPlan } from './render-plan';
 import { peersFromInstances, type UpstreamPeer } from './upstream-peers';
 import { UpstreamPusher, type PushOutcome } from './upstream-pusher';
+import { checkLuaModule } from './lua-check';
 import { TemplateEnvironment, type CompiledTemplate, type RenderOutcome } from './template-env';
 import { WatcherPool, type QueryFactory } from './watcher-pool';
 
@@ -84,6 +85,8 @@ interface TemplateState {
   report: TemplateReport;
   /** No-reload mode: pushes what the template passed to pushUpstream() into nginx. */
   pusher?: UpstreamPusher;
+  /** No-reload mode: the Lua check's error ('' when it passed), once per start and per SIGHUP. */
+  luaCheck?: Promise<string>;
 }
 
 interface GroupState {
@@ -256,6 +259,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
         const { text, name } = templateText(state.config);
         state.compiled = this.templateEnv.compile(text, name);
         state.knownBad = undefined;
+        state.luaCheck = undefined;
       } catch (err) {
         this.logger.error({ template: state.config.destination, err: errorMessage(err) }, 'template did not compile; keeping the previous version');
       }
@@ -424,6 +428,14 @@ export class Runner extends EventEmitter<RunnerEvents> {
       return {};
     }
 
+    const luaError = await this.luaCheck(state);
+    if (luaError) {
+      this.metrics.renders.inc({ template: destination, result: 'error' });
+      log.error({ err: luaError }, 'the shipped Lua does not load in nginx; nothing written or pushed, the live config stays');
+      this.setReport(state, { status: 'error', reason: 'lua-check-failed', detail: luaError });
+      return {};
+    }
+
     const previous = await readFileState(destination);
     const now = Date.now();
     // No-reload mode: instance changes may leave the file as it is, so the instance guard looks at the push too.
@@ -479,6 +491,13 @@ export class Runner extends EventEmitter<RunnerEvents> {
       return {};
     }
     return { write: { state, outcome, previous, plan }, push };
+  }
+
+  private luaCheck(state: TemplateState): Promise<string> {
+    const push = state.config.upstreamPush;
+    if (!push?.checkLua || this.config.dryRun) return Promise.resolve('');
+    state.luaCheck ??= checkLuaModule({ nginx: push.nginx, luaDir: LUA_DIR, modules: push.luaModules }).then((r) => (r.ok ? '' : r.output || 'the Lua check failed'));
+    return state.luaCheck;
   }
 
   private peersOf(outcome: RenderOutcome, destination: string): Map<string, UpstreamPeer[]> {

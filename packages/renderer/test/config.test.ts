@@ -69,6 +69,14 @@ describe('renderer config', () => {
       expect(() => resolveRendererConfig({ templates: [{ destination: 'b' }] })).to.throw(/needs "source" or "contents"/);
       expect(() => resolveRendererConfig({ templates: [{ source: 'a', destination: '/x' }, { source: 'b', destination: '/x' }] })).to.throw(/written by two templates/);
     });
+    it('upstreamPush (no-reload mode): defaults, and a URL that is not http:// is refused', () => {
+      const [t] = resolveRendererConfig({ templates: [{ source: 'a', destination: '/x', upstreamPush: { url: 'http://127.0.0.1:9480/consul-sidecars' } }] }).templates;
+      expect(t.upstreamPush).to.deep.equal({ url: 'http://127.0.0.1:9480/consul-sidecars', intervalMs: 250, timeoutMs: 2000, checkLua: true, nginx: 'nginx', luaModules: undefined });
+      expect(resolveRendererConfig({ templates: [{ source: 'a', destination: '/x' }] }).templates[0].upstreamPush).to.equal(undefined);
+      expect(() => resolveRendererConfig({ templates: [{ source: 'a', destination: '/x', upstreamPush: { url: 'ftp://x' } }] })).to.throw(/templates\.0\.upstreamPush\.url/);
+      expect(() => resolveRendererConfig({ templates: [{ source: 'a', destination: '/x', upstreamPush: { url: 'http://x', interval: '1ms' } }] })).to.throw(/interval: at least 10ms/);
+      expect(() => resolveRendererConfig({ templates: [{ source: 'a', destination: '/x', upstreamPush: {} }] })).to.throw(/url/);
+    });
   });
 
   describe('loadRendererConfig (flags over file)', () => {

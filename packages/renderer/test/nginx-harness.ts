@@ -170,12 +170,12 @@ http {
 }
 
 /** Runs `nginx -t` on a config that includes `sites` (for template tests that need no running nginx). */
-export function nginxAccepts(sites: string): { ok: boolean; output: string } {
+export function nginxAccepts(sites: string, options: { lua?: boolean } = {}): { ok: boolean; output: string } {
   const prefix = mkdtempSync(join(tmpdir(), 'renderer-nginx-t-'));
   try {
     const sitesPath = join(prefix, 'sites.conf');
     writeFileSync(sitesPath, sites);
-    writeFileSync(join(prefix, 'nginx.conf'), `error_log ${prefix}/error.log;\npid ${prefix}/nginx.pid;\nevents {}\nhttp {\n  client_body_temp_path ${prefix}/body;\n  proxy_temp_path ${prefix}/proxy;\n  fastcgi_temp_path ${prefix}/fastcgi;\n  uwsgi_temp_path ${prefix}/uwsgi;\n  scgi_temp_path ${prefix}/scgi;\n  include ${sitesPath};\n}\n`);
+    writeFileSync(join(prefix, 'nginx.conf'), `${(options.lua ? LUA_MODULES : []).map((m) => `load_module ${m};\n`).join('')}error_log ${prefix}/error.log;\npid ${prefix}/nginx.pid;\nevents {}\nhttp {\n  client_body_temp_path ${prefix}/body;\n  proxy_temp_path ${prefix}/proxy;\n  fastcgi_temp_path ${prefix}/fastcgi;\n  uwsgi_temp_path ${prefix}/uwsgi;\n  scgi_temp_path ${prefix}/scgi;\n  include ${sitesPath};\n}\n`);
     try {
       const output = execFileSync(NGINX, ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log'), '-t'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       return { ok: true, output };

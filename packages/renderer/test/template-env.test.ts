@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dependencyKey, type Dependency, type DependencyData } from '../src/dependencies';
 import { TemplateEnvironment, type DependencySource } from '../src/template-env';
 import { hostPort, nginxQuote, nginxToken } from '../src/nginx-safety';
 import { nginxAccepts } from './nginx-harness';
+import { checkLuaModule } from '../src/lua-check';
 import { instance } from './fixtures';
 
 /** Dependency data by key; a key that is absent has not answered yet. */
@@ -182,6 +183,64 @@ describe('renderer template environment', () => {
       const withFallback = env.render(compiled, source(), { vars: { siteTag: 'http', fallback503: true } }).output;
       expect(withFallback).to.match(/server_name api\.example\.com;\s+default_type text\/plain;\s+return 503/);
       expect(env.render(compiled, source(), { vars: { siteTag: 'http' } }).output).not.to.contain('api.example.com');
+    });
+  });
+
+  describe('shipped no-reload nginx template', () => {
+    const text = readFileSync(join(__dirname, '..', 'templates', 'nginx-dynamic.conf.njk'), 'utf8');
+    const luaDir = join(__dirname, '..', 'lua');
+    const context = (vars: Record<string, unknown> = {}) => ({ vars: { siteTag: 'http', adminListen: '127.0.0.1:19480', ...vars }, guard: { rejectEmptyUpstreams: true }, rendererLuaDir: luaDir });
+    const source = () =>
+      new FakeSource()
+        .set({ kind: 'catalog.services' }, [{ Name: 'api.example.com', Tags: ['http'] }, { Name: 'shop.example.com', Tags: ['http'] }])
+        .set({ kind: 'health.service', service: 'shop.example.com', status: 'passing' }, [instance('s2', 8002, { Role: 'slave' }), instance('s1', 8001)])
+        .set({ kind: 'health.service', service: 'api.example.com', status: 'passing' }, []);
+
+    it('renders names only: the members go to pushUpstream(), so instance changes leave the file as it is', () => {
+      const compiled = env.compile(text, 'nginx-dynamic');
+      const out = env.render(compiled, source(), context());
+      expect(out.error).to.equal(undefined);
+      expect(out.output).to.contain('balancer_by_lua_block { require("consul_sidecars.upstreams").balance("consul_shop.example.com") }');
+      expect(out.output).to.contain('access_by_lua_block { require("consul_sidecars.upstreams").require_peers("consul_api.example.com") }');
+      expect(out.output).not.to.contain('8001');
+      expect([...out.upstreams.keys()]).to.deep.equal(['consul_api.example.com', 'consul_shop.example.com']);
+      expect(out.upstreams.get('consul_shop.example.com')!.map((i) => i.Port).sort()).to.deep.equal([8001, 8002]);
+      const fewer = env.render(compiled, source().set({ kind: 'health.service', service: 'shop.example.com', status: 'passing' }, [instance('s1', 8001)]), context());
+      expect(fewer.output, 'one instance fewer: same file').to.equal(out.output);
+      expect(fewer.upstreams.get('consul_shop.example.com')).to.have.length(1);
+    });
+
+    it('passes a real nginx -t with the Lua module loaded', () => {
+      const result = nginxAccepts(env.render(env.compile(text, 'nginx-dynamic'), source(), context()).output, { lua: true });
+      expect(result.ok, result.output).to.equal(true);
+    });
+
+    it('nginx -t does not run Lua, so the shipped Lua is checked by nginx itself: ok as shipped', async () => {
+      const result = await checkLuaModule({ nginx: '/usr/sbin/nginx', luaDir });
+      expect(result.ok, result.output).to.equal(true);
+    });
+
+    it('the Lua check fails on a missing or broken module, naming why', async () => {
+      const missing = await checkLuaModule({ nginx: '/usr/sbin/nginx', luaDir: '/nonexistent' });
+      expect(missing.ok).to.equal(false);
+      expect(missing.output).to.match(/module 'consul_sidecars.upstreams' not found/);
+      const dir = mkdtempSync(join(tmpdir(), 'renderer-lua-broken-'));
+      try {
+        mkdirSync(join(dir, 'consul_sidecars'));
+        writeFileSync(join(dir, 'consul_sidecars', 'upstreams.lua'), readFileSync(join(luaDir, 'consul_sidecars', 'upstreams.lua'), 'utf8').replace('local M = {}', 'local M = {'));
+        const broken = await checkLuaModule({ nginx: '/usr/sbin/nginx', luaDir: dir });
+        expect(broken.ok).to.equal(false);
+        expect(broken.output).to.match(/upstreams\.lua:\d+:/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('pushUpstream() refuses an unusable name and a second push of the same upstream', () => {
+      const bad = env.render(env.compile('{{ pushUpstream("a b", []) }}', 'x'), new FakeSource());
+      expect(bad.error?.code).to.equal('ERR_UNSAFE_NAME');
+      const twice = env.render(env.compile('{{ pushUpstream("a", []) }}{{ pushUpstream("a", []) }}', 'x'), new FakeSource());
+      expect(twice.error?.message).to.match(/pushed twice/);
     });
   });
 
