@@ -18,6 +18,7 @@ import { percentile, rssMiB, type BenchResult } from '../../../bench/stats';
 import { dependencyKey, type Dependency, type DependencyData } from '../src/dependencies';
 import { TemplateEnvironment } from '../src/template-env';
 import { freePort, httpGet, startNginx, type NginxInstance } from '../test/nginx-harness';
+import { settled, untilServed, wrkFailures } from './support';
 import { instance } from '../test/fixtures';
 
 export type { BenchResult };
@@ -27,20 +28,6 @@ const ITERATIONS = 20;
 const BIN = join(__dirname, '..', 'bin', 'renderer.js');
 const TEMPLATE = join(__dirname, '..', 'templates', 'nginx-sites.conf.njk');
 const execFileAsync = promisify(execFile);
-
-/** Waits until every one of several requests gets `body`: old workers still draining a previous reload are gone. */
-async function settled(nginx: NginxInstance, host: string, body: string): Promise<void> {
-  await waitFor(async () => {
-    for (let i = 0; i < 5; i++) if ((await httpGet(nginx.port, host, '/', 2000)).body.trim() !== body) return false;
-    return true;
-  }, { timeoutMs: 15_000, intervalMs: 5, message: `${host} settled on ${body}` });
-}
-
-/** Polls nginx until `host` answers with `body`; returns the time it took from `since`. */
-async function untilServed(nginx: NginxInstance, host: string, body: string, since: number): Promise<number> {
-  await waitFor(async () => (await httpGet(nginx.port, host, '/', 2000)).body.trim() === body, { timeoutMs: 15_000, intervalMs: 1, message: `${host} answering ${body}` });
-  return Date.now() - since;
-}
 
 function renderBench(): BenchResult[] {
   const env = new TemplateEnvironment();
@@ -66,14 +53,6 @@ function renderBench(): BenchResult[] {
     { suite: SUITE, name: 'render 1000 services x 10 instances p50', value: percentile(times.slice(2), 50), unit: 'ms', note: `${Math.round(bytes / 1024)} KiB output, shipped nginx template` },
     { suite: SUITE, name: 'render 1000 services x 10 instances max', value: Math.max(...times.slice(2)), unit: 'ms', note: '5 runs after 2 warm-ups' },
   ];
-}
-
-function wrkFailures(output: string): { requests: number; failed: number; detail: string } {
-  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return { requests, failed: non2xx + socketErrors, detail: `non-2xx ${non2xx}, socket errors ${socket ? socket.slice(1).join('/') : '0'}` };
 }
 
 export async function run(): Promise<BenchResult[]> {
