@@ -364,16 +364,22 @@ export class Runner extends EventEmitter<RunnerEvents> {
     // Members first: a new upstream has its peers before the reload that makes its server block live, so it never
     // answers the 503 fallback. Until the first write the endpoint may not exist yet; the second round covers that.
     const early = new Map<TemplateState, PushOutcome>();
-    for (const p of pushes) early.set(p.state, await (p.state.pusher as UpstreamPusher).apply(p.peers, { prune: false }));
+    const writing = new Set(writes.map((w) => w.state));
+    for (const p of pushes) {
+      // Never reached nginx's endpoint yet (the write may be the one that creates it): members go after the reload.
+      if (writing.has(p.state) && !(p.state.pusher as UpstreamPusher).reached) continue;
+      early.set(p.state, await (p.state.pusher as UpstreamPusher).apply(p.peers, { prune: false }));
+    }
     const results = writes.length > 0 ? await this.applyWrites(group, writes) : {};
     for (const p of pushes) {
       const fileResult = results[p.state.config.destination] ?? p.fileResult;
       // Upstreams leave nginx only after the server blocks that used them are gone.
       const prune = fileResult === undefined || fileResult === 'ok';
       // Cheap when the early push went through: only what is still missing (or to prune) is sent.
-      const outcome = await (p.state.pusher as UpstreamPusher).apply(p.peers, { prune });
-      const first = early.get(p.state) as PushOutcome;
-      this.reportPush(p, { ...outcome, set: [...new Set([...first.set, ...outcome.set])] }, fileResult);
+      // After a reload the endpoint may take a moment to listen (its first reload creates it).
+      const outcome = await (p.state.pusher as UpstreamPusher).apply(p.peers, { prune, retryForMs: fileResult === 'ok' ? 2000 : 0 });
+      const first = early.get(p.state);
+      this.reportPush(p, { ...outcome, set: [...new Set([...(first?.set ?? []), ...outcome.set])] }, fileResult);
     }
   }
 

@@ -3,7 +3,7 @@
 // and pushes everything again, and retries a push that failed. One pusher per template, serialised.
 
 import { EventEmitter } from 'node:events';
-import { errorMessage, silentLogger, type Logger } from '@consul-sidecars/core';
+import { errorMessage, silentLogger, sleep, type Logger } from '@consul-sidecars/core';
 import { peersDigest, type UpstreamPeer } from './upstream-peers';
 import { planPush, pushBody, type PushHold } from './upstream-push-plan';
 
@@ -65,15 +65,30 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     this.base = options.url.replace(/\/+$/, '');
   }
 
+  /** nginx's endpoint has answered at least once. */
+  get reached(): boolean {
+    return this.boot !== undefined;
+  }
+
   /** Names nginx is known to hold (for health and tests). */
   held(): string[] {
     return [...this.confirmed.keys()].sort();
   }
 
-  /** Sets what the template wants now and pushes the difference; `prune` also removes upstreams no longer wanted. */
-  apply(desired: ReadonlyMap<string, readonly UpstreamPeer[]>, options: { prune: boolean }): Promise<PushOutcome> {
+  /**
+   * Sets what the template wants now and pushes the difference; `prune` also removes upstreams no longer wanted.
+   * `retryForMs`: right after a reload that creates the endpoint, nginx may not listen yet: retry unreachable.
+   */
+  apply(desired: ReadonlyMap<string, readonly UpstreamPeer[]>, options: { prune: boolean; retryForMs?: number }): Promise<PushOutcome> {
     this.desired = new Map([...desired].map(([name, peers]) => [name, [...peers]]));
-    return this.serialised(() => this.sync(options.prune));
+    const deadline = Date.now() + (options.retryForMs ?? 0);
+    return this.serialised(async () => {
+      for (;;) {
+        const outcome = await this.sync(options.prune, Date.now() < deadline);
+        if (outcome.ok || outcome.status !== undefined || Date.now() >= deadline) return outcome;
+        await sleep(Math.min(25, Math.max(1, deadline - Date.now())));
+      }
+    });
   }
 
   start(): void {
@@ -163,14 +178,14 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     }
   }
 
-  private async sync(prune: boolean): Promise<PushOutcome> {
+  /** `quiet`: an unreachable nginx is expected (a retry follows): not counted or reported as a failed push. */
+  private async sync(prune: boolean, quiet = false): Promise<PushOutcome> {
     const plan = planPush({ desired: this.desired, confirmed: this.confirmed, owned: this.owned, rejectEmpty: this.options.rejectEmpty, prune });
     const base = { set: [...plan.set.keys()], removed: plan.remove, held: plan.held };
     if (plan.set.size === 0 && plan.remove.length === 0) {
       this.pending = false;
       return { ok: true, ...base };
     }
-    this.stats.pushes++;
     let outcome: PushOutcome;
     try {
       const { status, json } = await this.request('POST', '/upstreams', pushBody(plan));
@@ -198,12 +213,16 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
         outcome = { ok: false, ...base, status, error: `nginx answered ${status}: ${String(json.error ?? '')}` };
       }
     } catch (err) {
-      outcome = { ok: false, ...base, error: `push to ${this.base}/upstreams failed: ${errorMessage(err)}` };
+      const cause = (err as { cause?: unknown }).cause;
+      outcome = { ok: false, ...base, error: `push to ${this.base}/upstreams failed: ${errorMessage(err)}${cause ? ` (${errorMessage(cause)})` : ''}` };
     }
+    if (!outcome.ok) this.pending = true;
+    if (quiet && !outcome.ok && outcome.status === undefined) return outcome;
     if (!outcome.ok) {
       this.stats.failedPushes++;
-      this.pending = true;
+      this.logger.debug({ error: outcome.error, status: outcome.status, set: outcome.set }, 'push not taken');
     }
+    this.stats.pushes++;
     this.emit('push', outcome);
     return outcome;
   }

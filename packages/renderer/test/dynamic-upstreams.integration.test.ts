@@ -158,6 +158,7 @@ describe('@integration renderer no-reload mode: Lua balancer fed by pushes (ngin
     await servedBy([webs[0].name, webs[1].name]);
     expect(await heldPeers()).to.deep.equal(addresses([webs[0], webs[1]]));
     expect(runner.stats.reloads, 'the first render of the file: one reload').to.equal(1);
+    expect(runner.stats.failedPushes, 'no push before nginx has the endpoint').to.equal(0);
     expect(runner.stats.validations).to.equal(1);
     // Two workers share the dict: every worker routes the same way (the loop above spread over both).
     expect(nginx.workerPids()).to.have.length(2);
