@@ -279,13 +279,13 @@ describe('@integration renderer no-reload mode: Lua balancer fed by pushes (ngin
     const before = await heldPeers();
     const registered = webs.filter((w) => before!.includes(`127.0.0.1:${w.hostPort}`));
     try {
-      // One at a time: the first leaves one instance (pushed), the last would leave none (held).
+      // One at a time: the renderer may see the one-instance step (pushed) or not; none left is held either way.
       for (const w of registered) await deregister(w);
       await waitFor(() => runner!.reports()[0].status === 'held', { timeoutMs: 10_000, message: 'the template held' });
       expect(runner!.reports()[0].reason).to.equal('below-min-instances');
       const held = await heldPeers();
-      expect(held).to.have.length(1);
-      expect(before).to.include(held![0]);
+      expect(held, 'nginx keeps peers').to.not.be.empty;
+      expect(before).to.include.members(held!);
       expect((await request(agent, nginx.port, domain)).status).to.equal(200);
     } finally {
       for (const w of registered) await register(w);
