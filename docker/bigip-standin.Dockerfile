@@ -18,6 +18,8 @@ ENV NODE_ENV=production \
     BIGIP_STANDIN_PORT=8443 \
     BIGIP_STANDIN_HOST=127.0.0.1 \
     BIGIP_USER=admin
+# Where `--ca-out` can write the CA for clients to trust (a volume mounted here starts owned by the node user).
+RUN mkdir -p /var/lib/bigip-standin && chown node:node /var/lib/bigip-standin
 USER node
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "require('https').get({host:'127.0.0.1',port:process.env.BIGIP_STANDIN_PORT,path:'/mgmt/tm/sys/version',rejectUnauthorized:false,timeout:4000},r=>process.exit(r.statusCode<500?0:1)).on('error',()=>process.exit(1))"]

@@ -3,15 +3,19 @@
 # run: dist/ and node_modules come from the build context and `npm prune --offline` fetches nothing.
 # Two targets:
 #   healer             (the default, last stage) with Debian's docker-compose 1.29 (Python, ~60 MB with its
-#                      dependencies). Its only online step is `apt-get install docker-compose`.
-#   healer-no-compose  the healer alone (no apt, builds offline; what CI builds). It cannot scale anything by
-#                      itself: use it with --dry-run, or run the healer on the host (systemd unit or a plain
-#                      process next to the host's docker-compose), which is what CI and the demo do.
+#                      dependencies). Its only online step is `apt-get install docker-compose`, skipped when
+#                      COMPOSE_BASE_IMAGE already has docker-compose: CI builds it on a local base carrying this
+#                      machine's Debian docker-compose (scripts/make-local-tool-base.sh compose).
+#   healer-no-compose  the healer alone (no apt, builds offline). It cannot scale anything by itself: use it with
+#                      --dry-run, or run the healer on the host (systemd unit or a plain process next to the host's
+#                      docker-compose), which is what the demo does.
 # Trade-off: compose in the image means the image pins the compose version and the compose project directories
 # must be mounted at the SAME absolute paths as on the host (compose resolves relative volumes and derives the
 # project name from them); on the host, the healer uses exactly the compose the operators use by hand.
 # Build: scripts/build-images.sh healer   (or: docker build -f docker/healer.Dockerfile [--target healer-no-compose] .)
 ARG BASE_IMAGE=node:20-bookworm-slim
+# The base of the `healer` stage: the node base itself (docker-compose comes from apt-get), or one that has it.
+ARG COMPOSE_BASE_IMAGE=${BASE_IMAGE}
 
 FROM ${BASE_IMAGE} AS build
 WORKDIR /app
@@ -40,10 +44,19 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.HEALER_OPS_PORT,path:'/health',timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 ENTRYPOINT ["node", "/app/packages/healer/bin/healer.js"]
 
-FROM healer-no-compose AS healer
+FROM ${COMPOSE_BASE_IMAGE} AS healer
 USER root
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-compose \
- && rm -rf /var/lib/apt/lists/*
+RUN if command -v docker-compose >/dev/null 2>&1; then docker-compose version --short; else \
+      apt-get update \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-compose \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
+WORKDIR /app
+COPY --from=build /app /app
+ENV NODE_ENV=production \
+    HEALER_OPS_PORT=9766
 # As registrator: the node user plus the host's docker GID (group_add) to reach the Docker socket.
 USER node
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.HEALER_OPS_PORT,path:'/health',timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
+ENTRYPOINT ["node", "/app/packages/healer/bin/healer.js"]

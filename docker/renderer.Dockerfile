@@ -3,12 +3,16 @@
 # run: dist/ and node_modules come from the build context and `npm prune --offline` fetches nothing.
 # Two targets:
 #   renderer           (the default, last stage) Debian's nginx in the image beside the renderer: what users run.
-#                      Its only online step is `apt-get install nginx`.
+#                      Its only online step is `apt-get install nginx`, skipped when NGINX_BASE_IMAGE already has
+#                      nginx: CI builds it on a local base carrying this machine's Debian nginx
+#                      (scripts/make-local-tool-base.sh nginx), since it can neither pull nor apt-get in a build.
 #   renderer-no-nginx  the renderer alone (no apt, builds offline; what CI builds): nginx runs elsewhere, on the
 #                      host or as its own service, sharing the rendered directory and the PID namespace (see
 #                      compose/README.md); validation/reload commands come from the renderer config.
 # Build: scripts/build-images.sh renderer   (or: docker build -f docker/renderer.Dockerfile [--target renderer-no-nginx] .)
 ARG BASE_IMAGE=node:20-bookworm-slim
+# The base of the `renderer` stage: the node base itself (nginx comes from apt-get), or one that has nginx already.
+ARG NGINX_BASE_IMAGE=${BASE_IMAGE}
 
 FROM ${BASE_IMAGE} AS build
 WORKDIR /app
@@ -39,13 +43,18 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.RENDERER_OPS_PORT,path:'/health',timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 ENTRYPOINT ["node", "/app/packages/renderer/bin/renderer.js"]
 
-FROM ${BASE_IMAGE} AS renderer
+FROM ${NGINX_BASE_IMAGE} AS renderer
 # Debian's nginx (the package users get on a node); the default site is removed, the renderer owns conf.d.
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
- && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default
+RUN if command -v nginx >/dev/null 2>&1; then nginx -v; else \
+      apt-get update \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi \
+ && rm -f /etc/nginx/sites-enabled/default
 WORKDIR /app
 COPY --from=build /app /app
+# The shipped templates (nginx-sites.conf.njk, keepalived-lvs.conf.njk), for renderer.json to name.
+COPY packages/renderer/templates /app/packages/renderer/templates
 COPY docker/renderer-nginx-entrypoint.sh /usr/local/bin/renderer-nginx-entrypoint.sh
 ENV NODE_ENV=production \
     RENDERER_OPS_PORT=9465

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the consul-sidecars images (consul-sidecars/<name>:<version>) from this checkout, offline: the context
 # is an explicit tar of package.json, the lockfile, node_modules and each package's bin/ + dist/, so run
-# `npm ci && npm run build` first. Without a pulled node:20-bookworm-slim (CI), it first makes a local one.
+# `npm ci && npm run build` first. Without a pulled node:20-bookworm-slim (CI), it first makes a local one, and
+# for the renderer and the healer a local base that carries this machine's nginx / docker-compose.
 set -euo pipefail
 
 usage() {
@@ -10,12 +11,14 @@ Usage: scripts/build-images.sh [--version V] [--variant full|offline|auto] [--no
 
 NAME: registrator renderer healer f5-sync consul-standin bigip-standin (default: all).
   --version V    image tag (default: $IMAGE_VERSION or "dev")
-  --variant      full:    renderer with nginx, healer with docker-compose (apt-get runs in the build)
+  --variant      full:    renderer with nginx, healer with docker-compose: apt-get runs in the build on a
+                          pulled base; on the local base (make-local-base-image.sh) they come from local tool
+                          bases with this machine's Debian nginx / docker-compose (make-local-tool-base.sh)
                  offline: renderer-no-nginx and healer-no-compose targets, tagged <version>-no-nginx /
-                          <version>-no-compose; builds with no network at all
-                 auto:    offline when the base image is the local one made by make-local-base-image.sh,
-                          full otherwise (default)
-  --no-base      do not make the local base image when it is missing
+                          <version>-no-compose; need neither apt nor the host's packages
+                 auto:    full, except offline for an image whose tool is not installed on this machine when
+                          the base is the local one (default)
+  --no-base      do not make the local base images when they are missing
   -h, --help     this text
 Prints one line per image: name, tag, seconds.
 USAGE
@@ -52,11 +55,34 @@ done
 if [ "$make_base" -eq 1 ]; then
   BASE_IMAGE="$base_image" "$repo/scripts/make-local-base-image.sh"
 fi
-if [ "$variant" = auto ]; then
-  local_base="$(docker image inspect --format '{{ index .Config.Labels "org.consul-sidecars.local-base" }}' "$base_image" 2>/dev/null || true)"
-  if [ "$local_base" = "true" ]; then variant=offline; else variant=full; fi
-fi
-case "$variant" in full|offline) ;; *) echo "build-images: --variant must be full, offline or auto" >&2; exit 2 ;; esac
+case "$variant" in full|offline|auto) ;; *) echo "build-images: --variant must be full, offline or auto" >&2; exit 2 ;; esac
+local_base="$(docker image inspect --format '{{ index .Config.Labels "org.consul-sidecars.local-base" }}' "$base_image" 2>/dev/null || true)"
+
+# On the local base, the renderer's nginx and the healer's docker-compose come from a second local base made from
+# this machine's packages (nothing can be installed inside the build): tool_base_arg_of[name] names it.
+declare -A variant_of=() tool_base_arg_of=()
+for name in "${images[@]}"; do
+  if [ "$variant" = auto ]; then variant_of["$name"]=full; else variant_of["$name"]="$variant"; fi
+  case "$name" in renderer) tool=nginx; arg=NGINX_BASE_IMAGE ;; healer) tool=compose; arg=COMPOSE_BASE_IMAGE ;; *) continue ;; esac
+  if [ "${variant_of[$name]}" != full ] || [ "$local_base" != "true" ]; then continue; fi
+  tool_tag="consul-sidecars/local-base:$tool"
+  # Staged afresh from this machine's packages when bases are made (kept when unchanged), else used as it is.
+  tool_ready=0
+  if [ "$make_base" -eq 1 ]; then
+    if "$repo/scripts/make-local-tool-base.sh" --base "$base_image" --tag "$tool_tag" "$tool" >&2; then tool_ready=1; fi
+  elif docker image inspect "$tool_tag" >/dev/null 2>&1; then
+    tool_ready=1
+  fi
+  if [ "$tool_ready" -eq 1 ]; then
+    tool_base_arg_of["$name"]="$arg=$tool_tag"
+  elif [ "$variant" = auto ]; then
+    echo "build-images: $name: no local base with $tool ($tool_tag); building the offline variant" >&2
+    variant_of["$name"]=offline
+  else
+    echo "build-images: $name: --variant full on the local base needs $tool_tag (scripts/make-local-tool-base.sh $tool)" >&2
+    exit 1
+  fi
+done
 
 # The paths one image's build context needs (relative to the repo root).
 context_paths() {
@@ -69,14 +95,14 @@ context_paths() {
       printf '%s\n' "docker/$name.Dockerfile" docker/keep-workspaces.js package.json package-lock.json node_modules \
         packages/core/package.json packages/core/dist \
         "packages/$name/package.json" "packages/$name/bin" "packages/$name/dist"
-      [ "$name" != renderer ] || printf '%s\n' docker/renderer-nginx-entrypoint.sh
+      [ "$name" != renderer ] || printf '%s\n' docker/renderer-nginx-entrypoint.sh packages/renderer/templates
       ;;
   esac
 }
 
 # Target and tag suffix for the variant: the offline variant of renderer and healer lacks nginx / compose.
 target_of() {
-  case "$variant:$1" in
+  case "${variant_of[$1]}:$1" in
     offline:renderer) echo renderer-no-nginx ;;
     offline:healer) echo healer-no-compose ;;
     *) echo "" ;;
@@ -103,6 +129,7 @@ for name in "${images[@]}"; do
     build_args+=(--label "org.opencontainers.image.revision=$(git -C "$repo" rev-parse HEAD)")
   fi
   [ -z "$target" ] || build_args+=(--target "$target")
+  [ -z "${tool_base_arg_of[$name]:-}" ] || build_args+=(--build-arg "${tool_base_arg_of[$name]}")
   started_ns="$(date +%s%N)"
   # The context is a tar stream of exactly these paths (symlinks kept: node_modules/@consul-sidecars/* are links).
   # Its stderr is shown only on failure (the legacy builder's deprecation notice is noise here).
