@@ -3,7 +3,8 @@
 # run: dist/ and node_modules come from the build context and `npm prune --offline` fetches nothing.
 # Two targets:
 #   renderer           (the default, last stage) Debian's nginx in the image beside the renderer: what users run.
-#                      Its only online step is `apt-get install nginx`, skipped when NGINX_BASE_IMAGE already has
+#                      Its only online step is `apt-get install nginx libnginx-mod-http-lua lua-cjson` (the Lua
+#                      module serves the no-reload mode), skipped when NGINX_BASE_IMAGE already has
 #                      nginx: CI builds it on a local base carrying this machine's Debian nginx
 #                      (scripts/make-local-tool-base.sh nginx), since it can neither pull nor apt-get in a build.
 #   renderer-no-nginx  the renderer alone (no apt, builds offline; what CI builds): nginx runs elsewhere, on the
@@ -47,14 +48,16 @@ FROM ${NGINX_BASE_IMAGE} AS renderer
 # Debian's nginx (the package users get on a node); the default site is removed, the renderer owns conf.d.
 RUN if command -v nginx >/dev/null 2>&1; then nginx -v; else \
       apt-get update \
-      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx libnginx-mod-http-lua lua-cjson \
       && rm -rf /var/lib/apt/lists/*; \
     fi \
  && rm -f /etc/nginx/sites-enabled/default
 WORKDIR /app
 COPY --from=build /app /app
-# The shipped templates (nginx-sites.conf.njk, keepalived-lvs.conf.njk), for renderer.json to name.
+# The shipped templates (nginx-sites.conf.njk, nginx-dynamic.conf.njk, keepalived-lvs.conf.njk), for renderer.json to
+# name, and the Lua the no-reload mode loads into nginx (lua_package_path "/app/packages/renderer/lua/?.lua").
 COPY packages/renderer/templates /app/packages/renderer/templates
+COPY packages/renderer/lua /app/packages/renderer/lua
 COPY docker/renderer-nginx-entrypoint.sh /usr/local/bin/renderer-nginx-entrypoint.sh
 ENV NODE_ENV=production \
     RENDERER_OPS_PORT=9465

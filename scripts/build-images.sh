@@ -95,7 +95,7 @@ context_paths() {
       printf '%s\n' "docker/$name.Dockerfile" docker/keep-workspaces.js package.json package-lock.json node_modules \
         packages/core/package.json packages/core/dist \
         "packages/$name/package.json" "packages/$name/bin" "packages/$name/dist"
-      [ "$name" != renderer ] || printf '%s\n' docker/renderer-nginx-entrypoint.sh packages/renderer/templates
+      [ "$name" != renderer ] || printf '%s\n' docker/renderer-nginx-entrypoint.sh packages/renderer/templates packages/renderer/lua
       ;;
   esac
 }

@@ -3,8 +3,9 @@
 # (make-local-base-image.sh) plus one layer with a tool copied from this machine's Debian packages, so that the
 # renderer image carries a real nginx and the healer image a real docker-compose, as the apt-get variants do.
 #   nginx:   /usr/sbin/nginx (nginx-extras here; the same Debian 1.22 build users get from `nginx`), the libraries
-#            ldd finds, nginx-common's /etc/nginx without the default site and with no dynamic module enabled
-#            (as Debian's `nginx` package installs it), the log/temp/pid directories and the www-data user.
+#            ldd finds, nginx-common's /etc/nginx without the default site, the Lua module and lua-cjson enabled (as
+#            `apt-get install nginx libnginx-mod-http-lua lua-cjson` leaves them: the renderer's no-reload mode),
+#            the log/temp/pid directories and the www-data user.
 #   compose: /usr/bin/docker-compose (Debian's 1.29, Python), python3.11 with its standard library (no tests, no
 #            build config), the python3-* packages docker-compose depends on (from dpkg, with their byte-code)
 #            and the libraries ldd finds for the interpreter and every extension module.
@@ -136,6 +137,16 @@ case "$tool" in
     printf '%s\n' "${conf_files[@]}" | copy_paths
     mkdir -p "$root"/etc/nginx/{conf.d,modules-enabled,sites-enabled} "$root"/var/{log/nginx,lib/nginx,www} "$root/run/lock" "$root/usr/lib/nginx/modules"
     ln -s ../run/lock "$root/var/lock"
+    # The renderer's no-reload mode: the Lua module (+ the devel kit it needs), lua-resty-core and lua-cjson, enabled
+    # as their Debian packages enable them (apt-get install libnginx-mod-http-lua lua-cjson on the node base).
+    lua_packages=(libnginx-mod-http-ndk libnginx-mod-http-lua lua-resty-core lua-resty-lrucache lua-cjson libluajit2-5.1-2 libluajit2-5.1-common)
+    require_installed "${lua_packages[@]}"
+    package_files "${lua_packages[@]}" | grep -v -e '^/usr/share/doc/' -e '^/usr/share/lintian/' -e '/lua/5\.[234]/' -e '/liblua5\.[234]-' | copy_paths
+    copy_libraries_of /usr/lib/nginx/modules/ndk_http_module.so /usr/lib/nginx/modules/ngx_http_lua_module.so /usr/lib/x86_64-linux-gnu/lua/5.1/cjson.so
+    mkdir -p "$root/usr/share/nginx"
+    [ -e "$root/usr/share/nginx/modules" ] || ln -s ../../lib/nginx/modules "$root/usr/share/nginx/modules"
+    ln -s /usr/share/nginx/modules-available/mod-http-ndk.conf "$root/etc/nginx/modules-enabled/10-mod-http-ndk.conf"
+    ln -s /usr/share/nginx/modules-available/mod-http-lua.conf "$root/etc/nginx/modules-enabled/50-mod-http-lua.conf"
     setup_commands=("grep -q '^www-data:' /etc/passwd || echo 'www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin' >>/etc/passwd"
       "grep -q '^www-data:' /etc/group || echo 'www-data:x:33:' >>/etc/group"
       "nginx -t")

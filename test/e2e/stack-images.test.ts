@@ -183,6 +183,11 @@ services:
     const [renderer] = stack!.containers('renderer');
     const nginxVersion = spawnSync('docker', ['exec', renderer, 'nginx', '-v'], { encoding: 'utf8' });
     expect(nginxVersion.stderr, 'nginx in the renderer image').to.match(/^nginx version: nginx\/1\./);
+    // ...with what the no-reload mode needs: the Lua module, lua-resty-core and lua-cjson load the shipped Lua.
+    const luaCheck = spawnSync('docker', ['exec', renderer, 'node', '-e',
+      "require('/app/packages/renderer/dist/lua-check.js').checkLuaModule({ luaDir: '/app/packages/renderer/lua' })" +
+      ".then((r) => { console.log(r.output); process.exit(r.ok ? 0 : 1); })"], { encoding: 'utf8' });
+    expect(luaCheck.status, `the Lua check in the renderer image: ${luaCheck.stdout}${luaCheck.stderr}`).to.equal(0);
     const [healer] = stack!.containers('healer');
     expect(execFileSync('docker', ['exec', healer, 'docker-compose', 'version', '--short'], { encoding: 'utf8' })).to.match(/^1\.\d+\.\d+/);
     expect(execFileSync('docker', ['exec', healer, 'id', '-u'], { encoding: 'utf8' }).trim(), 'the healer runs as the node user').to.equal('1000');
