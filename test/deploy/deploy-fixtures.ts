@@ -1,11 +1,8 @@
 // Fixtures of the deploy-script tests: a compose project of busybox web instances, a stand-in registrator that
-// registers them in Consul with HTTP checks, and a round-robin proxy that follows Consul's passing instances
-// the way the renderer's nginx does, with a member list the scripts' --drain-url can watch.
+// registers them in Consul with HTTP checks, a bounded request loop, and a runner for the scripts.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,9 +101,10 @@ export function startWebProject(name: string, image: string, count: number, labe
 
 /**
  * Stands in for registrator until it is usable: every 200 ms, registers each running container of the project
- * as "<node>:<container name>:80" with an HTTP check, and deregisters the ones whose container is gone.
+ * as "<node>:<container name>:80" with `tags` and an HTTP check, and deregisters the ones whose container is gone.
  */
-export function startTestRegistrator(consulUrl: string, project: WebProject, service: string, node = 'deploy-test') {
+export function startTestRegistrator(consulUrl: string, project: WebProject, service: string, options: { node?: string; tags?: string[] } = {}) {
+  const { node = 'deploy-test', tags = [] } = options;
   const registered = new Set<string>();
   let stopped = false;
   let errors = 0;
@@ -124,6 +122,7 @@ export function startTestRegistrator(consulUrl: string, project: WebProject, ser
       await put('/v1/agent/service/register', {
         ID: id,
         Name: service,
+        Tags: tags,
         Address: '127.0.0.1',
         Port: c.hostPort,
         Meta: { container_id: c.id, container_name: c.name },
@@ -159,64 +158,14 @@ export function startTestRegistrator(consulUrl: string, project: WebProject, ser
 }
 
 /**
- * A round-robin HTTP proxy on 127.0.0.1 over Consul's passing instances of `service` (polled every 100 ms),
- * standing in for the renderer's nginx. GET /__members lists the "address:port" it currently routes to.
+ * Sends requests with `send`, `concurrency` at a time, until `until()` says stop or the bounds hit; counts the
+ * 200s by the first word of the body (the web image's version) and keeps the first failures.
  */
-export async function startConsulProxy(consulUrl: string, service: string) {
-  let members: string[] = [];
-  let next = 0;
-  let stopped = false;
-  const refresh = async () => {
-    const res = await fetch(`${consulUrl}/v1/health/service/${encodeURIComponent(service)}?passing`);
-    if (!res.ok) return;
-    const entries = (await res.json()) as Array<{ Service: { Address: string; Port: number } }>;
-    members = entries.map((e) => `${e.Service.Address}:${e.Service.Port}`).sort();
-  };
-  await refresh();
-  const poller = (async () => {
-    while (!stopped) {
-      await refresh().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  const server = http.createServer((req, res) => {
-    if (req.url === '/__members') {
-      res.end(members.map((m) => `server ${m};\n`).join(''));
-      return;
-    }
-    if (members.length === 0) {
-      res.writeHead(503).end('no members\n');
-      return;
-    }
-    const target = members[next++ % members.length];
-    const [host, port] = target.split(':');
-    const upstream = http.request({ host, port: Number(port), path: req.url, method: req.method, agent: false }, (up) => {
-      res.writeHead(up.statusCode ?? 502, { 'x-upstream': target });
-      up.pipe(res);
-    });
-    upstream.on('error', (err) => {
-      res.writeHead(502).end(`${target}: ${err.message}\n`);
-    });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    get members() {
-      return members;
-    },
-    async close() {
-      stopped = true;
-      await poller;
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
-
-/** Sends requests through the proxy, `concurrency` at a time, until `until()` says stop or the bounds hit. */
-export async function requestLoop(url: string, until: () => boolean, bounds = { maxRequests: 30_000, maxMs: 120_000, concurrency: 4 }) {
+export async function requestLoop(
+  send: () => Promise<{ status: number; body: string }>,
+  until: () => boolean,
+  bounds = { maxRequests: 30_000, maxMs: 120_000, concurrency: 4 },
+) {
   const started = Date.now();
   const stats = { ok: 0, failed: 0, failures: [] as string[], bodies: new Map<string, number>() };
   let sent = 0;
@@ -224,8 +173,8 @@ export async function requestLoop(url: string, until: () => boolean, bounds = { 
     while (!until() && sent < bounds.maxRequests && Date.now() - started < bounds.maxMs) {
       sent += 1;
       try {
-        const res = await fetch(url, { headers: { connection: 'close' } });
-        const body = (await res.text()).trim();
+        const res = await send();
+        const body = res.body.trim();
         if (res.status === 200) {
           stats.ok += 1;
           const version = body.split(' ')[0];
