@@ -24,3 +24,15 @@ export function rssMiB(pid: number = process.pid): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : NaN;
 }
+
+/** `npx tsx <file>.bench.ts`: runs one benchmark alone and prints its rows (bench/run.js runs them all). */
+export function runStandalone(entry: NodeModule, run: () => Promise<BenchResult[]>): void {
+  if (require.main !== entry) return;
+  run().then((rows) => {
+    console.table(rows);
+    process.exit(0);
+  }, (err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

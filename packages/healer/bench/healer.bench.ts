@@ -11,7 +11,7 @@ import { DesiredStateSource } from '../src/desired-state';
 import { Healer } from '../src/healer';
 import { ComposeRunner } from '../src/compose-runner';
 import { ComposeProject, TestRegistrar, passingCount, startTestConsul } from '../test/compose-fixture';
-import { percentile, type BenchResult } from '../../../bench/stats';
+import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
 
 export type { BenchResult };
 
@@ -103,9 +103,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-if (require.main === module) {
-  run().then((rows) => console.table(rows), (err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runStandalone(module, run);

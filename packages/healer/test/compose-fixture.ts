@@ -130,8 +130,8 @@ export class TestRegistrar {
           address: '127.0.0.1',
           port,
           meta: { container_id: c.Id },
-          check: { http: `http://127.0.0.1:${port}/`, interval: '1s', timeout: '1s' },
-        } as Parameters<ConsulClient['agent']['service']['register']>[0]);
+          check: { name: 'http', http: `http://127.0.0.1:${port}/`, interval: '1s', timeout: '1s' },
+        });
         this.registered.add(name);
       }
       for (const name of [...this.registered]) {

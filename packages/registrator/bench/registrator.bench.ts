@@ -10,7 +10,7 @@ import { waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { DOCKER_API_VERSION } from '../src/docker-source';
-import { percentile, type BenchResult } from '../../../bench/stats';
+import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
 
 export type { BenchResult };
 
@@ -168,9 +168,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-if (require.main === module) {
-  run().then((rows) => console.table(rows), (err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runStandalone(module, run);

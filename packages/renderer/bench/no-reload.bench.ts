@@ -14,7 +14,7 @@ import { waitFor } from '@consul-sidecars/core';
 import { startTestConsul, type TestConsul } from '../../../test/support/consul';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { removeContainers, startWebContainer, type WebContainer } from '../../../test/support/web-container';
-import { percentile, type BenchResult } from '../../../bench/stats';
+import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
 import { freePort, startNginx, type NginxInstance } from '../test/nginx-harness';
 import { settled, untilServed, wrkFailures } from './support';
 
@@ -177,12 +177,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-if (require.main === module) {
-  run().then((rows) => {
-    console.table(rows);
-    process.exit(0);
-  }, (err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runStandalone(module, run);

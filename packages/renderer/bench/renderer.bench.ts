@@ -14,7 +14,7 @@ import { consulSettingsFromEnv, createConsulClient, waitFor, type ConsulClient }
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { removeContainers, startWebContainer, type WebContainer } from '../../../test/support/web-container';
-import { percentile, rssMiB, type BenchResult } from '../../../bench/stats';
+import { percentile, rssMiB, type BenchResult, runStandalone } from '../../../bench/stats';
 import { dependencyKey, type Dependency, type DependencyData } from '../src/dependencies';
 import { TemplateEnvironment } from '../src/template-env';
 import { freePort, httpGet, startNginx, type NginxInstance } from '../test/nginx-harness';
@@ -164,13 +164,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-if (require.main === module) {
-  run().then((rows) => {
-    console.table(rows);
-    process.exit(0);
-  }, (err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
-
+runStandalone(module, run);

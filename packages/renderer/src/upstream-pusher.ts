@@ -185,8 +185,11 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
         this.stats.restores++;
         this.logger.warn({ url: this.base, held: this.confirmed.size, wanted: this.desired.size }, 'nginx restarted (fresh shared dict): pushing every upstream again');
       }
+      const wasPending = this.pending;
       const outcome = await this.sync(false);
       if (restarted && outcome.ok) this.emit('restored', outcome.set.length);
+      // First contact after failed pushes (nginx had not answered yet): those went through now.
+      else if (wasPending && outcome.ok) this.emit('recovered', outcome);
       return;
     }
     if (this.pending) {

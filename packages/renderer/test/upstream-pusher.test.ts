@@ -1,0 +1,108 @@
+// The pusher's own decisions against a scripted endpoint (the real Lua endpoint is exercised in
+// dynamic-upstreams.integration.test.ts): what it sends, what a refusal or an outage leaves, how it recovers.
+
+import { expect } from 'chai';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from '@consul-sidecars/core';
+import { UpstreamPusher } from '../src/upstream-pusher';
+import type { UpstreamPeer } from '../src/upstream-peers';
+
+const peer = (port: number): UpstreamPeer => ({ address: '127.0.0.1', port, weight: 1, backup: false, down: false });
+
+/** An endpoint that answers what the test scripts: status and boot, and records every POST body. */
+async function scriptedEndpoint() {
+  const state = { boot: 'boot-1', held: {} as Record<string, UpstreamPeer[]>, postStatus: 200, postError: '', posts: [] as Record<string, unknown>[] };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const send = (status: number, json: unknown) => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(json));
+      };
+      if (req.method === 'GET' && req.url === '/cs/status') return send(200, { boot: state.boot, upstreams: Object.keys(state.held).length });
+      if (req.method === 'GET' && req.url === '/cs/upstreams') {
+        return send(200, { boot: state.boot, upstreams: Object.fromEntries(Object.entries(state.held).map(([n, peers]) => [n, { version: 1, peers }])) });
+      }
+      if (req.method === 'POST' && req.url === '/cs/upstreams') {
+        const parsed = JSON.parse(body) as { upstreams: Record<string, UpstreamPeer[] | null> };
+        state.posts.push(parsed.upstreams);
+        if (state.postStatus !== 200) return send(state.postStatus, { error: state.postError });
+        for (const [name, peers] of Object.entries(parsed.upstreams)) {
+          if (peers === null) delete state.held[name];
+          else state.held[name] = peers;
+        }
+        return send(200, { boot: state.boot, applied: {}, removed: [] });
+      }
+      send(404, { error: 'no' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cs`;
+  return { state, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())), server };
+}
+
+describe('renderer no-reload mode: the upstream pusher', () => {
+  let endpoint: Awaited<ReturnType<typeof scriptedEndpoint>>;
+  let pusher: UpstreamPusher;
+  beforeEach(async () => {
+    endpoint = await scriptedEndpoint();
+    pusher = new UpstreamPusher({ url: endpoint.url, intervalMs: 20, timeoutMs: 1000, rejectEmpty: true });
+  });
+  afterEach(async () => {
+    await pusher.stop();
+    endpoint.server.closeAllConnections();
+    await endpoint.close();
+  });
+
+  it('sends only what nginx does not hold, prunes only when asked, and holds an empty upstream', async () => {
+    expect((await pusher.apply(new Map([['a', [peer(1)]], ['b', [peer(2)]]]), { prune: true })).set).to.deep.equal(['a', 'b']);
+    const again = await pusher.apply(new Map([['a', [peer(1)]], ['b', [peer(2)]]]), { prune: true });
+    expect([again.ok, again.set, endpoint.state.posts.length]).to.deep.equal([true, [], 1]);
+    await pusher.apply(new Map([['a', [peer(1)]]]), { prune: false });
+    expect(endpoint.state.held).to.have.keys('a', 'b');
+    await pusher.apply(new Map([['a', [peer(1)]]]), { prune: true });
+    expect(endpoint.state.held).to.have.keys('a');
+    const empty = await pusher.apply(new Map([['a', []]]), { prune: true });
+    expect([empty.ok, empty.held.map((h) => h.upstream), endpoint.state.held.a]).to.deep.equal([true, ['a'], [peer(1)]]);
+  });
+
+  it('a refused push (nginx answers 409/400) is an error naming why; nothing counts as held, the poll retries it', async () => {
+    endpoint.state.postStatus = 409;
+    endpoint.state.postError = 'upstream a would have no usable peer';
+    const refused = await pusher.apply(new Map([['a', [peer(1)]]]), { prune: true });
+    expect(refused.ok).to.equal(false);
+    expect(refused.error).to.match(/nginx answered 409: upstream a would have no usable peer/);
+    expect(pusher.held()).to.deep.equal([]);
+    endpoint.state.postStatus = 200;
+    const recovered = new Promise((resolve) => pusher.once('recovered', resolve));
+    pusher.start();
+    await recovered;
+    expect(endpoint.state.held.a).to.deep.equal([peer(1)]);
+  });
+
+  it('nginx unreachable: the push fails clearly, and goes through once it answers again', async () => {
+    const port = (endpoint.server.address() as AddressInfo).port;
+    endpoint.server.closeAllConnections();
+    await endpoint.close();
+    const down = await pusher.apply(new Map([['a', [peer(1)]]]), { prune: true });
+    expect(down.ok).to.equal(false);
+    expect(down.error).to.match(/push to .* failed: .*ECONNREFUSED/);
+    await new Promise<void>((resolve) => endpoint.server.listen(port, '127.0.0.1', resolve));
+    pusher.start();
+    await waitFor(() => endpoint.state.held.a !== undefined, { timeoutMs: 5000, message: 'pushed once nginx answers' });
+  });
+
+  it('a new boot id (nginx restarted, empty dict): it reads what nginx holds and pushes everything again', async () => {
+    await pusher.apply(new Map([['a', [peer(1)]], ['b', [peer(2)]]]), { prune: true });
+    pusher.start();
+    await waitFor(() => pusher.held().length === 2, { timeoutMs: 5000, message: 'confirmed' });
+    const restored = new Promise<number>((resolve) => pusher.once('restored', resolve));
+    endpoint.state.held = { b: [peer(2)] }; // came back holding only b (another renderer's push, say)
+    endpoint.state.boot = 'boot-2';
+    expect(await restored, 'upstreams pushed again').to.equal(1);
+    expect(endpoint.state.posts.at(-1)).to.deep.equal({ a: [peer(1)] });
+    expect(pusher.stats.restores).to.equal(1);
+  });
+});
