@@ -8,8 +8,8 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../packages/core/src';
-import { ensureBusyboxImage } from '../../test/support/docker-images';
 import { freePort } from '../../test/support/ports';
+import { webComposeYaml } from '../../test/support/web-compose';
 import { chapter, MissingPrerequisite, say, show } from './narrator';
 import { listenFor, startNginx, type DemoNginx } from './nginx';
 import { checkPrerequisites } from './prerequisites';
@@ -86,19 +86,7 @@ async function consulAgent(): Promise<string> {
 }
 
 function writeComposeFile(): void {
-  writeFileSync(join(workDir, 'docker-compose.yml'), `version: "2.4"
-services:
-  web:
-    image: ${ensureBusyboxImage()}
-    command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www"]
-    ports: ["127.0.0.1::80"]
-    labels:
-      consul-sidecars.demo: "${runId}"
-      SERVICE_NAME: "${SITE}"
-      SERVICE_TAGS: "http"
-      SERVICE_CHECK_HTTP: "/"
-      SERVICE_CHECK_INTERVAL: "1s"
-`);
+  writeFileSync(join(workDir, 'docker-compose.yml'), webComposeYaml({ site: SITE, label: 'consul-sidecars.demo', value: runId }));
 }
 
 async function main(): Promise<void> {

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { waitFor } from '@consul-sidecars/core';
 import { dockerAvailable, ensureBusyboxImage } from '../support/docker-images';
 import { freePort } from '../support/ports';
+import { webComposeYaml } from '../support/web-compose';
 import { COMPOSE_DIR, ComposeProject, ensureStackImages, getJsonTls, getVia, healthOf, listenersOn, STACK_IMAGES } from './stack-fixtures';
 
 const VERSION = 'e2e';
@@ -70,19 +71,7 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
     writeFileSync(bigipSecrets, `BIGIP_PASSWORD=${randomBytes(12).toString('base64url')}\n`, { mode: 0o600 });
 
     const webCompose = join(work, 'projects', 'web', 'docker-compose.yml');
-    writeFileSync(webCompose, `version: "2.4"
-services:
-  web:
-    image: ${ensureBusyboxImage()}
-    command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www"]
-    ports: ["127.0.0.1::80"]
-    labels:
-      consul-sidecars.stack-e2e: "${runId}"
-      SERVICE_NAME: "${SITE}"
-      SERVICE_TAGS: "http"
-      SERVICE_CHECK_HTTP: "/"
-      SERVICE_CHECK_INTERVAL: "1s"
-`);
+    writeFileSync(webCompose, webComposeYaml({ site: SITE, label: 'consul-sidecars.stack-e2e', value: runId }));
     web = new ComposeProject(`csweb${runId}`, [webCompose]);
 
     writeFileSync(join(work, 'config', 'renderer.json'), JSON.stringify({

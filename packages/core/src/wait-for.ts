@@ -9,15 +9,18 @@ export interface WaitForOptions {
   message?: string;
 }
 
+/** What a truthy check leaves of T: `x ? value : false` probes resolve to the value's type. */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
 /** Polls `probe` until it returns a truthy value (which is returned); a throwing probe counts as not yet. */
-export async function waitFor<T>(probe: () => T | Promise<T>, options: WaitForOptions): Promise<NonNullable<T>> {
+export async function waitFor<T>(probe: () => T | Promise<T>, options: WaitForOptions): Promise<Truthy<T>> {
   const deadline = Date.now() + options.timeoutMs;
   const interval = options.intervalMs ?? 25;
   let last: unknown;
   for (;;) {
     try {
       last = await probe();
-      if (last) return last as NonNullable<T>;
+      if (last) return last as Truthy<T>;
     } catch (err) {
       last = err;
     }

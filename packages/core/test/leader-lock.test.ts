@@ -83,7 +83,7 @@ describe('core: leader lock @integration', function () {
     const lost: string[] = [];
     lock.on('lost', (why) => lost.push(why));
     await waitFor(() => lock.isLeader, { timeoutMs: 10_000 });
-    const entry = (await consul.client.kv.get({ key })) as { Session: string };
+    const entry = (await consul.client.kv.get({ key })) as unknown as { Session: string };
     await consul.client.session.destroy(entry.Session);
     await waitFor(() => lost.length > 0, { timeoutMs: 5000, message: 'the leader to stand down' });
     expect(lock.isLeader).to.equal(false);
