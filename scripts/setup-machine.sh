@@ -5,7 +5,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker.io docker-compose nginx-extras lua-cjson busybox-static shellcheck wrk curl jq openssl iproute2 procps)
+APT_PACKAGES=(docker.io docker-compose nginx-extras lua-cjson busybox-static shellcheck wrk curl jq openssl iproute2 procps
+  iptables util-linux haproxy keepalived dnsmasq-base prometheus ansible python3-consul)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
