@@ -1,0 +1,40 @@
+// consul-template compatibility: its config files, its command line and its exec mode, mapped onto the renderer.
+
+import { readFileSync } from 'node:fs';
+import { loadCtConfigPaths, mergeCtConfigs, type CtConfig } from './ct-config';
+import { parseCtCommandLine, type CtCommandLine } from './ct-flags';
+import { planCompatConfig, type CompatPlan } from './to-renderer';
+
+export * from './ct-values';
+export * from './ct-schema';
+export * from './key-locations';
+export * from './ct-config';
+export * from './ct-flags';
+export * from './to-renderer';
+export * from './exec-supervisor';
+
+export interface CompatInvocation {
+  commandLine: CtCommandLine;
+  /** Files merged in order, then the flags over them. */
+  config: CtConfig;
+  plan: CompatPlan;
+}
+
+/**
+ * The entry point: consul-template's argv -> the renderer's settings. Throws CtFlagError (exit 12) for a bad
+ * flag, CtConfigError (exit 14) for a bad file; the result's rendererConfig still goes through
+ * resolveRendererConfig, whose ConfigError is exit 14 as well.
+ */
+export async function loadCompatInvocation(argv: readonly string[], options: { cwd?: string; read?: (file: string) => string } = {}): Promise<CompatInvocation> {
+  const commandLine = parseCtCommandLine(argv);
+  const files = await loadCtConfigPaths(commandLine.configPaths, options.read ?? ((f) => readFileSync(f, 'utf8')));
+  const config = mergeCtConfigs(files, commandLine.flagConfig);
+  // -template-error-fatal on the command line overrides every template's error_fatal (cli.go loadConfigs).
+  if (commandLine.flagConfig.template_error_fatal !== undefined) {
+    for (const t of config.template ?? []) t.error_fatal = commandLine.flagConfig.template_error_fatal;
+  }
+  const plan = planCompatConfig(config, { cwd: options.cwd });
+  if (commandLine.once) plan.rendererConfig.once = true;
+  if (commandLine.dry) plan.rendererConfig.dryRun = true;
+  return { commandLine, config, plan };
+}
