@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { resolveRendererConfig } from '../../src';
+import { loadCtConfigPaths, parseCtConfig, planCompatConfig } from '../../src/compat';
+
+const fixture = (name: string) => join(__dirname, 'fixtures', name);
+
+describe('compat: consul-template config -> the renderer\'s', function () {
+  this.timeout(20_000);
+
+  it('maps the real config: templates, Consul environment, exec and process settings', async () => {
+    const plan = planCompatConfig(await loadCtConfigPaths([fixture('consul-template.hcl')]), { cwd: '/srv' });
+    const [nginx, haproxy, app] = plan.rendererConfig.templates as Record<string, unknown>[];
+    expect(nginx).to.deep.equal({
+      source: '/etc/consul-template/nginx.conf.ctmpl', // .ctmpl selects the Go engine: no `engine` needed
+      destination: '/etc/nginx/conf.d/sites.conf',
+      reloadCommand: 'nginx -s reload',
+      commandTimeout: '60s',
+      perms: 0o644,
+      backup: true,
+      wait: { min: '2s', max: '6s' },
+    });
+    expect(haproxy).to.deep.include({ reloadCommand: ['systemctl', 'reload', 'haproxy'], validateCommand: 'haproxy -c -f {{candidate}}', group: 'edge', guard: { minInstances: 1, dropHold: '2m' } });
+    expect(app).to.deep.equal({
+      contents: '{{ key "app/config" }}\n',
+      destination: '/etc/app/app.conf',
+      engine: 'go', // inline contents are Go templates in consul-template
+      createDestDirs: false,
+      leftDelimiter: '[[',
+      rightDelimiter: ']]',
+      errorOnMissingKey: true,
+    });
+    expect(plan.rendererConfig).to.deep.include({ consul: { address: '127.0.0.1:8500', retryMax: '1m' }, wait: { min: '5s', max: '10s' }, logLevel: 'warn' });
+    expect(plan.consulEnv).to.deep.equal({
+      CONSUL_HTTP_TOKEN: 's3cr3t',
+      CONSUL_HTTP_SSL: 'true',
+      CONSUL_HTTP_SSL_VERIFY: 'false',
+      CONSUL_CACERT: '/etc/consul.d/ca.pem',
+      CONSUL_TLS_SERVER_NAME: 'consul.service.consul',
+    });
+    expect(plan.exec).to.deep.equal({
+      argv: ['sh', '-c', '/usr/bin/app -config /etc/app/app.conf'],
+      reloadSignal: 'SIGUSR1',
+      killSignal: 'SIGTERM',
+      killTimeoutMs: 10_000,
+      splayMs: 5000,
+      env: { pristine: false, custom: ['APP_ENV=prod'], denylist: ['CONSUL_*'] },
+    });
+    expect(plan.process).to.deep.equal({
+      pidFile: '/run/consul-template.pid',
+      killSignal: 'SIGINT',
+      reloadSignal: 'SIGHUP',
+      maxStaleMs: 600_000,
+      templateErrorFatal: true,
+      retry: { enabled: true, attempts: 12, backoffMs: 250, maxBackoffMs: 60_000 },
+    });
+    expect(plan.notes.join('\n')).to.match(/retries Consul forever/).and.to.match(/max_stale/);
+  });
+
+  it('defaults are consul-template\'s: exec kill SIGINT after 30s, no reload signal (restart), no splay; renderer SIGINT/SIGHUP', async () => {
+    const plan = planCompatConfig(await parseCtConfig('exec {\n  command = "app"\n}\n', 'd.hcl'));
+    expect(plan.exec).to.deep.equal({ argv: ['app'], reloadSignal: null, killSignal: 'SIGINT', killTimeoutMs: 30_000, splayMs: 0, env: {} });
+    expect(plan.process).to.deep.include({ killSignal: 'SIGINT', reloadSignal: 'SIGHUP', maxStaleMs: 2000, templateErrorFatal: true });
+    expect(planCompatConfig(await parseCtConfig('exec {\n  command = "app"\n  enabled = false\n}\n', 'd.hcl')).exec).to.equal(undefined);
+  });
+
+  it('TLS turns on when any TLS setting is given (SSLConfig.Finalize); a template exec {} wins over command', async () => {
+    const plan = planCompatConfig(await parseCtConfig('consul {\n  ssl {\n    cert = "/c.pem"\n    key = "/k.pem"\n  }\n}\ntemplate {\n  source = "a.tmpl"\n  destination = "a"\n  command = "old"\n  exec {\n    command = ["new", "x"]\n    timeout = "5s"\n  }\n}\n', 't.hcl'), { cwd: '/w' });
+    expect(plan.consulEnv).to.deep.equal({ CONSUL_HTTP_SSL: 'true', CONSUL_HTTP_SSL_VERIFY: 'true', CONSUL_CLIENT_CERT: '/c.pem', CONSUL_CLIENT_KEY: '/k.pem' });
+    expect(plan.rendererConfig.templates).to.deep.equal([{ source: '/w/a.tmpl', destination: '/w/a', reloadCommand: ['new', 'x'], commandTimeout: '5s' }]);
+  });
+
+  it('the result passes the renderer\'s own validation (resolveRendererConfig) and means the same', async () => {
+    const text = 'consul {\n  address = "127.0.0.1:8500"\n  retry {\n    max_backoff = "20s"\n  }\n}\nwait = "1s:3s"\nlog_level = "err"\ntemplate {\n  source = "site.ctmpl"\n  destination = "site.conf"\n  command = "nginx -s reload"\n  perms = 0640\n  backup = true\n  validate_command = ["nginx", "-t", "-q"]\n  guard {\n    min_instances = 0\n    reject_empty_upstreams = true\n  }\n  vars = { listen = 8080 }\n}\nonce_timeout = "5s"\n';
+    const plan = planCompatConfig(await parseCtConfig(text, 'r.hcl'), { cwd: '/etc/ct' });
+    const config = resolveRendererConfig(plan.rendererConfig, '/elsewhere', 'r.hcl');
+    expect(config.consul).to.deep.include({ address: '127.0.0.1:8500', retryMaxMs: 20_000 });
+    expect(config.wait).to.deep.equal({ minMs: 1000, maxMs: 3000 });
+    expect(config.logLevel).to.equal('error');
+    expect(config.onceTimeoutMs).to.equal(5000);
+    const [t] = config.templates;
+    expect(t).to.deep.include({ source: '/etc/ct/site.ctmpl', destination: '/etc/ct/site.conf', reloadCommand: 'nginx -s reload', perms: 0o640, backup: true, validateCommand: ['nginx', '-t', '-q'] });
+    expect(t.guard).to.deep.include({ minInstances: 0, rejectEmptyUpstreams: true });
+    expect(t.vars).to.deep.equal({ listen: 8080 });
+  });
+
+  it('the renderer\'s validation still refuses what it cannot take (a template with no destination)', async () => {
+    const plan = planCompatConfig(await parseCtConfig('template {\n  source = "a.ctmpl"\n}\n', 'n.hcl'));
+    expect(() => resolveRendererConfig(plan.rendererConfig, '/', 'n.hcl')).to.throw(/destination/);
+  });
+});
