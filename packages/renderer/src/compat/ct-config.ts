@@ -103,6 +103,7 @@ export interface CtConfig {
   pid_file?: string;
   log_level?: string;
   template_error_fatal?: boolean;
+  once?: boolean;
   exec?: CtExec;
   once_timeout?: CtDuration;
   ops?: { host?: string; port?: number; enabled?: boolean };
@@ -143,6 +144,14 @@ function fail(ctx: DecodeContext, path: string, message: string, value?: unknown
   const where = line === undefined ? ctx.file : `${ctx.file}:${line}`;
   const shown = displayPath(path);
   throw new CtConfigError(`${where}: ${shown ? `${shown}: ` : ''}${message}`, { field: shown, value, source: ctx.file, line });
+}
+
+/** An unset-looking value: "", false, 0, [], {} or blocks holding only such values (`enabled = false` included). */
+function isOff(value: unknown): boolean {
+  if (value === '' || value === false || value === 0 || value === null) return true;
+  if (Array.isArray(value)) return value.every(isOff);
+  if (typeof value === 'object') return Object.values(value as object).every(isOff);
+  return false;
 }
 
 /** `template[2].user` -> `template.user`, the form UNSUPPORTED_KEYS is keyed by. */
@@ -223,6 +232,7 @@ function decodeBody(ctx: DecodeContext, path: string, spec: BlockSpec, body: Rec
     const field = spec.fields[key];
     if (field === undefined) {
       const reason = UNSUPPORTED_KEYS[schemaPath(at)];
+      if (reason && isOff(value)) continue;
       if (reason) fail(ctx, at, `consul-template's "${key}" is not supported: ${reason}`);
       fail(ctx, at, `unknown key "${key}"`);
     }

@@ -94,6 +94,8 @@ export const configBlock: BlockSpec = {
     pid_file: 'string',
     log_level: 'string',
     template_error_fatal: 'bool',
+    // Config.Once has no mapstructure tag: mapstructure matches the field name, so `once = true` works in a file.
+    once: 'bool',
     exec: execBlock,
     // renderer-only
     once_timeout: 'duration',
@@ -104,7 +106,8 @@ export const configBlock: BlockSpec = {
 export const WAIT_BLOCK = waitBlock;
 
 /**
- * Keys consul-template has that the renderer does not act on. Refused with a reason rather than ignored: ignoring
+ * Keys consul-template has that the renderer does not act on, unless their value is empty or off (`sandbox_path = ""`,
+ * `err_on_failed_lookup = false`, an empty block), which is accepted: that is what not acting on them means. Refused with a reason rather than ignored: ignoring
  * `user`/`group` would leave a file with the wrong owner, ignoring `vault` a template without its secrets.
  */
 export const UNSUPPORTED_KEYS: Record<string, string> = {

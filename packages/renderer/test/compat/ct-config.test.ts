@@ -90,6 +90,11 @@ describe('compat: consul-template config files', function () {
     });
   });
 
+  it('a known-unsupported key set to its off value is accepted (sandbox_path = "", an empty block, enabled = false)', async () => {
+    const config = await parseCtConfig('template {\n  destination = "/a"\n  sandbox_path = ""\n}\nvault {\n  enabled = false\n}\nsyslog {\n}\nerr_on_failed_lookup = false\n', 'off.hcl');
+    expect(config).to.deep.equal({ template: [{ destination: '/a', origin: 'off.hcl:1' }] });
+  });
+
   it('a repeated non-template block keeps the last occurrence (consul-template\'s flattenKeys); a string consul is its address', async () => {
     const config = await parseCtConfig('consul {\n  address = "a:1"\n  token = "t"\n}\nconsul {\n  address = "b:2"\n}\n', 'c.hcl');
     expect(config.consul).to.deep.equal({ address: 'b:2' });

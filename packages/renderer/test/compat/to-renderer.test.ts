@@ -57,6 +57,20 @@ describe('compat: consul-template config -> the renderer\'s', function () {
     expect(plan.notes.join('\n')).to.match(/retries Consul forever/).and.to.match(/max_stale/);
   });
 
+  it('every form consul-template documents reads and maps (off-valued unsupported keys accepted)', async () => {
+    const config = await loadCtConfigPaths([fixture('documented-forms.hcl')]);
+    const plan = planCompatConfig(config);
+    expect(plan.rendererConfig).to.deep.include({ once: true, logLevel: 'warn', consul: { address: '127.0.0.1:8500', retryMax: '1m', waitSeconds: 60 } });
+    expect(plan.rendererConfig.templates).to.deep.equal([{
+      source: '/etc/ct/app.ctmpl', destination: '/etc/app/app.conf', reloadCommand: ['restart', 'service', 'foo'], commandTimeout: '30s',
+      perms: 0o600, backup: true, createDestDirs: true, wait: { min: '2s', max: '10s' },
+    }]); // the default delimiters need no key
+    // reload_signal = "" is SIGNULL: a change sends nothing (not a restart), as consul-template's decode hook makes it
+    expect(plan.exec).to.deep.include({ argv: ['/usr/bin/app'], reloadSignal: 'SIGNULL', killSignal: 'SIGINT', killTimeoutMs: 2000, splayMs: 5000 });
+    expect(plan.consulEnv).to.deep.equal({ CONSUL_HTTP_SSL: 'false' });
+    expect(plan.process).to.deep.include({ pidFile: '/run/ct.pid', maxStaleMs: 600_000, reloadSignal: 'SIGHUP', killSignal: 'SIGINT' });
+  });
+
   it('defaults are consul-template\'s: exec kill SIGINT after 30s, no reload signal (restart), no splay; renderer SIGINT/SIGHUP', async () => {
     const plan = planCompatConfig(await parseCtConfig('exec {\n  command = "app"\n}\n', 'd.hcl'));
     expect(plan.exec).to.deep.equal({ argv: ['app'], reloadSignal: null, killSignal: 'SIGINT', killTimeoutMs: 30_000, splayMs: 0, env: {} });
