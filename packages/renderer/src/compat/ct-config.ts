@@ -2,7 +2,6 @@
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { ConfigError } from '@consul-sidecars/core';
 import { configBlock, UNSUPPORTED_KEYS, WAIT_BLOCK, type BlockSpec, type ValueKind } from './ct-schema';
 import { locateHclKeys, locateJsonKeys, type KeyLocations } from './key-locations';
@@ -285,6 +284,8 @@ export async function parseCtConfig(text: string, file: string): Promise<CtConfi
   }
   let raw: Record<string, unknown>;
   try {
+    // Loaded on first use: importing it starts a Go WASM runtime (~0.5 s, tens of MB), which JSON configs never need.
+    const { parse: parseHcl } = await import('@cdktf/hcl2json');
     raw = await parseHcl(file, text);
   } catch (err) {
     // hcl2json reports "parse config: [file:line,col-line,col: summary; detail.]"
