@@ -12,6 +12,7 @@ export * from './ct-config';
 export * from './ct-flags';
 export * from './to-renderer';
 export * from './exec-supervisor';
+export * from './exec-trigger';
 
 export interface CompatInvocation {
   commandLine: CtCommandLine;

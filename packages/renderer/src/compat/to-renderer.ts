@@ -130,10 +130,27 @@ function consulEnvOf(config: CtConfig): Record<string, string> {
   return env;
 }
 
+/**
+ * What consul-template puts in front of the child's custom env (runner.go childEnv): its Consul settings, so they
+ * reach the child even with `pristine` or a denylist.
+ */
+function consulChildEnv(config: CtConfig): string[] {
+  const consul = config.consul ?? {};
+  const ssl = consul.ssl ?? {};
+  const enabled = ssl.enabled ?? Boolean(ssl.cert || ssl.key || ssl.ca_cert || ssl.server_name || ssl.verify !== undefined);
+  const out: string[] = [];
+  if (consul.address) out.push(`CONSUL_HTTP_ADDR=${consul.address}`);
+  if (consul.token) out.push(`CONSUL_HTTP_TOKEN=${consul.token}`);
+  if (consul.token_file) out.push(`CONSUL_HTTP_TOKEN_FILE=${consul.token_file}`);
+  out.push(`CONSUL_HTTP_SSL=${enabled}`, `CONSUL_HTTP_SSL_VERIFY=${ssl.verify ?? true}`);
+  return out;
+}
+
 function execOf(config: CtConfig): ExecPlan | undefined {
   const exec = config.exec;
   const command = commandSpec(exec?.command);
   if (!exec || command === undefined || exec.enabled === false) return undefined;
+  const env = exec.env ?? {};
   return {
     argv: commandArgv(command),
     // SIGNULL ("") is a reload that sends nothing, not a restart: kept as consul-template has it.
@@ -141,7 +158,7 @@ function execOf(config: CtConfig): ExecPlan | undefined {
     killSignal: exec.kill_signal ?? 'SIGINT',
     killTimeoutMs: exec.kill_timeout?.ms ?? 30_000,
     splayMs: exec.splay?.ms ?? 0,
-    env: exec.env ?? {},
+    env: { ...env, custom: [...consulChildEnv(config), ...(env.custom ?? [])] },
   };
 }
 

@@ -44,7 +44,8 @@ describe('compat: consul-template config -> the renderer\'s', function () {
       killSignal: 'SIGTERM',
       killTimeoutMs: 10_000,
       splayMs: 5000,
-      env: { pristine: false, custom: ['APP_ENV=prod'], denylist: ['CONSUL_*'] },
+      // consul-template puts its Consul settings in front of custom (runner.go childEnv): they pass any denylist
+      env: { pristine: false, custom: ['CONSUL_HTTP_ADDR=127.0.0.1:8500', 'CONSUL_HTTP_TOKEN=s3cr3t', 'CONSUL_HTTP_SSL=true', 'CONSUL_HTTP_SSL_VERIFY=false', 'APP_ENV=prod'], denylist: ['CONSUL_*'] },
     });
     expect(plan.process).to.deep.equal({
       pidFile: '/run/consul-template.pid',
@@ -73,7 +74,7 @@ describe('compat: consul-template config -> the renderer\'s', function () {
 
   it('defaults are consul-template\'s: exec kill SIGINT after 30s, no reload signal (restart), no splay; renderer SIGINT/SIGHUP', async () => {
     const plan = planCompatConfig(await parseCtConfig('exec {\n  command = "app"\n}\n', 'd.hcl'));
-    expect(plan.exec).to.deep.equal({ argv: ['app'], reloadSignal: null, killSignal: 'SIGINT', killTimeoutMs: 30_000, splayMs: 0, env: {} });
+    expect(plan.exec).to.deep.equal({ argv: ['app'], reloadSignal: null, killSignal: 'SIGINT', killTimeoutMs: 30_000, splayMs: 0, env: { custom: ['CONSUL_HTTP_SSL=false', 'CONSUL_HTTP_SSL_VERIFY=true'] } });
     expect(plan.process).to.deep.include({ killSignal: 'SIGINT', reloadSignal: 'SIGHUP', maxStaleMs: 2000, templateErrorFatal: true });
     expect(planCompatConfig(await parseCtConfig('exec {\n  command = "app"\n  enabled = false\n}\n', 'd.hcl')).exec).to.equal(undefined);
   });
