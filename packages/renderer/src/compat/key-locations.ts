@@ -117,10 +117,9 @@ export function locateHclKeys(text: string): KeyLocations {
   const tokens = [...hclTokens(text)];
   const stack: Frame[] = [{ kind: 'body', path: '', blockCounts: new Map(), listIndex: 0 }];
   let i = 0;
-  const openValue = (frame: Frame, path: string, token: Token | undefined) => {
+  const openValue = (path: string, token: Token | undefined) => {
     if (token?.text === '{') stack.push({ kind: 'body', path, blockCounts: new Map(), listIndex: 0 });
     else if (token?.text === '[') stack.push({ kind: 'list', path, blockCounts: new Map(), listIndex: 0 });
-    void frame;
   };
   while (i < tokens.length) {
     const frame = stack[stack.length - 1];
@@ -132,7 +131,7 @@ export function locateHclKeys(text: string): KeyLocations {
     }
     if (frame.kind === 'list') {
       if (token.text === ',') frame.listIndex++;
-      else if (token.text === '{' || token.text === '[') openValue(frame, `${frame.path}[${frame.listIndex}]`, token);
+      else if (token.text === '{' || token.text === '[') openValue(`${frame.path}[${frame.listIndex}]`, token);
       i++;
       continue;
     }
@@ -144,7 +143,7 @@ export function locateHclKeys(text: string): KeyLocations {
         const path = join(frame.path, key);
         const single = value && value.type !== 'punct' && value.type !== 'heredoc';
         out.set(path, { line: token.line, raw: single ? value.text : undefined });
-        openValue(frame, path, value);
+        openValue(path, value);
         i = j + 2;
         continue;
       }
