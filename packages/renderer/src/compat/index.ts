@@ -13,6 +13,7 @@ export * from './ct-flags';
 export * from './to-renderer';
 export * from './exec-supervisor';
 export * from './exec-trigger';
+export * from './exec-mode';
 
 export interface CompatInvocation {
   commandLine: CtCommandLine;
