@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@consul-sidecars/core';
 import { configBlock, UNSUPPORTED_KEYS, WAIT_BLOCK, type BlockSpec, type ValueKind } from './ct-schema';
+import { EXIT_CODES } from './exit-codes';
 import { locateHclKeys, locateJsonKeys, type KeyLocations } from './key-locations';
 import { parseGoDuration, parsePermsValue, parseSignal, ValueProblem, type SignalName } from './ct-values';
 
@@ -110,6 +111,7 @@ export interface CtConfig {
 
 /** Errors name the file and line: `config.hcl:12: template[1]: unknown key "destiantion"`. */
 export class CtConfigError extends ConfigError {
+  readonly exitCode = EXIT_CODES.config;
   constructor(message: string, details: { field?: string; value?: unknown; source?: string; line?: number }) {
     super(message, details);
     Object.assign(this, { line: details.line, file: details.source });
@@ -184,8 +186,12 @@ function decodeValue(ctx: DecodeContext, path: string, kind: ValueKind, value: u
         if (typeof value === 'string') return value === '' ? [] : value.split(',');
         if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
         return bad('a list of strings');
-      case 'object':
-        return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : bad('a block or object');
+      case 'object': {
+        // `vars = { ... }` is an object; `vars { ... }` arrives from HCL as a list of one block (the last one wins).
+        const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+        if (Array.isArray(value) && value.length > 0 && value.every(isObject)) return value[value.length - 1];
+        return isObject(value) ? value : bad('a block or object');
+      }
     }
   } catch (err) {
     if (err instanceof ValueProblem) fail(ctx, path, err.message, value);

@@ -3,21 +3,7 @@
 import { ConfigError, describeFlags, parseFlags, type FlagSpec } from '@consul-sidecars/core';
 import type { CtConfig, CtDuration, CtTemplate } from './ct-config';
 import { parseGoDuration, parseSignal, ValueProblem } from './ct-values';
-
-/** consul-template's exit codes (cli.go); a supervised child's own exit code is passed through unchanged. */
-export const EXIT_CODES = {
-  ok: 0,
-  /** generic error */
-  error: 10,
-  /** stopped by the kill signal (default SIGINT) */
-  interrupt: 11,
-  /** a flag could not be parsed (unknown flag, bad value) */
-  parseFlags: 12,
-  /** the runner failed: a template or command error with template_error_fatal, Consul unreachable after retries */
-  runner: 13,
-  /** a config file is missing or invalid */
-  config: 14,
-} as const;
+import { EXIT_CODES } from './exit-codes';
 
 export const CT_FLAGS: Record<string, FlagSpec> = {
   config: { type: 'list', description: 'config file or directory (repeatable; later ones win)' },

@@ -9,6 +9,7 @@ export * from './ct-values';
 export * from './ct-schema';
 export * from './key-locations';
 export * from './ct-config';
+export * from './exit-codes';
 export * from './ct-flags';
 export * from './to-renderer';
 export * from './exec-supervisor';

@@ -79,6 +79,7 @@ describe('compat: consul-template config files', function () {
       it(name, async () => {
         const err = await parseError(text);
         expect(err.message).to.match(want);
+        expect(err.exitCode).to.equal(14); // ExitCodeConfigError
       });
     }
     it('JSON: unknown key with its line', async () => {
@@ -93,6 +94,13 @@ describe('compat: consul-template config files', function () {
   it('a known-unsupported key set to its off value is accepted (sandbox_path = "", an empty block, enabled = false)', async () => {
     const config = await parseCtConfig('template {\n  destination = "/a"\n  sandbox_path = ""\n}\nvault {\n  enabled = false\n}\nsyslog {\n}\nerr_on_failed_lookup = false\n', 'off.hcl');
     expect(config).to.deep.equal({ template: [{ destination: '/a', origin: 'off.hcl:1' }] });
+  });
+
+  it('vars as an object or as a block', async () => {
+    const a = await parseCtConfig('template {\n  destination = "/a"\n  vars = { listen = 8080 }\n}\n', 'v.hcl');
+    const b = await parseCtConfig('template {\n  destination = "/a"\n  vars {\n    listen = 8080\n    sites = ["x"]\n  }\n}\n', 'v.hcl');
+    expect(a.template![0].vars).to.deep.equal({ listen: 8080 });
+    expect(b.template![0].vars).to.deep.equal({ listen: 8080, sites: ['x'] });
   });
 
   it('a repeated non-template block keeps the last occurrence (consul-template\'s flattenKeys); a string consul is its address', async () => {
