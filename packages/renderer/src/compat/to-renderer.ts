@@ -66,7 +66,9 @@ function templateToRenderer(t: CtTemplate, cwd: string, notes: string[]): Record
   const at = (p: string | undefined) => (p === undefined || p === '' ? undefined : isAbsolute(p) ? p : resolve(cwd, p));
   const source = at(t.source);
   // Every consul-template template is a Go template; a source whose extension does not say so is marked.
-  const engine = t.engine ?? (source && GO_TEMPLATE_EXTENSIONS.some((e) => source.endsWith(e)) ? undefined : 'go');
+  // A .njk source is the renderer's own nunjucks (a consul-template-style file pointing at a shipped template).
+  const selfDescribing = source !== undefined && [...GO_TEMPLATE_EXTENSIONS, '.njk'].some((e) => source.endsWith(e));
+  const engine = t.engine ?? (selfDescribing ? undefined : 'go');
   const timeout = t.exec?.timeout ?? t.command_timeout;
   if (t.error_fatal !== undefined) notes.push(`${t.origin}: error_fatal: the renderer never exits on a template error; it keeps the last good file and reports the error`);
   return withDefined({

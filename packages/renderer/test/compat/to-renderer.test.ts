@@ -99,6 +99,11 @@ describe('compat: consul-template config -> the renderer\'s', function () {
     expect(t.vars).to.deep.equal({ listen: 8080 });
   });
 
+  it('engine: Go for inline contents and unknown extensions, none for .ctmpl/.tpl/.tmpl/.njk, an explicit engine kept', async () => {
+    const plan = planCompatConfig(await parseCtConfig(['a.ctmpl', 'b.tpl', 'c.tmpl', 'd.njk', 'e.conf.template'].map((s, i) => `template {\n  source = "${s}"\n  destination = "/o${i}"\n}\n`).join('') + 'template {\n  contents = "x"\n  destination = "/o5"\n}\ntemplate {\n  source = "f.txt"\n  destination = "/o6"\n  engine = "nunjucks"\n}\n', 'e.hcl'), { cwd: '/' });
+    expect((plan.rendererConfig.templates as { engine?: string }[]).map((t) => t.engine)).to.deep.equal([undefined, undefined, undefined, undefined, 'go', 'go', 'nunjucks']);
+  });
+
   it('the renderer\'s validation still refuses what it cannot take (a template with no destination)', async () => {
     const plan = planCompatConfig(await parseCtConfig('template {\n  source = "a.ctmpl"\n}\n', 'n.hcl'));
     expect(() => resolveRendererConfig(plan.rendererConfig, '/', 'n.hcl')).to.throw(/destination/);
