@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
-import { DOCKER_API_VERSION } from '../src/docker-source';
+import { DOCKER_API_VERSION } from '../src/observe/docker-source';
 import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
 
 export type { BenchResult };

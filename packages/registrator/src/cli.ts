@@ -3,10 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consulSettingsFromEnv, createLogger, describeFlags, errorMessage, installShutdown, parseFlags, type FlagSpec } from '@consul-sidecars/core';
-import { ConsulHttp } from './consul-http';
+import { ConsulHttp } from './act/consul-http';
+import { instancesOf, serviceNameOf, writeRoles } from './act/role-store';
 import { reconcileOnce, startRegistrator } from './daemon';
 import { FLAGS, parseRegistratorArgs, parseRegistryUri, UsageError } from './options';
-import { DEFAULT_ROLE_PREFIX, instancesOf, planPromotion, serviceNameOf, writeRoles, type RoleAssignment } from './roles';
+import { planPromotion, type RoleAssignment } from './plan/promotion';
+import { DEFAULT_ROLE_PREFIX } from './role-keys';
 
 export function version(): string {
   try {

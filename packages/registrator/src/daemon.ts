@@ -2,22 +2,25 @@
 
 import type { Logger } from 'pino';
 import { consulSettingsFromEnv, createMetricsRegistry, errorMessage, retry, startOpsServer, type OpsServer } from '@consul-sidecars/core';
-import { ConsulHttp } from './consul-http';
-import { ConsulRegistry, type ServiceRegistry } from './consul-registry';
-import { DockerSource, dockerConnectionFromEnv, type ContainerSource } from './docker-source';
-import { detectHostIp } from './host-ip';
+import { ConsulAgentRegistry } from './act/consul-agent-registry';
+import { ConsulHttp } from './act/consul-http';
+import type { RegistryAdapter } from './act/registry-adapter';
+import { deleteRole } from './act/role-store';
 import { createRegistratorMetrics } from './metrics';
+import { dockerConnectionFromEnv } from './observe/docker-connection';
+import { DockerSource, type ContainerSource } from './observe/docker-source';
+import { detectHostIp } from './observe/host-ip';
+import { roleQuery, watchRoles } from './observe/role-watch';
 import type { RegistratorConfig } from './options';
+import type { DefinitionOptions } from './plan/service-definitions';
 import { Reconciler, DEFAULT_RECONCILER_TIMINGS, type ReconcilerOptions, type SyncResult } from './reconciler';
-import { deleteRole, roleQuery, watchRoles } from './roles';
-import type { DefinitionOptions } from './service-definitions';
 
 export interface RegistratorDeps {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   /** Substitutes for tests and benchmarks. */
   source?: ContainerSource;
-  registry?: ServiceRegistry;
+  registry?: RegistryAdapter;
   /** Overrides of the reconciler's timings (tests shorten the agent poll). */
   timings?: Partial<Pick<ReconcilerOptions, 'agentPollMs' | 'agentWait' | 'inspectConcurrency'>>;
 }
@@ -25,7 +28,7 @@ export interface RegistratorDeps {
 export interface RunningRegistrator {
   reconciler: Reconciler;
   source: ContainerSource;
-  registry: ServiceRegistry;
+  registry: RegistryAdapter;
   consul: ConsulHttp;
   ops?: OpsServer;
   stop(options?: { deregister?: boolean }): Promise<void>;
@@ -56,7 +59,7 @@ function consulFor(config: RegistratorConfig, env: NodeJS.ProcessEnv): ConsulHtt
 }
 
 /** Pings the agent as gliderlabs does at startup (-retry-attempts / -retry-interval); -1 skips it (the loops retry anyway). */
-export async function waitForConsul(registry: ServiceRegistry, config: RegistratorConfig, logger: Logger): Promise<void> {
+export async function waitForConsul(registry: RegistryAdapter, config: RegistratorConfig, logger: Logger): Promise<void> {
   if (config.retryAttempts < 0) return;
   await retry(() => registry.ping(), {
     attempts: config.retryAttempts + 1,
@@ -88,7 +91,7 @@ export async function startRegistrator(config: RegistratorConfig, deps: Registra
   const env = deps.env ?? process.env;
   const logger = deps.logger;
   const consul = consulFor(config, env);
-  const registry = deps.registry ?? new ConsulRegistry(consul);
+  const registry = deps.registry ?? new ConsulAgentRegistry(consul);
   const source = deps.source ?? new DockerSource({ connection: dockerConnectionFromEnv(env), logger });
   const metricsRegistry = createMetricsRegistry('registrator');
   const metrics = createRegistratorMetrics(metricsRegistry);
@@ -131,7 +134,7 @@ export async function startRegistrator(config: RegistratorConfig, deps: Registra
 export async function reconcileOnce(config: RegistratorConfig, deps: RegistratorDeps): Promise<SyncResult> {
   const env = deps.env ?? process.env;
   const consul = consulFor(config, env);
-  const registry = deps.registry ?? new ConsulRegistry(consul);
+  const registry = deps.registry ?? new ConsulAgentRegistry(consul);
   const source = deps.source ?? new DockerSource({ connection: dockerConnectionFromEnv(env), logger: deps.logger });
   try {
     await waitForConsul(registry, config, deps.logger);

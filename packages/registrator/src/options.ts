@@ -2,8 +2,8 @@
 
 import os from 'node:os';
 import { ConfigError, parseFlags, type FlagSpec } from '@consul-sidecars/core';
-import type { DeregisterMode } from './service-definitions';
-import { DEFAULT_ROLE_PREFIX } from './roles';
+import type { DeregisterMode } from './plan/service-definitions';
+import { DEFAULT_ROLE_PREFIX } from './role-keys';
 
 export interface RegistryAddress {
   scheme: 'http' | 'https';

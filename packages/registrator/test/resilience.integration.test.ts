@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, waitFor } from '@consul-sidecars/core';
 import { removeContainers, startWebContainer, type WebContainer } from '../../../test/support/web-container';
-import { DockerSource } from '../src/docker-source';
+import { DockerSource } from '../src/observe/docker-source';
 import type { RunningRegistrator } from '../src/daemon';
 import { startInProcess, startTestConsul, uniqueName, waitForOwned, type TestConsul } from './harness';
 

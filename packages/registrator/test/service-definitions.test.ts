@@ -1,11 +1,11 @@
 // Table of label/flag cases against gliderlabs' documented names, IDs, tags, addresses and checks (and the bugs we fix).
 
 import { expect } from 'chai';
-import { containerDisposition, defaultServiceName, defineContainerServices, type ContainerDefinition } from '../src/service-definitions';
-import type { ContainerInspect } from '../src/container-inspect';
-import type { CheckDefinition } from '../src/registration';
+import { containerDisposition, defaultServiceName, defineContainerServices, type ContainerDefinition } from '../src/plan/service-definitions';
+import type { ContainerInspect } from '../src/observe/container-inspect';
+import type { CheckDefinition } from '../src/plan/registration';
 import { CONTAINER_ID, inspect, options } from './fixtures';
-import type { DefinitionOptions } from '../src/service-definitions';
+import type { DefinitionOptions } from '../src/plan/service-definitions';
 
 interface Expected {
   id: string;

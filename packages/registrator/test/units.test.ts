@@ -1,14 +1,16 @@
 // Small pure pieces: flags, metadata precedence, Meta key rules, docker event parsing, shell words, roles.
 
 import { expect } from 'chai';
-import { isIgnored, parseTags, serviceMetadata } from '../src/container-metadata';
-import { parseContainerInspect } from '../src/container-inspect';
-import { parseDockerEvent, sinceParameter } from '../src/docker-source';
+import { isIgnored, parseTags, serviceMetadata } from '../src/plan/container-metadata';
+import { parseContainerInspect } from '../src/observe/container-inspect';
+import { parseDockerEvent, sinceParameter } from '../src/observe/docker-events';
 import { parseRegistratorArgs, parseRegistryUri, UsageError } from '../src/options';
-import { normaliseRolePrefix, planPromotion, roleKey, rolesFromKv } from '../src/roles';
-import { isGoDuration, shellWords } from '../src/service-checks';
-import { metaKeyProblem } from '../src/service-meta';
-import { interfaceAddress } from '../src/host-ip';
+import { planPromotion } from '../src/plan/promotion';
+import { normaliseRolePrefix, roleKey } from '../src/role-keys';
+import { rolesFromKv } from '../src/observe/role-watch';
+import { isGoDuration, shellWords } from '../src/plan/service-checks';
+import { metaKeyProblem } from '../src/plan/service-meta';
+import { interfaceAddress } from '../src/observe/host-ip';
 
 describe('registrator flags (gliderlabs usage)', () => {
   const ok: Array<[string[], Record<string, unknown>]> = [

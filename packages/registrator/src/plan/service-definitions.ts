@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import { describeSource, isIgnored, metadataWarnings, parseTags, serviceMetadata, type ServiceMetadata } from './container-metadata';
-import type { ContainerInspect, ContainerNetwork, PortBinding } from './container-inspect';
+import type { ContainerInspect, ContainerNetwork, PortBinding } from '../observe/container-inspect';
 import { META_CONTAINER, META_NODE, META_SPEC, registrationSpecHash, type ServiceRegistration, type TtlStatus } from './registration';
 import { buildChecks } from './service-checks';
 import { serviceMeta } from './service-meta';
@@ -87,6 +87,15 @@ export function containerDisposition(c: Pick<ContainerInspect, 'status' | 'exitC
     return failed ? 'keep' : 'remove';
   }
   return 'remove';
+}
+
+/**
+ * A container a full reconcile listed but did not inspect (stopped and owning nothing, or outside -label-filter): it
+ * defines no services; its disposition comes from its listed state (no exit code: never "keep" under on-success).
+ */
+export function uninspectedDefinition(summary: { id: string; name: string; status: ContainerInspect['status'] }, mode: DeregisterMode): ContainerDefinition {
+  const disposition = containerDisposition({ status: summary.status, exitCode: 0 }, mode);
+  return { containerId: summary.id, containerName: summary.name, disposition: disposition === 'register' ? 'remove' : disposition, services: [], warnings: [] };
 }
 
 function isUnspecified(ip: string): boolean {
