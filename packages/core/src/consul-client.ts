@@ -14,6 +14,11 @@ export interface ConsulSettings {
   caFile?: string;
   /** Verify the agent's TLS certificate (CONSUL_HTTP_SSL_VERIFY, default true). */
   verifyTls: boolean;
+  /** PEM client certificate and key for mutual TLS (CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY). */
+  certFile?: string;
+  keyFile?: string;
+  /** SNI name to verify the agent's certificate against (CONSUL_TLS_SERVER_NAME). */
+  tlsServerName?: string;
 }
 
 export type ConsulClient = InstanceType<typeof Consul>;
@@ -42,7 +47,10 @@ export function parseConsulAddress(address: string, field = 'CONSUL_HTTP_ADDR'):
   return { scheme, host: url.hostname.replace(/^\[|\]$/g, ''), port };
 }
 
-/** Reads CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN(_FILE), CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_HTTP_SSL_VERIFY. */
+/**
+ * Reads CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN(_FILE), CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_HTTP_SSL_VERIFY,
+ * CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY and CONSUL_TLS_SERVER_NAME.
+ */
 export function consulSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrideAddress?: string): ConsulSettings {
   const address = overrideAddress || env.CONSUL_HTTP_ADDR || '127.0.0.1:8500';
   const parsed = parseConsulAddress(address, overrideAddress ? 'consul address' : 'CONSUL_HTTP_ADDR');
@@ -53,7 +61,15 @@ export function consulSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, over
   let token = env.CONSUL_HTTP_TOKEN || undefined;
   if (!token && env.CONSUL_HTTP_TOKEN_FILE) token = readFileSync(env.CONSUL_HTTP_TOKEN_FILE, 'utf8').trim() || undefined;
   const verifyTls = env.CONSUL_HTTP_SSL_VERIFY ? parseBool('CONSUL_HTTP_SSL_VERIFY', env.CONSUL_HTTP_SSL_VERIFY) : true;
-  return { ...parsed, token, caFile: env.CONSUL_CACERT || undefined, verifyTls };
+  const settings: ConsulSettings = { ...parsed, token, caFile: env.CONSUL_CACERT || undefined, verifyTls };
+  if (env.CONSUL_CLIENT_CERT) settings.certFile = env.CONSUL_CLIENT_CERT;
+  if (env.CONSUL_CLIENT_KEY) settings.keyFile = env.CONSUL_CLIENT_KEY;
+  if (env.CONSUL_TLS_SERVER_NAME) settings.tlsServerName = env.CONSUL_TLS_SERVER_NAME;
+  if (Boolean(settings.certFile) !== Boolean(settings.keyFile)) {
+    const missing = settings.certFile ? 'CONSUL_CLIENT_KEY' : 'CONSUL_CLIENT_CERT';
+    throw new ConfigError(`${missing} must be set together with ${settings.certFile ? 'CONSUL_CLIENT_CERT' : 'CONSUL_CLIENT_KEY'}`, { field: missing, value: undefined });
+  }
+  return settings;
 }
 
 export function consulBaseUrl(settings: ConsulSettings): string {
