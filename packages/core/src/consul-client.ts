@@ -21,6 +21,7 @@ export interface ConsulSettings {
   tlsServerName?: string;
 }
 
+/** @deprecated The `consul` npm package client: use ConsulHttpClient (core/consul). Kept until every daemon moved. */
 export type ConsulClient = InstanceType<typeof Consul>;
 
 function parseBool(name: string, value: string): boolean {
@@ -77,6 +78,7 @@ export function consulBaseUrl(settings: ConsulSettings): string {
   return `${settings.scheme}://${host}:${settings.port}`;
 }
 
+/** @deprecated Use `new ConsulHttpClient(settings)` or `consulHttpClientFromEnv()` (its agent register keeps Weights). */
 export function createConsulClient(settings: ConsulSettings): ConsulClient {
   const options: Record<string, unknown> = {
     host: settings.host.includes(':') ? `[${settings.host}]` : settings.host,
@@ -89,7 +91,7 @@ export function createConsulClient(settings: ConsulSettings): ConsulClient {
   return new Consul(options as ConstructorParameters<typeof Consul>[0]);
 }
 
-/** A `ctx` for the consul package that returns the HTTP response (for X-Consul-Index) and cancels on `signal`. */
+/** @deprecated Only for the `consul` package. A `ctx` for the consul package that returns the HTTP response (for X-Consul-Index) and cancels on `signal`. */
 export function responseContext(signal?: AbortSignal): { ctx: EventEmitter & { includeResponse: true }; release: () => void } {
   const ctx = Object.assign(new EventEmitter(), { includeResponse: true as const });
   const onAbort = () => ctx.emit('cancel');
@@ -98,6 +100,7 @@ export function responseContext(signal?: AbortSignal): { ctx: EventEmitter & { i
   return { ctx, release: () => signal?.removeEventListener('abort', onAbort) };
 }
 
+/** @deprecated Use ConsulHttpClient.blockingGet, whose answer is typed as its parser's result. */
 export interface ConsulResponse<T> {
   data: T;
   /** X-Consul-Index, or 0 when absent. */
@@ -105,7 +108,7 @@ export interface ConsulResponse<T> {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** Calls a consul package method with `ctx` set so the response headers come back alongside the body. */
+/** @deprecated Use ConsulHttpClient (blockingGet / the typed reads). Calls a consul package method with `ctx` set so the response headers come back alongside the body. */
 export async function callWithResponse<T>(
   method: (opts: Record<string, unknown>) => Promise<unknown>,
   options: Record<string, unknown>,

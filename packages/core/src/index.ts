@@ -17,3 +17,4 @@ export * from './error-codes';
 export * from './consul';
 export * from './docker';
 export * from './concurrency';
+export * from './leader-lock-backend';

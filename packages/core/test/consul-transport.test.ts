@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ConsecutiveFailures, ConsulHttpClient, consulSettingsFromEnv, ERR_CONSUL_HTTP, ERR_CONSUL_TIMEOUT, ERR_CONSUL_UNREACHABLE, parseLeader } from '../src';
+import { ConsecutiveFailures, ConsulHttpClient, consulErrorStatus, consulSettingsFromEnv, ERR_CONSUL_HTTP, ERR_CONSUL_TIMEOUT, ERR_CONSUL_UNREACHABLE, isConsulStatus, isConsulUnreachable, parseLeader } from '../src';
 
 interface Seen {
   method: string;
@@ -138,8 +138,9 @@ describe('core/consul: transport behaviour', () => {
     for (let i = 0; i < 3; i++) await client.leader().catch(() => undefined);
     expect(client.unavailable).to.equal(true);
     status = 404;
-    await client.leader().catch(() => undefined);
+    const notFound = await client.leader().catch((e: unknown) => e);
     expect(client.unavailable, 'a 4xx is an answer: Consul is up').to.equal(false);
+    expect([isConsulStatus(notFound, 404), consulErrorStatus(notFound), isConsulUnreachable(notFound)]).to.deep.equal([true, 404, false]);
   });
 
   it('counts a refused connection as a failure and shares one tracker between clients', async () => {
@@ -147,7 +148,9 @@ describe('core/consul: transport behaviour', () => {
     const a = new ConsulHttpClient(consulSettingsFromEnv({ CONSUL_HTTP_ADDR: '127.0.0.1:1' }), { failures });
     const b = new ConsulHttpClient(consulSettingsFromEnv({ CONSUL_HTTP_ADDR: '127.0.0.1:1' }), { failures });
     cleanups.push(() => a.close(), () => b.close());
-    expect(await a.leader().catch((e: unknown) => (e as { code?: string }).code)).to.equal(ERR_CONSUL_UNREACHABLE);
+    const refused = await a.leader().catch((e: unknown) => e);
+    expect(refused).to.have.property('code', ERR_CONSUL_UNREACHABLE);
+    expect([isConsulUnreachable(refused), consulErrorStatus(refused)]).to.deep.equal([true, undefined]);
     expect(failures.unavailable).to.equal(false);
     await b.leader().catch(() => undefined);
     expect(failures.unavailable).to.equal(true);

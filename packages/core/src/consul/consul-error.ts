@@ -2,7 +2,7 @@
 // `status` is Consul's HTTP status when it answered. Callers read `code` and `status`, never the class.
 
 import { CodedError } from '../errors';
-import { ERR_CONSUL_HTTP } from '../error-codes';
+import { ERR_CONSUL_HTTP, ERR_CONSUL_TIMEOUT, ERR_CONSUL_UNREACHABLE } from '../error-codes';
 
 export class ConsulError extends CodedError {
   /** HTTP status Consul answered with; undefined when it did not answer. */
@@ -31,4 +31,10 @@ export function errorCodeOf(err: unknown): string | undefined {
 /** True for an HTTP answer with this status (e.g. isConsulStatus(err, 404)). */
 export function isConsulStatus(err: unknown, status: number): boolean {
   return errorCodeOf(err) === ERR_CONSUL_HTTP && consulErrorStatus(err) === status;
+}
+
+/** True when Consul gave no answer at all (refused, reset, timed out): the transient kind, worth a retry. */
+export function isConsulUnreachable(err: unknown): boolean {
+  const code = errorCodeOf(err);
+  return code === ERR_CONSUL_UNREACHABLE || code === ERR_CONSUL_TIMEOUT;
 }

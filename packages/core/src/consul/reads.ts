@@ -78,3 +78,8 @@ export function agentServicesRead(filter?: string): ConsulRead<ReturnType<typeof
 export function agentChecksRead(filter?: string): ConsulRead<ReturnType<typeof parseAgentChecks>> {
   return { path: '/agent/checks', query: { filter }, parse: parseAgentChecks };
 }
+
+/** The same read with its value transformed (e.g. health entries -> a fingerprint, KV entries -> a role map). */
+export function mapRead<T, U>(read: ConsulRead<T>, transform: (value: T) => U): ConsulRead<U> {
+  return { ...read, parse: (body) => transform(read.parse(body)) };
+}
