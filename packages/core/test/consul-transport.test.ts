@@ -122,6 +122,17 @@ describe('core/consul: transport behaviour', () => {
     expect(client.transport.staleSocketRetries).to.equal(1);
   });
 
+  it('resends a transaction only when the caller vouches it is idempotent', async () => {
+    const { server, client } = await setup({ destroyOnSocketRequest: 2, body: { Results: [], Errors: null } });
+    await client.transport.json('GET', '/status/leader');
+    const refused = await client.kv.txn([{ verb: 'set', key: 'a', value: '1' }]).catch((e: unknown) => e);
+    expect(refused).to.have.property('code', ERR_CONSUL_UNREACHABLE);
+    await client.transport.json('GET', '/status/leader');
+    expect((await client.kv.txn([{ verb: 'set', key: 'a', value: '1' }], { idempotent: true })).ok).to.equal(true);
+    expect(server.seen.filter((s) => s.method === 'PUT')).to.have.length(3);
+    expect(client.transport.staleSocketRetries).to.equal(1);
+  });
+
   it('calls Consul unavailable only after N consecutive failures, and a success resets the count', async () => {
     let status = 500;
     const { client } = await setup({ status: () => status }, {}, { unavailableAfter: 3 });

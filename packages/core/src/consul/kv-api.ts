@@ -11,6 +11,11 @@ export interface KvCallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   dc?: string;
+  /**
+   * For put and txn: the caller vouches that sending the write twice is harmless (plain sets, no cas, no lock),
+   * so a reused-socket reset may resend it once. Default false for writes.
+   */
+  idempotent?: boolean;
 }
 
 export interface KvPutOptions extends KvCallOptions {
@@ -60,8 +65,8 @@ export class KvApi {
 
   /** PUT /v1/kv/<key>: true when written (false: a cas mismatch, or a lock held by another session). */
   async put(key: string, value: string | Buffer, options: KvPutOptions = {}): Promise<boolean> {
-    const { signal, timeoutMs, dc, cas, acquire, release, flags } = options;
-    const { body } = await this.http.json('PUT', `/kv/${encodeKeyPath(key)}`, { signal, timeoutMs, dc, body: value, query: { cas, acquire, release, flags } });
+    const { signal, timeoutMs, dc, cas, acquire, release, flags, idempotent } = options;
+    const { body } = await this.http.json('PUT', `/kv/${encodeKeyPath(key)}`, { signal, timeoutMs, dc, idempotent, body: value, query: { cas, acquire, release, flags } });
     if (typeof body !== 'boolean') throw payloadError('', body, 'true or false', `PUT /v1/kv/${key}`);
     return body;
   }
