@@ -3,7 +3,6 @@
 export * from './errors';
 // observe: Docker and the agent into plain values
 export * from './observe/container-inspect';
-export * from './observe/docker-connection';
 export * from './observe/docker-events';
 export * from './observe/docker-source';
 export * from './observe/host-ip';
@@ -24,7 +23,6 @@ export * from './plan/exit-deregistration';
 export * from './plan/promotion';
 // act: through the registry adapter
 export * from './act/registry-adapter';
-export * from './act/consul-http';
 export * from './act/consul-agent-registry';
 export * from './act/action-log';
 export * from './act/actor';

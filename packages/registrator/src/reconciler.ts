@@ -1,10 +1,9 @@
 // Sequences the loop: observe (containers, agent) -> plan (pure) -> act, one pass at a time, on events, resyncs, agent changes and roles.
 
 import type { Logger } from 'pino';
-import { backoffDelay, errorMessage, sleep, type BlockingWatcher } from '@consul-sidecars/core';
+import { backoffDelay, errorMessage, SerialQueue, sleep, type BlockingWatcher } from '@consul-sidecars/core';
 import { Actor } from './act/actor';
 import type { RegistryAdapter } from './act/registry-adapter';
-import { Mutex } from './concurrency';
 import type { RegistratorMetrics } from './metrics';
 import { AgentFollower } from './observe/agent-follower';
 import { AgentView, type AgentService } from './observe/agent-view';
@@ -54,7 +53,8 @@ type PassKind = 'full' | 'container' | 'agent' | 'roles';
 export class Reconciler {
   private readonly options: ReconcilerOptions;
   private readonly log: Logger;
-  private readonly lock = new Mutex();
+  /** Plan and act never interleave between event, agent, role, retry and full passes. */
+  private readonly lock = new SerialQueue();
   private readonly abort = new AbortController();
   private readonly view = new AgentView();
   private readonly containers: ContainerObserver;

@@ -5,9 +5,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { consulSettingsFromEnv } from '@consul-sidecars/core';
+import { ConsulHttpClient, consulSettingsFromEnv, CORE_ERROR_CODES } from '@consul-sidecars/core';
 import { ConsulAgentRegistry } from '../src/act/consul-agent-registry';
-import { ConsulHttp } from '../src/act/consul-http';
 import { ERROR_CODES, hasErrorCode } from '../src/errors';
 
 function sourceFiles(dir: string): string[] {
@@ -27,10 +26,10 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('registrator error catalogue', () => {
-  it('every ERR_ code written in src is in the catalogue, with a meaning', () => {
+  it('every ERR_ code written in src is in the catalogue (or core\'s), with a meaning', () => {
     const used = new Set<string>();
     for (const f of sourceFiles(join(__dirname, '..', 'src'))) for (const m of readFileSync(f, 'utf8').matchAll(/'(ERR_[A-Z_]+)'/g)) used.add(m[1]);
-    const catalogue: Record<string, string> = ERROR_CODES;
+    const catalogue: Record<string, string> = { ...CORE_ERROR_CODES, ...ERROR_CODES };
     for (const code of used) expect(catalogue[code], code).to.be.a('string').and.not.equal('');
   });
 
@@ -39,7 +38,7 @@ describe('registrator error catalogue', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
     await new Promise<void>((r) => server.close(() => r())); // nothing listens there now
-    const consul = new ConsulHttp(consulSettingsFromEnv({}, `http://127.0.0.1:${port}`));
+    const consul = new ConsulHttpClient(consulSettingsFromEnv({}, `http://127.0.0.1:${port}`));
     try {
       const err = await rejection(new ConsulAgentRegistry(consul).services());
       expect(hasErrorCode(err, 'ERR_REGISTRY_UNREACHABLE'), String(err)).to.equal(true);
@@ -52,7 +51,7 @@ describe('registrator error catalogue', () => {
     const server = http.createServer((_req, res) => res.writeHead(400).end('Invalid service address'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
-    const consul = new ConsulHttp(consulSettingsFromEnv({}, `http://127.0.0.1:${port}`));
+    const consul = new ConsulHttpClient(consulSettingsFromEnv({}, `http://127.0.0.1:${port}`));
     try {
       const err = await rejection(new ConsulAgentRegistry(consul).register({ id: 'x', name: 'x', tags: [], address: 'bad', port: 1, meta: {}, checks: [] }));
       expect(hasErrorCode(err, 'ERR_REGISTRY_REJECTED'), String(err)).to.equal(true);

@@ -1,8 +1,7 @@
 // Act: applies planned actions through the registry adapter, idempotently, logging each; a rejected write backs off per service.
 
 import type { Logger } from 'pino';
-import { backoffDelay, errorMessage } from '@consul-sidecars/core';
-import { mapLimit } from '../concurrency';
+import { backoffDelay, errorMessage, mapLimit } from '@consul-sidecars/core';
 import { hasErrorCode } from '../errors';
 import type { RegistratorMetrics } from '../metrics';
 import type { AgentView } from '../observe/agent-view';

@@ -1,38 +1,22 @@
 // The first registry adapter: the local Consul agent's /v1/agent API (services, checks, register, deregister, TTL update).
 
-import { errorMessage } from '@consul-sidecars/core';
+import { errorMessage, isConsulUnreachable, type AgentCheckDefinition, type AgentServiceRegistration, type ConsulHttpClient } from '@consul-sidecars/core';
 import type { AgentCheck, AgentService } from '../observe/agent-view';
-import { hasErrorCode, registratorError } from '../errors';
+import { registratorError } from '../errors';
 import type { CheckStatus, ServiceRegistration } from '../plan/registration';
-import { ConsulHttp } from './consul-http';
 import type { AgentServicesAnswer, RegistryAdapter } from './registry-adapter';
 
-type Json = Record<string, unknown>;
-
-function normaliseService(raw: Json): AgentService {
-  const meta: Record<string, string> = {};
-  for (const [k, v] of Object.entries((raw.Meta as Json | null) ?? {})) if (typeof v === 'string') meta[k] = v;
-  return {
-    id: String(raw.ID ?? ''),
-    name: String(raw.Service ?? ''),
-    tags: Array.isArray(raw.Tags) ? raw.Tags.map(String) : [],
-    address: String(raw.Address ?? ''),
-    port: Number(raw.Port ?? 0),
-    meta,
-  };
-}
-
-/** Consul's transport and HTTP errors -> the adapter's two codes (the message is kept; the original is the cause). */
+/** core's Consul error codes (unreachable or timed out; HTTP, payload) -> the adapter's two codes (the message is kept; the original is the cause). */
 function registryError(err: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted) return err;
-  const code = hasErrorCode(err, 'ERR_CONSUL_UNREACHABLE') ? 'ERR_REGISTRY_UNREACHABLE' : 'ERR_REGISTRY_REJECTED';
+  const code = isConsulUnreachable(err) ? 'ERR_REGISTRY_UNREACHABLE' : 'ERR_REGISTRY_REJECTED';
   return registratorError(code, errorMessage(err), { registry: 'consul-agent' }, { cause: err });
 }
 
 export class ConsulAgentRegistry implements RegistryAdapter {
   writes = 0;
 
-  constructor(private readonly http: ConsulHttp) {}
+  constructor(private readonly client: ConsulHttpClient) {}
 
   private async call<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
@@ -44,35 +28,26 @@ export class ConsulAgentRegistry implements RegistryAdapter {
 
   ping(signal?: AbortSignal): Promise<void> {
     return this.call(async () => {
-      await this.http.call('GET', '/status/leader', { signal, timeoutMs: 5000 });
+      await this.client.leader({ signal, timeoutMs: 5000 });
     }, signal);
   }
 
   services(options: { hash?: string; wait?: string; signal?: AbortSignal } = {}): Promise<AgentServicesAnswer> {
-    const blocking = options.hash !== undefined && options.wait !== undefined;
     return this.call(async () => {
-      const { data, reply } = await this.http.json<Record<string, Json> | null>('GET', '/agent/services', {
-        query: blocking ? { hash: options.hash, wait: options.wait } : undefined,
-        signal: options.signal,
-        timeoutMs: blocking ? 70_000 : 10_000,
-      });
+      const answer = await this.client.agent.servicesByHash(options);
       const services = new Map<string, AgentService>();
-      for (const raw of Object.values(data ?? {})) {
-        const s = normaliseService(raw);
-        if (s.id) services.set(s.id, s);
+      for (const s of answer.services) {
+        if (s.ID) services.set(s.ID, { id: s.ID, name: s.Service, tags: s.Tags, address: s.Address, port: s.Port, meta: s.Meta });
       }
-      const hash = reply.headers['x-consul-contenthash'];
-      return { services, hash: typeof hash === 'string' ? hash : undefined };
+      return { services, hash: answer.hash };
     }, options.signal);
   }
 
   checks(signal?: AbortSignal): Promise<Map<string, AgentCheck>> {
     return this.call(async () => {
-      const { data } = await this.http.json<Record<string, Json> | null>('GET', '/agent/checks', { signal });
       const checks = new Map<string, AgentCheck>();
-      for (const raw of Object.values(data ?? {})) {
-        const checkId = String(raw.CheckID ?? '');
-        if (checkId) checks.set(checkId, { checkId, serviceId: String(raw.ServiceID ?? ''), status: String(raw.Status ?? '') });
+      for (const c of await this.client.agent.checks({ signal })) {
+        if (c.CheckID) checks.set(c.CheckID, { checkId: c.CheckID, serviceId: c.ServiceID, status: c.Status });
       }
       return checks;
     }, signal);
@@ -80,29 +55,23 @@ export class ConsulAgentRegistry implements RegistryAdapter {
 
   register(reg: ServiceRegistration): Promise<void> {
     this.writes++;
-    return this.call(async () => {
-      await this.http.call('PUT', '/agent/service/register', { body: agentRegisterPayload(reg) });
-    });
+    return this.call(() => this.client.agent.register(agentRegisterPayload(reg)));
   }
 
   /** An unknown service ID is already what we want (404 on a real agent). */
   deregister(serviceId: string): Promise<void> {
     this.writes++;
-    return this.call(async () => {
-      await this.http.call('PUT', `/agent/service/deregister/${encodeURIComponent(serviceId)}`, { accept: [404] });
-    });
+    return this.call(() => this.client.agent.deregister(serviceId));
   }
 
   updateTtl(checkId: string, status: CheckStatus, output: string): Promise<void> {
     this.writes++;
-    return this.call(async () => {
-      await this.http.call('PUT', `/agent/check/update/${encodeURIComponent(checkId)}`, { body: { Status: status, Output: output } });
-    });
+    return this.call(() => this.client.agent.updateCheck(checkId, status, output));
   }
 }
 
 /** The JSON body of PUT /v1/agent/service/register. */
-export function agentRegisterPayload(reg: ServiceRegistration): Record<string, unknown> {
+export function agentRegisterPayload(reg: ServiceRegistration): AgentServiceRegistration {
   return {
     ID: reg.id,
     Name: reg.name,
@@ -111,7 +80,7 @@ export function agentRegisterPayload(reg: ServiceRegistration): Record<string, u
     Port: reg.port,
     Meta: reg.meta,
     Checks: reg.checks.map((c) => {
-      const check: Record<string, unknown> = { CheckID: c.checkId, Name: c.name };
+      const check: AgentCheckDefinition = { CheckID: c.checkId, Name: c.name };
       if (c.http !== undefined) check.HTTP = c.http;
       if (c.method !== undefined) check.Method = c.method;
       if (c.tcp !== undefined) check.TCP = c.tcp;

@@ -1,8 +1,7 @@
 // Observes the Docker side: lists and inspects containers into their service definitions, in the order Docker saw them.
 
 import type { Logger } from 'pino';
-import { errorMessage } from '@consul-sidecars/core';
-import { mapLimit } from '../concurrency';
+import { errorMessage, mapLimit } from '@consul-sidecars/core';
 import type { RegistratorMetrics } from '../metrics';
 import { defineContainerServices, matchesLabelFilter, uninspectedDefinition, type ContainerDefinition, type DefinitionOptions } from '../plan/service-definitions';
 import type { ContainerInspect } from './container-inspect';

@@ -4,10 +4,9 @@ import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { backoffDelay, errorMessage, sleep } from '@consul-sidecars/core';
+import { backoffDelay, dockerodeOptions, errorMessage, sleep, type DockerConnection } from '@consul-sidecars/core';
 import { registratorError } from '../errors';
 import { parseContainerInspect, type ContainerInspect, type ContainerStatus } from './container-inspect';
-import type { DockerConnection } from './docker-connection';
 import { parseDockerEvent, sinceParameter, type DockerEvent } from './docker-events';
 
 /** Engine API version: dockerd 20.10 speaks 1.41; pinning it keeps newer clients' defaults from being refused. */
@@ -84,7 +83,7 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
   constructor(options: DockerSourceOptions) {
     super();
     this.options = { pingIntervalMs: 10_000, requestTimeoutMs: 10_000, reconnectBackoff: { baseMs: 200, maxMs: 5000 }, ...options };
-    this.docker = new Docker({ ...options.connection, version: DOCKER_API_VERSION });
+    this.docker = new Docker(dockerodeOptions(options.connection, { version: DOCKER_API_VERSION }));
   }
 
   get connected(): boolean {

@@ -1,44 +1,35 @@
-// Observes the runtime roles: a blocking query over the KV prefix -> service id -> role.
+// Observes the runtime roles: a typed blocking query over the KV prefix -> service id -> role.
 
 import type { Logger } from 'pino';
-import { BlockingWatcher, type BlockingQuery } from '@consul-sidecars/core';
-import { ConsulHttp, consulIndex } from '../act/consul-http';
-import { encodeKeyPath, normaliseRolePrefix } from '../role-keys';
+import { BlockingWatcher, kvPrefixRead, mapRead, parseKvEntries, type BlockingQuery, type ConsulHttpClient, type KvEntry } from '@consul-sidecars/core';
+import { normaliseRolePrefix } from '../role-keys';
 
-interface KvEntry {
-  Key: string;
-  Value: string | null;
-}
-
-/** KV entries under the prefix -> service id -> role (trimmed; empty values are no role). */
-export function rolesFromKv(entries: readonly KvEntry[], prefix: string): Map<string, string> {
+/** Decoded KV entries under the prefix -> service id -> role (trimmed; empty values are no role). */
+export function rolesFromEntries(entries: readonly KvEntry[], prefix: string): Map<string, string> {
   const folder = normaliseRolePrefix(prefix);
   const roles = new Map<string, string>();
   for (const e of entries) {
     if (!e.Key.startsWith(folder) || e.Value === null) continue;
     const serviceId = e.Key.slice(folder.length);
-    const role = Buffer.from(e.Value, 'base64').toString('utf8').trim();
+    const role = e.Value.trim();
     if (serviceId && role) roles.set(serviceId, role);
   }
   return roles;
 }
 
-/** A BlockingQuery over `GET /v1/kv/<prefix>?recurse` (404 = no keys yet, still an answer with an index). */
-export function roleQuery(http: ConsulHttp, prefix: string): BlockingQuery<Map<string, string>> {
-  const folder = normaliseRolePrefix(prefix);
-  return async ({ index, wait, timeoutMs, signal }) => {
-    const { data, reply } = await http.json<KvEntry[] | null>('GET', `/kv/${encodeKeyPath(folder)}`, {
-      query: { recurse: true, index, wait },
-      signal,
-      timeoutMs,
-      accept: [404],
-    });
-    return { data: reply.status === 404 ? new Map() : rolesFromKv(data ?? [], folder), index: consulIndex(reply) };
-  };
+/** Consul's raw /v1/kv answer (base64 values) -> roles, through core's KV parser. */
+export function rolesFromKv(body: unknown, prefix: string): Map<string, string> {
+  return rolesFromEntries(parseKvEntries(body), prefix);
 }
 
-export function watchRoles(http: ConsulHttp, prefix: string, logger: Logger): BlockingWatcher<Map<string, string>> {
-  return new BlockingWatcher(roleQuery(http, prefix), {
+/** A BlockingQuery over `GET /v1/kv/<prefix>?recurse` (404 = no keys yet, still an answer with an index). */
+export function roleQuery(client: ConsulHttpClient, prefix: string): BlockingQuery<Map<string, string>> {
+  const folder = normaliseRolePrefix(prefix);
+  return client.blockingQuery(mapRead(kvPrefixRead(folder), (entries) => rolesFromEntries(entries, folder)));
+}
+
+export function watchRoles(client: ConsulHttpClient, prefix: string, logger: Logger): BlockingWatcher<Map<string, string>> {
+  return new BlockingWatcher(roleQuery(client, prefix), {
     name: `roles:${normaliseRolePrefix(prefix)}`,
     logger,
     waitSeconds: 60,
