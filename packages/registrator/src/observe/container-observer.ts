@@ -144,7 +144,9 @@ export class ContainerObserver {
     const key = def.warnings.map((w) => `${w.source}|${w.message}`).join('\n');
     if (key !== (this.loggedWarnings.get(inspect.id) ?? '')) {
       for (const w of def.warnings) {
-        this.options.logger.warn({ container: w.container, containerId: w.containerId.slice(0, 12), label: w.source }, w.message);
+        const fields = { container: w.container, containerId: w.containerId.slice(0, 12), label: w.source };
+        if (w.severity === 'error') this.options.logger.error(fields, w.message);
+        else this.options.logger.warn(fields, w.message);
         this.options.metrics?.warnings.inc();
       }
       this.loggedWarnings.set(inspect.id, key);
