@@ -1,6 +1,8 @@
 // Small pure pieces: flags, metadata precedence, Meta key rules, docker event parsing, shell words, roles.
 
 import { expect } from 'chai';
+import { silentLogger } from '@consul-sidecars/core';
+import { reconcileOnce } from '../src/daemon';
 import { isIgnored, isUnclearIgnore, parseTags, serviceMetadata } from '../src/plan/container-metadata';
 import { parseContainerInspect } from '../src/observe/container-inspect';
 import { parseDockerEvent, sinceParameter } from '../src/observe/docker-events';
@@ -88,6 +90,17 @@ describe('registrator Meta and duration rules', () => {
 });
 
 describe('registrator docker edge parsing', () => {
+  it('an unusable DOCKER_HOST stops the daemon with ERR_DOCKER_HOST naming the variable and value (core\'s parser)', async () => {
+    const config = parseRegistratorArgs(['-retry-attempts', '-1', 'consul://127.0.0.1:1']);
+    let err: unknown;
+    try {
+      await reconcileOnce(config, { logger: silentLogger(), env: { DOCKER_HOST: 'npipe:////./pipe/docker_engine' } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.have.property('code', 'ERR_DOCKER_HOST');
+    expect(String(err)).to.contain('DOCKER_HOST').and.contain('npipe');
+  });
   it('keeps the container events that matter and network connects', () => {
     expect(parseDockerEvent({ Type: 'container', Action: 'start', Actor: { ID: 'abc' }, timeNano: 5 })).to.deep.include({ containerId: 'abc', action: 'start' });
     expect(parseDockerEvent({ Type: 'container', Action: 'health_status: healthy', Actor: { ID: 'abc' }, timeNano: 5 })).to.deep.include({ action: 'health_status' });
