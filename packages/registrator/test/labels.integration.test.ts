@@ -3,9 +3,8 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { createLogger, waitFor } from '@consul-sidecars/core';
-import { removeContainers, startWebContainer } from '../../../test/support/web-container';
-import type { RunningRegistrator } from '../src/daemon';
-import { consulGet, startInProcess, startTestConsul, uniqueName, waitForOwned, type TestConsul } from './harness';
+import { startWebContainer } from '../../../test/support/web-container';
+import { consulGet, integrationSuite, startInProcess, uniqueName, waitForOwned } from './harness';
 
 interface LogLine {
   level: string;
@@ -28,31 +27,17 @@ function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: Lo
 
 describe('registrator labels Consul would refuse @integration', function () {
   this.timeout(60_000);
-  let consul: TestConsul;
-  let running: RunningRegistrator | undefined;
-  const containers: string[] = [];
-
-  before(async () => {
-    consul = await startTestConsul();
-  });
-  afterEach(async () => {
-    await running?.stop({ deregister: true });
-    running = undefined;
-    removeContainers(...containers.splice(0));
-  });
-  after(async () => {
-    await consul?.stop();
-  });
+  const suite = integrationSuite();
 
   it('SERVICE_CHECK_INTERVAL=0s: the service registers without the check, and an error names the label and value', async () => {
     const host = uniqueName('host');
     const c = startWebContainer(uniqueName('zero'), { labels: { SERVICE_NAME: `${host}-svc`, SERVICE_CHECK_HTTP: '/', SERVICE_CHECK_INTERVAL: '0s' }, testLabel: 'registrator' });
-    containers.push(c.name);
+    suite.containers.push(c.name);
     const { logger, lines } = capturingLogger();
-    running = await startInProcess(consul, ['-hostname', host], { logger });
+    suite.running = await startInProcess(suite.consul, ['-hostname', host], { logger });
     const id = `${host}:${c.name}:80`;
-    await waitForOwned(consul, host, [id], 15_000, 'the service registered despite the zero interval');
-    const checks = await consulGet<Record<string, { ServiceID: string }>>(consul, '/agent/checks');
+    await waitForOwned(suite.consul, host, [id], 15_000, 'the service registered despite the zero interval');
+    const checks = await consulGet<Record<string, { ServiceID: string }>>(suite.consul, '/agent/checks');
     expect(Object.values(checks).filter((k) => k.ServiceID === id), 'checks of the service').to.deep.equal([]);
     const error = await waitFor(() => lines.find((l) => l.level === 'error' && l.container === c.name), { timeoutMs: 5000, message: 'an error line for the container' });
     expect(error.label).to.equal('label SERVICE_CHECK_INTERVAL');
@@ -65,10 +50,10 @@ describe('registrator labels Consul would refuse @integration', function () {
     const host = uniqueName('host');
     const ignored = startWebContainer(uniqueName('typo'), { labels: { SERVICE_NAME: `${host}-svc`, SERVICE_IGNORE: 'flase' }, testLabel: 'registrator' });
     const kept = startWebContainer(uniqueName('kept'), { labels: { SERVICE_NAME: `${host}-svc`, SERVICE_IGNORE: 'false' }, testLabel: 'registrator' });
-    containers.push(ignored.name, kept.name);
+    suite.containers.push(ignored.name, kept.name);
     const { logger, lines } = capturingLogger();
-    running = await startInProcess(consul, ['-hostname', host], { logger });
-    await waitForOwned(consul, host, [`${host}:${kept.name}:80`], 15_000, 'only the container with SERVICE_IGNORE=false registered');
+    suite.running = await startInProcess(suite.consul, ['-hostname', host], { logger });
+    await waitForOwned(suite.consul, host, [`${host}:${kept.name}:80`], 15_000, 'only the container with SERVICE_IGNORE=false registered');
     const warning = await waitFor(() => lines.find((l) => l.level === 'warn' && l.container === ignored.name), { timeoutMs: 5000, message: 'a warning for the container' });
     expect(warning.label).to.equal('label SERVICE_IGNORE');
     expect(warning.msg).to.contain('"flase"');

@@ -1,6 +1,7 @@
 // What registrator registers with the Consul agent: a service with its checks, its ownership marker and a spec hash.
 
 import { createHash } from 'node:crypto';
+import type { AgentService } from '../observe/agent-view';
 
 /** Meta keys registrator reserves on every service it registers (the ownership marker). */
 export const META_NODE = 'registrator-node';
@@ -29,14 +30,8 @@ export interface CheckDefinition {
   notes?: string;
 }
 
-export interface ServiceRegistration {
-  id: string;
-  name: string;
-  tags: string[];
-  address: string;
-  port: number;
-  /** User Meta plus the ownership marker (node, container, spec hash). */
-  meta: Record<string, string>;
+/** The service as the agent will hold it (its `meta`: user Meta plus the ownership marker: node, container, spec hash), with its checks. */
+export interface ServiceRegistration extends AgentService {
   checks: CheckDefinition[];
 }
 
