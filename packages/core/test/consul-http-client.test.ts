@@ -177,6 +177,22 @@ describe('core/consul: HTTP client against Consul @integration', function () {
     expect(await client.healthService('core-catalog', {}, { dc: self.Datacenter })).to.have.length(1);
   });
 
+  it('blocks on one agent service by its content hash, and lists the datacenters', async () => {
+    const id = serviceId('core-hash');
+    await client.agent.register({ ID: id, Name: 'core-hash', Port: 1, Tags: ['a'] });
+    const first = await client.agent.serviceByHash(id);
+    expect(first.service?.Tags).to.deep.equal(['a']);
+    expect(first.hash).to.be.a('string').and.not.equal('');
+    const blocked = client.agent.serviceByHash(id, { hash: first.hash, wait: '10s' });
+    await new Promise((r) => setTimeout(r, 100));
+    await client.agent.register({ ID: id, Name: 'core-hash', Port: 1, Tags: ['b'] });
+    const woken = await blocked;
+    expect(woken.service?.Tags).to.deep.equal(['b']);
+    expect(woken.hash).to.not.equal(first.hash);
+    expect(await client.agent.serviceByHash('no-such-service')).to.deep.equal({});
+    expect(await client.datacenters()).to.include((await client.agent.self()).Datacenter);
+  });
+
   it('throws ERR_CONSUL_HTTP with the status on a refused write', async () => {
     const err = await client.agent.register({ Name: '', Port: 1 }).catch((e: unknown) => e);
     expect(err).to.have.property('code', ERR_CONSUL_HTTP);

@@ -64,6 +64,8 @@ describe('core/docker: DOCKER_HOST', () => {
     ['a relative unix path', 'unix://docker.sock', {}, 'DOCKER_HOST', 'absolute path'],
     ['a port out of range', 'tcp://h:70000', {}, 'DOCKER_HOST', 'is not 1..65535'],
     ['tcp without a host', 'tcp://:2375', {}, 'DOCKER_HOST', 'no host'],
+    ['a broken user name', 'ssh://%zz@node2', {}, 'DOCKER_HOST', 'not valid percent-encoding'],
+    ['a host with a stray colon', 'tcp://a:b:c', {}, 'DOCKER_HOST', 'not a valid host[:port]'],
     ['a missing certificate', 'tcp://h:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nonexistent-certs' }, 'DOCKER_CERT_PATH', 'cannot read ca.pem in "/nonexistent-certs"'],
   ];
   for (const [what, host, env, field, message] of bad) {

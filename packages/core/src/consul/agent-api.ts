@@ -95,6 +95,24 @@ export class AgentApi {
     return reply.status === 404 ? undefined : parseAgentService(body, '');
   }
 
+  /**
+   * One local service as a hash-based blocking read (`?hash=<ContentHash>&wait=`): answers when the service
+   * changes or the wait ends; `service` undefined when the agent does not have it (any more).
+   */
+  async serviceByHash(serviceId: string, options: AgentCallOptions & { hash?: string; wait?: string } = {}): Promise<{ service?: AgentService; hash?: string }> {
+    const blocking = options.hash !== undefined && options.wait !== undefined;
+    const { body, reply } = await this.http.json('GET', `/agent/service/${encodeURIComponent(serviceId)}`, {
+      signal: options.signal,
+      query: blocking ? { hash: options.hash, wait: options.wait } : undefined,
+      timeoutMs: options.timeoutMs ?? (blocking ? 70_000 : 10_000),
+      accept: [404],
+    });
+    if (reply.status === 404) return {};
+    const service = parseAgentService(body, '');
+    const header = reply.headers['x-consul-contenthash'];
+    return { service, hash: typeof header === 'string' ? header : service.ContentHash };
+  }
+
   async checks(options: AgentCallOptions & { filter?: string } = {}): Promise<HealthCheck[]> {
     const { body } = await this.http.json('GET', '/agent/checks', { ...options, query: { filter: options.filter } });
     return parseAgentChecks(body);
@@ -109,7 +127,7 @@ export class AgentApi {
   async register(registration: AgentServiceRegistration, options: AgentCallOptions & { replaceExistingChecks?: boolean } = {}): Promise<void> {
     await this.http.call('PUT', '/agent/service/register', {
       ...options,
-      query: { 'replace-existing-checks': options.replaceExistingChecks || undefined },
+      query: { 'replace-existing-checks': options.replaceExistingChecks ? 'true' : undefined },
       body: registration,
       idempotent: true,
     });

@@ -11,6 +11,7 @@ import type { CatalogNode, CatalogService, CatalogServiceInstance } from './cata
 import { ConsecutiveFailures } from './failure-tracker';
 import type { HealthCheck, ServiceInstance } from './health';
 import { KvApi } from './kv-api';
+import { stringsAt } from './payload';
 import * as reads from './reads';
 import type { ConsulRead, HealthServiceQuery } from './reads';
 import { parseLeader } from './session';
@@ -153,6 +154,12 @@ export class ConsulHttpClient {
 
   catalogNodes(options: ReadOptions = {}): Promise<CatalogNode[]> {
     return this.read(reads.catalogNodesRead(), options);
+  }
+
+  /** Every datacenter the servers know, nearest first. */
+  async datacenters(options: ReadOptions = {}): Promise<string[]> {
+    const { body } = await this.transport.json('GET', '/catalog/datacenters', options);
+    return stringsAt(body, '', 'a datacenter name');
   }
 
   /** The raft leader's address; "" when the cluster has none. */

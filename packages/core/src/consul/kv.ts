@@ -1,6 +1,6 @@
 // KV answers: /v1/kv/<key> (one entry or, with ?recurse, many; base64 values decoded) and /v1/kv/<prefix>?keys.
 
-import { arrayAt, Fields, payloadError } from './payload';
+import { arrayAt, Fields, payloadError, stringsAt } from './payload';
 
 export interface KvEntry {
   Key: string;
@@ -45,8 +45,5 @@ export function parseKvEntries(body: unknown): KvEntry[] {
 
 /** /v1/kv/<prefix>?keys[&separator=]: the key names. */
 export function parseKvKeys(body: unknown): string[] {
-  return arrayAt(body, '').map((item) => {
-    if (typeof item.value !== 'string') throw payloadError(item.path, item.value, 'a key name');
-    return item.value;
-  });
+  return stringsAt(body, '', 'a key name');
 }

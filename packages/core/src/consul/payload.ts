@@ -43,6 +43,14 @@ export function entriesAt(value: unknown, path: string): Array<{ key: string; va
   return Object.keys(value).map((key) => ({ key, value: value[key], path: join(path, key) }));
 }
 
+/** A JSON list of strings (`null` is empty); `what` names an element in errors, e.g. "a key name". */
+export function stringsAt(value: unknown, path: string, what = 'a string'): string[] {
+  return arrayAt(value, path).map((item) => {
+    if (typeof item.value !== 'string') throw payloadError(item.path, item.value, what);
+    return item.value;
+  });
+}
+
 /** Typed access to one JSON object's fields. Optional fields accept a missing key and `null` (Consul writes both). */
 export class Fields {
   readonly path: string;

@@ -64,7 +64,12 @@ function authority(field: string, value: string, rest: string): { username?: str
   const end = rest.search(/[/?#]/);
   const auth = end === -1 ? rest : rest.slice(0, end);
   const at = auth.lastIndexOf('@');
-  const username = at === -1 ? undefined : decodeURIComponent(auth.slice(0, at));
+  let username: string | undefined;
+  try {
+    username = at === -1 ? undefined : decodeURIComponent(auth.slice(0, at));
+  } catch {
+    throw hostError(field, value, 'the user name is not valid percent-encoding');
+  }
   const hostPort = at === -1 ? auth : auth.slice(at + 1);
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]*)(?::(\d*))?$/.exec(hostPort);
   if (!match) throw hostError(field, value, 'not a valid host[:port]');
