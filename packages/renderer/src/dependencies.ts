@@ -57,7 +57,8 @@ export interface KvPair {
 
 export type Dependency =
   | { kind: 'catalog.services' }
-  | { kind: 'health.service'; service: string; tag?: string; status: StatusFilter }
+  /** `dc` absent: the agent's own datacenter. */
+  | { kind: 'health.service'; service: string; tag?: string; status: StatusFilter; dc?: string }
   | { kind: 'catalog.nodes' }
   | { kind: 'kv.key'; key: string }
   | { kind: 'kv.prefix'; prefix: string };
@@ -77,10 +78,11 @@ export type DependencyData = DependencyDataMap[keyof DependencyDataMap];
 /** Reports a value the normaliser dropped because it would break the rendered syntax. */
 export type RejectListener = (what: 'service' | 'tag' | 'address', value: unknown, context: string) => void;
 
-/** `health.service` with a tag and status, as callers write it. Empty tags and the default status are dropped from the key. */
-export function healthServiceDependency(service: string, options: { tag?: string; status?: StatusFilter } = {}): Dependency {
+/** `health.service` with a tag, status and datacenter, as callers write it. Empty tags and datacenters are dropped. */
+export function healthServiceDependency(service: string, options: { tag?: string; status?: StatusFilter; dc?: string } = {}): Dependency {
   const tag = options.tag ? options.tag : undefined;
-  return { kind: 'health.service', service, tag, status: options.status ?? 'passing' };
+  const dep: Dependency = { kind: 'health.service', service, tag, status: options.status ?? 'passing' };
+  return options.dc ? { ...dep, dc: options.dc } : dep;
 }
 
 export function kvPrefixPath(prefix: string): string {
@@ -96,7 +98,7 @@ export function dependencyKey(dep: Dependency): string {
     case 'catalog.nodes':
       return 'catalog.nodes';
     case 'health.service':
-      return `health.service(${dep.service}${dep.tag ? `|tag=${dep.tag}` : ''}|${dep.status})`;
+      return `health.service(${dep.service}${dep.dc ? `@${dep.dc}` : ''}${dep.tag ? `|tag=${dep.tag}` : ''}|${dep.status})`;
     case 'kv.key':
       return `kv.key(${dep.key.replace(/^\/+/, '')})`;
     case 'kv.prefix':
@@ -269,6 +271,7 @@ export function dependencyQuery(consul: ConsulClient, dep: Dependency, onReject?
     case 'health.service': {
       const options: Record<string, unknown> = { service: dep.service };
       if (dep.tag) options.tag = dep.tag;
+      if (dep.dc) options.dc = dep.dc;
       // Only "passing" can be filtered by Consul; warning/any fetch everything and filter here (as consul-template does).
       if (dep.status === 'passing') options.passing = true;
       return consulBlockingQuery(consul.health.service.bind(consul.health) as never, options, (raw) => normaliseHealthService(raw, dep, onReject));

@@ -101,6 +101,29 @@ function asList<T>(value: unknown): T[] {
 }
 
 const STATUS_FILTERS: readonly StatusFilter[] = ['passing', 'warning', 'any'];
+const SERVICE_OPTIONS = ['tag', 'status', 'dc'];
+/** Consul's datacenter names: letters, digits, `-` and `_`. */
+const DATACENTER = /^[A-Za-z0-9_-]+$/;
+
+/** `service("web@dc2", {tag, status, dc})` -> its dependency; an unknown option or a bad value is an error naming it. */
+function serviceDependency(name: unknown, options: Keywords): Dependency {
+  // consul-template's `name@dc` suffix: the datacenter is part of the query, and of the watch's identity.
+  const at = typeof name === 'string' ? name.lastIndexOf('@') : -1;
+  const service = typeof name === 'string' && at > 0 ? name.slice(0, at) : name;
+  const suffixDc = typeof name === 'string' && at > 0 ? name.slice(at + 1) : undefined;
+  if (!isSafeServiceName(service)) throw new CodedError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable service name`, { service: name });
+  const unknown = Object.keys(options).filter((k) => !SERVICE_OPTIONS.includes(k));
+  if (unknown.length > 0) throw new CodedError('ERR_RENDER', `service(${service}): unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${SERVICE_OPTIONS.join(', ')})`, { service, option: unknown[0] });
+  const status = (options.status ?? 'passing') as StatusFilter;
+  if (!STATUS_FILTERS.includes(status)) throw new CodedError('ERR_RENDER', `service(${service}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
+  const optionDc = options.dc === undefined || options.dc === '' ? undefined : String(options.dc);
+  if (suffixDc !== undefined && optionDc !== undefined && suffixDc !== optionDc) {
+    throw new CodedError('ERR_RENDER', `service(${JSON.stringify(name)}): datacenter given twice, "@${suffixDc}" and dc "${optionDc}"`, { service, dc: optionDc });
+  }
+  const dc = suffixDc ?? optionDc;
+  if (dc !== undefined && !DATACENTER.test(dc)) throw new CodedError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable datacenter name ${JSON.stringify(dc)}`, { service, dc });
+  return healthServiceDependency(service, { tag: options.tag ? String(options.tag) : undefined, status, dc });
+}
 
 export class TemplateEnvironment {
   readonly nunjucks: nunjucks.Environment;
@@ -188,11 +211,7 @@ export class TemplateEnvironment {
     });
 
     env.addGlobal('service', (name: unknown, ...rest: unknown[]): ServiceInstance[] => {
-      if (!isSafeServiceName(name)) throw new CodedError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable service name`, { service: name });
-      const options = keywordArgs(rest);
-      const status = (options.status ?? 'passing') as StatusFilter;
-      if (!STATUS_FILTERS.includes(status)) throw new CodedError('ERR_RENDER', `service(${name}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
-      const dep = healthServiceDependency(name, { tag: options.tag ? String(options.tag) : undefined, status });
+      const dep = serviceDependency(name, keywordArgs(rest));
       const result = this.read<ServiceInstance[]>(dep, []);
       if (this.current) this.current.usesServices = true;
       if (result.ready) this.current?.instancesByKey.set(dependencyKey(dep), result.data.length);

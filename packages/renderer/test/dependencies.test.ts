@@ -30,6 +30,9 @@ describe('renderer dependencies', () => {
       ['kv key with and without leading slash', { kind: 'kv.key', key: '/a/b' }, { kind: 'kv.key', key: 'a/b' }, true],
       ['kv prefix with and without trailing slash', { kind: 'kv.prefix', prefix: 'cfg' }, { kind: 'kv.prefix', prefix: 'cfg/' }, true],
       ['key vs prefix', { kind: 'kv.key', key: 'cfg' }, { kind: 'kv.prefix', prefix: 'cfg' }, false],
+      ['different datacenters are two watches', healthServiceDependency('web', { dc: 'dc1' }), healthServiceDependency('web', { dc: 'dc2' }), false],
+      ['a datacenter is not the local one', healthServiceDependency('web', { dc: 'dc1' }), healthServiceDependency('web'), false],
+      ['empty datacenter is the local one', healthServiceDependency('web', { dc: '' }), healthServiceDependency('web'), true],
       ['catalog services', { kind: 'catalog.services' }, { kind: 'catalog.services' }, true],
     ];
     for (const [name, a, b, same] of cases) {
@@ -37,6 +40,7 @@ describe('renderer dependencies', () => {
     }
     it('reads well in logs', () => {
       expect(dependencyKey(healthServiceDependency('web', { tag: 'blue', status: 'warning' }))).to.equal('health.service(web|tag=blue|warning)');
+      expect(dependencyKey(healthServiceDependency('web', { dc: 'dc2' }))).to.equal('health.service(web@dc2|passing)');
     });
   });
 
