@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 
 export * from './config';
-export * from './dependencies';
+export * from './observe';
 export * from './nginx-safety';
 export * from './template-env';
 export * from './quiescence';
@@ -11,7 +11,6 @@ export * from './render-plan';
 export * from './commands';
 export * from './file-swap';
 export * from './batch-apply';
-export * from './watcher-pool';
 export * from './metrics';
 export * from './runner';
 export * from './upstream-peers';

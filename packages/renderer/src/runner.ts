@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CodedError, ConfigError, errorMessage, silentLogger, type BackoffOptions, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { applyBatch, type ApplyOptions, type BatchOutcome } from './batch-apply';
 import type { RendererConfig, TemplateConfig, WaitConfig } from './config';
-import { dependencyQuery, type Dependency, type RejectListener } from './dependencies';
+import { dependencyQuery, type Dependency, type RejectListener } from './observe';
 import { readFileState, type FileOps, type FileState } from './file-swap';
 import { createRendererMetrics, type RendererMetrics } from './metrics';
 import { Quiescence } from './quiescence';
@@ -16,7 +16,7 @@ import { peersFromInstances, type UpstreamPeer } from './upstream-peers';
 import { UpstreamPusher, type PushOutcome } from './upstream-pusher';
 import { checkLuaModule } from './lua-check';
 import { TemplateEnvironment, type CompiledTemplate, type RenderOutcome } from './template-env';
-import { WatcherPool, type QueryFactory } from './watcher-pool';
+import { WatcherPool, type QueryFactory } from './observe/watcher-pool';
 
 /** The Lua files nginx loads in no-reload mode (lua_package_path "<dir>/?.lua"): templates read it as rendererLuaDir. */
 export const LUA_DIR = join(__dirname, '..', 'lua');

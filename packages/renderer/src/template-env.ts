@@ -12,16 +12,14 @@ import {
   type CatalogService,
   type Dependency,
   type DependencyData,
+  type DependencySource,
   type KvPair,
   type ServiceInstance,
   type StatusFilter,
-} from './dependencies';
+} from './observe';
 import { hostPort, isSafeServiceName, nginxQuote, nginxToken, upstreamName } from './nginx-safety';
 
-/** Where a render reads dependency data; `ready` is true once Consul has answered (the answer may be empty). */
-export interface DependencySource {
-  lookup(dep: Dependency): { ready: boolean; data?: DependencyData };
-}
+export type { DependencySource } from './observe/dependency';
 
 export interface RenderOutcome {
   /** The rendered text; only meaningful when `missing` and `blockedOn` are empty. */

@@ -3,8 +3,8 @@
 
 import { EventEmitter } from 'node:events';
 import { BlockingWatcher, silentLogger, type BackoffOptions, type BlockingQuery, type Logger } from '@consul-sidecars/core';
-import { dependencyKey, type Dependency, type DependencyData } from './dependencies';
-import type { DependencySource } from './template-env';
+import type { Dependency, DependencyData, DependencySource } from './dependency';
+import { dependencyKey } from './kinds';
 
 export type QueryFactory = (dep: Dependency) => BlockingQuery<DependencyData>;
 
