@@ -3,6 +3,7 @@
 // helper filters, and deterministic output.
 
 import nunjucks from 'nunjucks';
+import { rendererError } from './errors';
 import { CodedError, errorMessage } from '@consul-sidecars/core';
 import {
   dependencyKey,
@@ -109,17 +110,17 @@ function serviceDependency(name: unknown, options: Keywords): Dependency {
   const at = typeof name === 'string' ? name.lastIndexOf('@') : -1;
   const service = typeof name === 'string' && at > 0 ? name.slice(0, at) : name;
   const suffixDc = typeof name === 'string' && at > 0 ? name.slice(at + 1) : undefined;
-  if (!isSafeServiceName(service)) throw new CodedError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable service name`, { service: name });
+  if (!isSafeServiceName(service)) throw rendererError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable service name`, { service: name });
   const unknown = Object.keys(options).filter((k) => !SERVICE_OPTIONS.includes(k));
-  if (unknown.length > 0) throw new CodedError('ERR_RENDER', `service(${service}): unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${SERVICE_OPTIONS.join(', ')})`, { service, option: unknown[0] });
+  if (unknown.length > 0) throw rendererError('ERR_RENDER', `service(${service}): unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${SERVICE_OPTIONS.join(', ')})`, { service, option: unknown[0] });
   const status = (options.status ?? 'passing') as StatusFilter;
-  if (!STATUS_FILTERS.includes(status)) throw new CodedError('ERR_RENDER', `service(${service}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
+  if (!STATUS_FILTERS.includes(status)) throw rendererError('ERR_RENDER', `service(${service}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
   const optionDc = options.dc === undefined || options.dc === '' ? undefined : String(options.dc);
   if (suffixDc !== undefined && optionDc !== undefined && suffixDc !== optionDc) {
-    throw new CodedError('ERR_RENDER', `service(${JSON.stringify(name)}): datacenter given twice, "@${suffixDc}" and dc "${optionDc}"`, { service, dc: optionDc });
+    throw rendererError('ERR_RENDER', `service(${JSON.stringify(name)}): datacenter given twice, "@${suffixDc}" and dc "${optionDc}"`, { service, dc: optionDc });
   }
   const dc = suffixDc ?? optionDc;
-  if (dc !== undefined && !DATACENTER.test(dc)) throw new CodedError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable datacenter name ${JSON.stringify(dc)}`, { service, dc });
+  if (dc !== undefined && !DATACENTER.test(dc)) throw rendererError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable datacenter name ${JSON.stringify(dc)}`, { service, dc });
   return healthServiceDependency(service, { tag: options.tag ? String(options.tag) : undefined, status, dc });
 }
 
@@ -140,7 +141,7 @@ export class TemplateEnvironment {
     try {
       return { name, template: new nunjucks.Template(text, this.nunjucks, name, true) };
     } catch (err) {
-      throw new CodedError('ERR_TEMPLATE_SYNTAX', `template ${name}: ${errorMessage(err)}`, { template: name }, { cause: err });
+      throw rendererError('ERR_TEMPLATE_SYNTAX', `template ${name}: ${errorMessage(err)}`, { template: name }, { cause: err });
     }
   }
 
@@ -175,7 +176,7 @@ export class TemplateEnvironment {
 
   private read<T extends DependencyData>(dep: Dependency, empty: T): { ready: boolean; data: T } {
     const tracker = this.current;
-    if (!tracker) throw new CodedError('ERR_RENDER', 'Consul functions can only be called while rendering');
+    if (!tracker) throw rendererError('ERR_RENDER', 'Consul functions can only be called while rendering');
     const key = dependencyKey(dep);
     tracker.used.set(key, dep);
     const { ready, data } = tracker.source.lookup(dep);
@@ -219,9 +220,9 @@ export class TemplateEnvironment {
     // No-reload mode: the upstream's members go to nginx's shared dict instead of the file; renders nothing.
     env.addGlobal('pushUpstream', (upstream: unknown, instances: unknown): string => {
       const tracker = this.current;
-      if (!tracker) throw new CodedError('ERR_RENDER', 'pushUpstream() can only be called while rendering');
-      if (!isSafeServiceName(upstream)) throw new CodedError('ERR_UNSAFE_NAME', `pushUpstream(${JSON.stringify(upstream)}): not a usable upstream name`, { upstream });
-      if (tracker.upstreams.has(upstream)) throw new CodedError('ERR_RENDER', `pushUpstream(${upstream}): pushed twice in one render`, { upstream });
+      if (!tracker) throw rendererError('ERR_RENDER', 'pushUpstream() can only be called while rendering');
+      if (!isSafeServiceName(upstream)) throw rendererError('ERR_UNSAFE_NAME', `pushUpstream(${JSON.stringify(upstream)}): not a usable upstream name`, { upstream });
+      if (tracker.upstreams.has(upstream)) throw rendererError('ERR_RENDER', `pushUpstream(${upstream}): pushed twice in one render`, { upstream });
       tracker.upstreams.set(upstream, asList<ServiceInstance>(instances));
       return '';
     });

@@ -10,7 +10,7 @@
 import type { Logger } from '@consul-sidecars/core';
 import { errorMessage } from '@consul-sidecars/core';
 import { commandText, describeFailure, hasPlaceholder, runCommand, type CommandOptions, type CommandResult } from './commands';
-import type { CommandSpec, TemplateConfig } from './config';
+import type { CommandSpec, TemplateConfig } from '../config';
 import {
   discardCandidate,
   installCandidate,

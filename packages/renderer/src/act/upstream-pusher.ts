@@ -5,8 +5,8 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { errorMessage, silentLogger, sleep, type Logger } from '@consul-sidecars/core';
-import { peersDigest, type UpstreamPeer } from './upstream-peers';
-import { planPush, pushBody, type PushHold } from './upstream-push-plan';
+import { peersDigest, type UpstreamPeer } from '../plan/upstream-peers';
+import { planPush, pushBody, type PushHold } from '../plan/upstream-push-plan';
 
 export interface UpstreamPusherOptions {
   /** Base URL of the admin location, e.g. http://127.0.0.1:9480/consul-sidecars */
