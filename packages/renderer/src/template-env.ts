@@ -101,6 +101,10 @@ function asList<T>(value: unknown): T[] {
 
 const STATUS_FILTERS: readonly StatusFilter[] = ['passing', 'warning', 'any'];
 const SERVICE_OPTIONS = ['tag', 'status', 'dc'];
+
+function isStatusFilter(value: unknown): value is StatusFilter {
+  return STATUS_FILTERS.some((f) => f === value);
+}
 /** Consul's datacenter names: letters, digits, `-` and `_`. */
 const DATACENTER = /^[A-Za-z0-9_-]+$/;
 
@@ -113,8 +117,8 @@ function serviceDependency(name: unknown, options: Keywords): Dependency {
   if (!isSafeServiceName(service)) throw rendererError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable service name`, { service: name });
   const unknown = Object.keys(options).filter((k) => !SERVICE_OPTIONS.includes(k));
   if (unknown.length > 0) throw rendererError('ERR_RENDER', `service(${service}): unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${SERVICE_OPTIONS.join(', ')})`, { service, option: unknown[0] });
-  const status = (options.status ?? 'passing') as StatusFilter;
-  if (!STATUS_FILTERS.includes(status)) throw rendererError('ERR_RENDER', `service(${service}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
+  const status = options.status ?? 'passing';
+  if (!isStatusFilter(status)) throw rendererError('ERR_RENDER', `service(${service}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
   const optionDc = options.dc === undefined || options.dc === '' ? undefined : String(options.dc);
   if (suffixDc !== undefined && optionDc !== undefined && suffixDc !== optionDc) {
     throw rendererError('ERR_RENDER', `service(${JSON.stringify(name)}): datacenter given twice, "@${suffixDc}" and dc "${optionDc}"`, { service, dc: optionDc });

@@ -36,10 +36,6 @@ export interface UpstreamPusherEvents {
   push: [outcome: PushOutcome];
 }
 
-interface StatusBody {
-  boot?: unknown;
-}
-
 interface ListingBody {
   boot?: unknown;
   upstreams?: Record<string, { peers?: UpstreamPeer[] }>;
@@ -168,8 +164,8 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     let boot: string;
     try {
       const { status, json } = await this.request('GET', '/status');
-      if (status !== 200 || typeof (json as StatusBody).boot !== 'string') return;
-      boot = (json as StatusBody).boot as string;
+      if (status !== 200 || typeof json.boot !== 'string') return;
+      boot = json.boot;
     } catch {
       return; // nginx down or restarting: the next poll tries again
     }
@@ -233,7 +229,7 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
         outcome = { ok: false, ...base, status, error: `nginx answered ${status}: ${String(json.error ?? '')}` };
       }
     } catch (err) {
-      const cause = (err as { cause?: unknown }).cause;
+      const cause: unknown = err instanceof Error ? err.cause : undefined;
       outcome = { ok: false, ...base, error: `push to ${this.base}/upstreams failed: ${errorMessage(err)}${cause ? ` (${errorMessage(cause)})` : ''}` };
     }
     if (!outcome.ok) this.pending = true;
