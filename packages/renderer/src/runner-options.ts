@@ -1,6 +1,6 @@
 // What a Runner is given (config, Consul or a query factory, seams for tests) and what it emits and answers.
 
-import type { BackoffOptions, ConsulClient, Logger } from '@consul-sidecars/core';
+import type { BackoffOptions, ConsulHttpClient, Logger } from '@consul-sidecars/core';
 import type { ApplyOptions, BatchOutcome } from './act/batch-apply';
 import type { FileOps } from './act/file-swap';
 import type { RendererConfig } from './config';
@@ -24,7 +24,7 @@ export interface RunnerEvents {
 export interface RunnerOptions {
   config: RendererConfig;
   /** The Consul client the watchers read through; or `query` to supply data another way (tests). */
-  consul?: ConsulClient;
+  consul?: ConsulHttpClient;
   query?: QueryFactory;
   logger?: Logger;
   metrics?: RendererMetrics;

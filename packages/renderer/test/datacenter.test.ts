@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConsulClient } from '@consul-sidecars/core';
+import { ConsulHttpClient } from '@consul-sidecars/core';
 import { resolveRendererConfig } from '../src/config';
 import { Runner } from '../src/runner';
 
@@ -35,11 +35,11 @@ class ScriptedConsul {
     return (this.server?.address() as AddressInfo).port;
   }
 
-  /** Query strings of the health reads, e.g. "dc=dc2&passing=true". */
+  /** The dc and passing parameters of the health reads, e.g. "dc=dc2 passing" (`?passing` and `?passing=true` alike). */
   healthQueries(): string[] {
     return this.requests.filter((u) => u.pathname === '/v1/health/service/web' && !u.searchParams.has('index')).map((u) => {
-      const params = new URLSearchParams([...u.searchParams].filter(([k]) => k === 'dc' || k === 'passing').sort());
-      return params.toString();
+      const dc = u.searchParams.get('dc');
+      return [dc === null ? '' : `dc=${dc}`, u.searchParams.has('passing') ? 'passing' : ''].filter(Boolean).join(' ');
     });
   }
 
@@ -69,8 +69,10 @@ describe('renderer service() across datacenters', function () {
   async function renderOnce(contents: string) {
     const destination = join(dir, 'out.conf');
     const config = resolveRendererConfig({ once: true, onceTimeout: '5s', templates: [{ contents, destination }] }, dir);
-    const runner = new Runner({ config, consul: createConsulClient({ scheme: 'http', host: '127.0.0.1', port, verifyTls: true }) });
+    const client = new ConsulHttpClient({ scheme: 'http', host: '127.0.0.1', port, verifyTls: true });
+    const runner = new Runner({ config, consul: client });
     const report = await runner.runOnce();
+    client.close();
     return { report: report.templates[0], output: report.ok ? readFileSync(destination, 'utf8') : undefined };
   }
 
@@ -78,21 +80,21 @@ describe('renderer service() across datacenters', function () {
     const { report, output } = await renderOnce('{% for i in service("web", {dc: "dc2"}) %}{{ i.Port }}{% endfor %}\n');
     expect(report.status, JSON.stringify(report)).to.equal('ok');
     expect(output).to.equal('8002'); // trimBlocks eats the newline after endfor
-    expect(consul.healthQueries()).to.deep.equal(['dc=dc2&passing=true']);
+    expect(consul.healthQueries()).to.deep.equal(['dc=dc2 passing']);
   });
 
   it('the @dc suffix is sent as ?dc=, and web@dc1 and web@dc2 are two watches', async () => {
     const { report, output } = await renderOnce('{{ service("web@dc1")[0].Port }} {{ service("web@dc2")[0].Port }} {{ service("web")[0].Port }}\n');
     expect(report.status, JSON.stringify(report)).to.equal('ok');
     expect(output).to.equal('8001 8002 8000\n');
-    expect(consul.healthQueries().sort()).to.deep.equal(['dc=dc1&passing=true', 'dc=dc2&passing=true', 'passing=true']);
+    expect(consul.healthQueries().sort()).to.deep.equal(['dc=dc1 passing', 'dc=dc2 passing', 'passing']);
   });
 
   it('the suffix and the option name the same watch', async () => {
     const { report, output } = await renderOnce('{{ service("web@dc2")[0].Port }} {{ service("web", {dc: "dc2"})[0].Port }}\n');
     expect(report.status, JSON.stringify(report)).to.equal('ok');
     expect(output).to.equal('8002 8002\n');
-    expect(consul.healthQueries()).to.deep.equal(['dc=dc2&passing=true']);
+    expect(consul.healthQueries()).to.deep.equal(['dc=dc2 passing']);
   });
 
   it('an unknown option is a render error naming it; nothing is read from Consul for it', async () => {

@@ -1,8 +1,10 @@
-// The typed values templates see: what each query kind's parser makes of Consul's JSON.
+// The typed values templates see: what each query kind makes of core's parsed answers (a stable order, names and
+// tags safe for the rendered syntax, consul-template's field names).
 
-export type HealthStatus = 'passing' | 'warning' | 'critical';
-/** passing (default, filtered by Consul), warning (passing or warning), any (every instance). */
-export type StatusFilter = 'passing' | 'warning' | 'any';
+import type { HealthStatus } from '@consul-sidecars/core';
+
+/** core's: passing | warning | critical (maintenance reads critical); passing (default, filtered by Consul) | warning | any. */
+export type { HealthStatus, StatusFilter } from '@consul-sidecars/core';
 
 export interface CatalogService {
   Name: string;

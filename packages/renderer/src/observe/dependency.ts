@@ -1,7 +1,7 @@
-// The one Dependency interface (as consul-template's dep.Dependency): a query kind knows its identity, its
-// blocking query and the parser that turns Consul's JSON into typed values. One file per kind implements it.
+// The one Dependency interface (as consul-template's dep.Dependency): a query kind knows its identity and its
+// blocking query through core's typed client and reader. One file per kind implements it.
 
-import type { BlockingQuery, ConsulClient } from '@consul-sidecars/core';
+import type { BlockingQuery, ConsulHttpClient } from '@consul-sidecars/core';
 import type { CatalogNode, CatalogService, KvPair, ServiceInstance, StatusFilter } from './consul-data';
 
 /** What each kind's descriptor carries (plain values: two equal descriptors are the same Consul read). */
@@ -38,7 +38,7 @@ export interface QueryKind<K extends DependencyKindName> {
   /** The watch's identity: identical queries from any template share one watcher. Reads well in logs. */
   key(dep: Dependency<K>): string;
   /** The blocking query that watches `dep` through `consul`, answering parsed data. */
-  query(consul: ConsulClient, dep: Dependency<K>, onReject?: RejectListener): BlockingQuery<DependencyDataMap[K]>;
+  query(consul: ConsulHttpClient, dep: Dependency<K>, onReject?: RejectListener): BlockingQuery<DependencyDataMap[K]>;
 }
 
 /** Where a render reads dependency data; `ready` is true once Consul has answered (the answer may be empty). */

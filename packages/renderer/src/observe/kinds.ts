@@ -1,6 +1,6 @@
 // Every query kind by name: where a dependency's identity and blocking query are looked up (add a kind here).
 
-import type { BlockingQuery, ConsulClient } from '@consul-sidecars/core';
+import type { BlockingQuery, ConsulHttpClient } from '@consul-sidecars/core';
 import type { Dependency, DependencyData, DependencyKindName, QueryKind, RejectListener } from './dependency';
 import { kvKeyKind } from './key';
 import { catalogNodesKind } from './nodes';
@@ -26,6 +26,6 @@ export function dependencyKey<K extends DependencyKindName>(dep: Dependency<K>):
 }
 
 /** The blocking query that watches one dependency through the `consul` client. */
-export function dependencyQuery<K extends DependencyKindName>(consul: ConsulClient, dep: Dependency<K>, onReject?: RejectListener): BlockingQuery<DependencyData> {
+export function dependencyQuery<K extends DependencyKindName>(consul: ConsulHttpClient, dep: Dependency<K>, onReject?: RejectListener): BlockingQuery<DependencyData> {
   return kindOf<K>(dep.kind).query(consul, dep, onReject);
 }

@@ -1,13 +1,8 @@
-// One KV pair as Consul answers it (`Value` decoded from base64 by the client), read into a KvPair.
+// One KV entry (core's, its value already decoded) as templates see it: no value reads as ''.
 
+import type { KvEntry } from '@consul-sidecars/core';
 import type { KvPair } from './consul-data';
 
-function kvValue(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return String(value);
-}
-
-export function kvPair(raw: Record<string, unknown>): KvPair {
-  return { Key: String(raw.Key ?? ''), Value: kvValue(raw.Value), Flags: Number(raw.Flags ?? 0) };
+export function kvPair(entry: KvEntry): KvPair {
+  return { Key: entry.Key, Value: entry.Value ?? '', Flags: entry.Flags };
 }

@@ -1,23 +1,19 @@
-// Query kind `catalog.nodes` (template: nodes()): /v1/catalog/nodes.
+// Query kind `catalog.nodes` (template: nodes()): /v1/catalog/nodes, read by core's parser (sorted by node).
 
-import { consulBlockingQuery } from '@consul-sidecars/core';
+import { catalogNodesRead, mapRead, parseCatalogNodes, type CatalogNode as ConsulCatalogNode } from '@consul-sidecars/core';
 import type { CatalogNode } from './consul-data';
 import type { QueryKind } from './dependency';
-import { compareText, records, stringMap } from './payload';
 
+function templateNodes(nodes: readonly ConsulCatalogNode[]): CatalogNode[] {
+  return nodes.map((n) => ({ Node: n.Node, ID: n.ID, Address: n.Address, Datacenter: n.Datacenter, Meta: n.Meta }));
+}
+
+/** A /v1/catalog/nodes answer (raw JSON) as templates see it; a malformed answer throws ERR_CONSUL_PAYLOAD. */
 export function normaliseCatalogNodes(raw: unknown): CatalogNode[] {
-  return records(raw)
-    .map((n) => ({
-      Node: String(n.Node ?? ''),
-      ID: String(n.ID ?? ''),
-      Address: String(n.Address ?? ''),
-      Datacenter: String(n.Datacenter ?? ''),
-      Meta: stringMap(n.Meta),
-    }))
-    .sort((a, b) => compareText(a.Node, b.Node));
+  return templateNodes(parseCatalogNodes(raw));
 }
 
 export const catalogNodesKind: QueryKind<'catalog.nodes'> = {
   key: () => 'catalog.nodes',
-  query: (consul) => consulBlockingQuery((request) => consul.catalog.node.list(request), {}, normaliseCatalogNodes),
+  query: (consul) => consul.blockingQuery(mapRead(catalogNodesRead(), templateNodes)),
 };

@@ -1,10 +1,10 @@
 // Query kind `kv.prefix` (template: ls, tree): /v1/kv/<prefix>?recurse, keys relative to the prefix.
 
-import { consulBlockingQuery } from '@consul-sidecars/core';
+import { kvPrefixRead, mapRead, type KvEntry } from '@consul-sidecars/core';
 import type { KvPair } from './consul-data';
 import type { QueryKind } from './dependency';
 import { kvPair } from './kv-pair';
-import { compareText, records } from './payload';
+import { compareText } from './payload';
 
 export function kvPrefixPath(prefix: string): string {
   const trimmed = prefix.replace(/^\/+/, '');
@@ -12,9 +12,9 @@ export function kvPrefixPath(prefix: string): string {
 }
 
 /** Recursive listing under `prefix`: keys relative to it, folder placeholders (`a/`) dropped, sorted. */
-export function normaliseKvPrefix(raw: unknown, prefix: string): KvPair[] {
+export function normaliseKvPrefix(entries: readonly KvEntry[], prefix: string): KvPair[] {
   const base = kvPrefixPath(prefix);
-  return records(raw)
+  return entries
     .map(kvPair)
     .filter((p) => p.Key.startsWith(base) && p.Key.length > base.length && !p.Key.endsWith('/'))
     .map((p) => ({ ...p, Key: p.Key.slice(base.length) }))
@@ -28,5 +28,5 @@ export function topLevelPairs(pairs: readonly KvPair[]): KvPair[] {
 
 export const kvPrefixKind: QueryKind<'kv.prefix'> = {
   key: (dep) => `kv.prefix(${kvPrefixPath(dep.prefix)})`,
-  query: (consul, dep) => consulBlockingQuery((request) => consul.kv.get({ ...request, recurse: true }), { key: kvPrefixPath(dep.prefix) }, (raw) => normaliseKvPrefix(raw, dep.prefix)),
+  query: (consul, dep) => consul.blockingQuery(mapRead(kvPrefixRead(kvPrefixPath(dep.prefix)), (entries) => normaliseKvPrefix(entries, dep.prefix))),
 };
