@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { ConfigError, errorMessage, silentLogger, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { ConfigError, errorCodeOf, errorMessage, silentLogger, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { dryRunPushText, dryRunWriteText } from './act/dry-run';
 import { readFileState, type FileState } from './act/file-swap';
 import { checkLuaModule } from './act/lua-check';
@@ -19,7 +19,7 @@ import { dependencyQuery, type RejectListener } from './observe';
 import { WatcherPool, type QueryFactory } from './observe/watcher-pool';
 import { pushAfterWrite, pushBeforeWrite } from './plan/push-round';
 import { groupWait, onceSettled, onDependencyChange } from './plan/schedule';
-import { planRendered, planTemplate, type TemplateStep } from './plan/template-step';
+import { dataFailures, isDataError, planRendered, planTemplate, type TemplateStep } from './plan/template-step';
 import { peersFromInstances, type UpstreamPeer } from './plan/upstream-peers';
 import { Quiescence } from './quiescence';
 import { TemplateEnvironment, type RenderOutcome } from './template-env';
@@ -60,6 +60,8 @@ export class Runner extends EventEmitter<RunnerEvents> {
   private readonly groups = new Map<string, GroupState>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly rejected = new Set<string>();
+  /** Dependencies whose last answer was malformed (their templates report it). */
+  private readonly badData = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private started = false;
   private stopped = false;
@@ -82,11 +84,20 @@ export class Runner extends EventEmitter<RunnerEvents> {
       this.metrics.consulReachable.set(this.pool.healthy ? 1 : 0);
       this.onDependencyChange(key);
     });
-    this.pool.on('error', () => {
+    this.pool.on('error', (key, err) => {
       this.metrics.consulErrors.inc();
       this.metrics.consulReachable.set(0);
+      // A malformed answer is the templates' error: render them so their reports say it.
+      if (isDataError(errorCodeOf(err)) && !this.badData.has(key)) {
+        this.badData.add(key);
+        this.onDependencyChange(key);
+      }
     });
-    this.pool.on('recovered', () => this.metrics.consulReachable.set(this.pool.healthy ? 1 : 0));
+    this.pool.on('recovered', (key) => {
+      this.metrics.consulReachable.set(this.pool.healthy ? 1 : 0);
+      // Readable again: render, so the error's report clears even when the data itself did not change.
+      if (this.badData.delete(key)) this.onDependencyChange(key);
+    });
 
     this.states = this.config.templates.map((config) => {
       const { text, name } = templateText(config);
@@ -222,6 +233,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     const keep = new Set<string>();
     for (const s of this.states) for (const key of s.used.keys()) keep.add(key);
     await this.pool.retain(keep);
+    for (const key of this.badData) if (!keep.has(key)) this.badData.delete(key);
     this.metrics.watchers.set(this.pool.size);
     if (writes.length === 0 && pushes.length === 0) return;
 
@@ -256,6 +268,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     const hasPusher = state.pusher !== undefined;
     const early = planRendered({
       name: state.compiled.name,
+      failing: dataFailures(this.pool.failing(outcome.used.keys())),
       missing: [...outcome.missing, ...outcome.blockedOn],
       error: outcome.error?.message,
       pushesUpstreams: outcome.upstreams.size > 0,

@@ -18,6 +18,8 @@ export interface TemplateReport {
   reason?: string;
   detail?: string;
   instances?: number;
+  /** The error code, when the reason is a coded error (consul-payload: ERR_CONSUL_PAYLOAD). */
+  code?: string;
   /** Dependencies that have not answered yet (status pending). */
   missing?: string[];
   lastSuccessAt?: string;

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { DEFAULT_GUARD } from '../src/config';
 import { onDependencyChange, onceSettled } from '../src/plan/schedule';
 import { planPushReport, pushAfterWrite, pushBeforeWrite, recoversOnPush, type PushResultInput } from '../src/plan/push-round';
-import { planApplied, planRendered, planTemplate, type RenderedInput, type TemplateMemory, type TemplatePlanInput } from '../src/plan/template-step';
+import { dataFailures, planApplied, planRendered, planTemplate, type RenderedInput, type TemplateMemory, type TemplatePlanInput } from '../src/plan/template-step';
 
 const UP = 'upstream consul_web {\n    server 127.0.0.1:8001;\n}\n';
 const NOW = 1_000_000;
@@ -25,6 +25,8 @@ describe('renderer plan: one template\'s step', () => {
       ['a render error', { error: 'template t: boom' }, { kind: 'error', cause: 'render', reason: 'template t: boom' }],
       ['pushUpstream() without an upstreamPush config', { pushesUpstreams: true }, { kind: 'error', cause: 'config', reason: 'template t: pushUpstream() needs "upstreamPush": {"url": ...} in this template\'s config' }],
       ['pushUpstream() with a pusher: go on', { pushesUpstreams: true, hasPusher: true }, undefined],
+      ['a malformed answer: the template\'s error, with core\'s code (wins over missing)', { missing: ['x'], failing: [{ key: 'health.service(web|passing)', code: 'ERR_CONSUL_PAYLOAD', message: 'bad Port' }] },
+        { kind: 'error', cause: 'consul', reason: 'consul-payload', code: 'ERR_CONSUL_PAYLOAD', detail: 'health.service(web|passing): bad Port' }],
     ];
     for (const [name, patch, want] of cases) it(name, () => expect(planRendered({ ...base, ...patch })).to.deep.equal(want));
   });
@@ -66,6 +68,20 @@ describe('renderer plan: one template\'s step', () => {
     const plan = { action: 'write' as const, reason: 'changed' as const };
     it('live: good, with the plan\'s reason', () => expect(planApplied('ok', plan, UP)).to.deep.equal({ live: true, reason: 'changed' }));
     it('not live: this output is known bad', () => expect(planApplied('validation-failed', plan, UP)).to.deep.equal({ live: false, reason: 'validation-failed', knownBad: UP }));
+  });
+});
+
+describe('renderer plan: which dependency failures are the template\'s error', () => {
+  const coded = (code: string) => Object.assign(new Error(`${code} happened`), { code });
+  it('a malformed answer is; Consul away, a timeout or an HTTP error are not (the last data is still good)', () => {
+    const failures = [
+      { key: 'a', err: coded('ERR_CONSUL_PAYLOAD') },
+      { key: 'b', err: coded('ERR_CONSUL_UNREACHABLE') },
+      { key: 'c', err: coded('ERR_CONSUL_TIMEOUT') },
+      { key: 'd', err: coded('ERR_CONSUL_HTTP') },
+      { key: 'e', err: new Error('no code') },
+    ];
+    expect(dataFailures(failures)).to.deep.equal([{ key: 'a', code: 'ERR_CONSUL_PAYLOAD', message: 'ERR_CONSUL_PAYLOAD happened' }]);
   });
 });
 

@@ -37,11 +37,19 @@ export function recordStep(state: TemplateState, step: TemplateStep, outcome: Re
       if (step.report) reports.set(state, { status: 'pending', reason: 'waiting-for-dependencies', missing: step.missing });
       return {};
     case 'error':
-      if (step.cause !== 'lua') metrics.renderErrors.inc({ template: destination });
+      if (step.cause === 'render' || step.cause === 'config') metrics.renderErrors.inc({ template: destination });
       metrics.renders.inc({ template: destination, result: 'error' });
-      if (step.cause === 'lua') log.error({ err: step.detail }, 'the shipped Lua does not load in nginx; nothing written or pushed, the live config stays');
-      else log.error({ err: step.reason }, 'template failed to render; the last good file stays');
-      reports.set(state, step.cause === 'lua' ? { status: 'error', reason: step.reason, detail: step.detail } : { status: 'error', reason: step.reason });
+      if (step.cause === 'lua') {
+        log.error({ err: step.detail }, 'the shipped Lua does not load in nginx; nothing written or pushed, the live config stays');
+        reports.set(state, { status: 'error', reason: step.reason, detail: step.detail });
+      } else if (step.cause === 'consul') {
+        // Logged by the watcher on each attempt; the report says it until the answer is good again.
+        if (state.report.detail !== step.detail) log.error({ code: step.code, err: step.detail }, 'a Consul answer the template reads is malformed; the last good file stays');
+        reports.set(state, { status: 'error', reason: step.reason, code: step.code, detail: step.detail });
+      } else {
+        log.error({ err: step.reason }, 'template failed to render; the last good file stays');
+        reports.set(state, { status: 'error', reason: step.reason });
+      }
       return {};
     case 'hold':
       state.dropSeenSince = step.dropSeenSince;

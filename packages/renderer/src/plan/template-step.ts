@@ -2,6 +2,7 @@
 // or write (and/or push its upstreams); and what the template remembers afterwards (the drop being held, the
 // output known to be bad). No I/O: the runner gathers the inputs, acts on the step and records the memory.
 
+import { ERR_CONSUL_PAYLOAD, errorCodeOf, errorMessage } from '@consul-sidecars/core';
 import type { GuardConfig } from '../config';
 import { instanceGuard, planRender, type RenderPlan } from './render-plan';
 
@@ -30,17 +31,44 @@ export interface PushIntent {
 export type TemplateStep =
   /** Some dependency has not answered: nothing is written; `report` when the template is not already live. */
   | { kind: 'pending'; missing: string[]; report: boolean }
-  /** The template cannot be rendered (`render`, `config`) or its Lua does not load (`lua`): the live file stays. */
-  | { kind: 'error'; cause: 'render' | 'config' | 'lua'; reason: string; detail?: string }
+  /**
+   * The template cannot be rendered (`render`, `config`), its Lua does not load (`lua`), or a dependency's answer
+   * is malformed (`consul`, with core's code): the live file stays.
+   */
+  | { kind: 'error'; cause: 'render' | 'config' | 'lua' | 'consul'; reason: string; detail?: string; code?: string }
   /** The guard holds the last good file; `recheckAfterMs` when a sudden drop starts being held. */
   | { kind: 'hold'; plan: RenderPlan; dropSeenSince?: number; recheckAfterMs?: number }
   /** Nothing to write: the file is `good` (unchanged), `failed` (known bad), or `none` (the push will report). */
   | { kind: 'skip'; plan: RenderPlan; dropSeenSince?: number; outcome: 'good' | 'failed' | 'none'; push?: PushIntent }
   | { kind: 'write'; plan: RenderPlan; dropSeenSince?: number; push?: PushIntent };
 
+/** A dependency whose last answer could not be read. */
+export interface DependencyFailure {
+  key: string;
+  code: string;
+  message: string;
+}
+
+/** Errors that say the data is wrong (not that Consul is away): they are the template's error until it answers well. */
+const DATA_ERROR_CODES: ReadonlySet<string> = new Set([ERR_CONSUL_PAYLOAD]);
+
+export function isDataError(code: string | undefined): code is string {
+  return code !== undefined && DATA_ERROR_CODES.has(code);
+}
+
+/** The failures (a watcher's last error per dependency) that are the template's error. */
+export function dataFailures(failures: readonly { key: string; err: unknown }[]): DependencyFailure[] {
+  return failures.flatMap(({ key, err }) => {
+    const code = errorCodeOf(err);
+    return isDataError(code) ? [{ key, code, message: errorMessage(err) }] : [];
+  });
+}
+
 export interface RenderedInput {
   /** The template's name, for error messages. */
   name: string;
+  /** Dependencies the template used whose last answer failed with a data error (isDataError). */
+  failing?: DependencyFailure[];
   /** Dependencies that have not answered, and keys that do not exist yet (consul-template blocks on both). */
   missing: string[];
   /** The render's error message, if it threw. */
@@ -55,6 +83,11 @@ export interface RenderedInput {
 /** The steps decided from the render alone, before the Lua check and the file are read; undefined to go on. */
 export function planRendered(input: RenderedInput): TemplateStep | undefined {
   const { memory } = input;
+  // A malformed answer: report it (Consul's last good data, and so the last good file, stay).
+  const failing = input.failing ?? [];
+  if (failing.length > 0) {
+    return { kind: 'error', cause: 'consul', reason: 'consul-payload', code: failing[0].code, detail: failing.map((f) => `${f.key}: ${f.message}`).join('; ') };
+  }
   // Data still missing: an error now is most likely the template meeting the empty placeholder values.
   if (input.missing.length > 0) return { kind: 'pending', missing: input.missing, report: memory.status !== 'ok' || !memory.firstDone };
   if (input.error !== undefined) return { kind: 'error', cause: 'render', reason: input.error };
