@@ -8,6 +8,8 @@ export * from './errors';
 export * from './observe';
 export * from './nginx-safety';
 export * from './template-env';
+export type { EngineSelector, RenderableTemplate, TemplateEngine } from './template-engine';
+export { defaultEngines, nunjucksEngine } from './template-engine';
 export * from './template-state';
 export * from './quiescence';
 export * from './plan/render-plan';

@@ -5,6 +5,7 @@ import type { ApplyOptions, BatchOutcome } from './act/batch-apply';
 import type { FileOps } from './act/file-swap';
 import type { RendererConfig } from './config';
 import type { RendererMetrics } from './metrics';
+import type { EngineSelector } from './template-engine';
 import type { QueryFactory } from './observe/watcher-pool';
 import type { TemplateReport } from './template-state';
 
@@ -30,6 +31,8 @@ export interface RunnerOptions {
   metrics?: RendererMetrics;
   /** What `env()` reads in templates. */
   env?: NodeJS.ProcessEnv;
+  /** Which engine compiles each template (default: nunjucks for every one). */
+  engines?: EngineSelector;
   /** Where --dry-run prints. */
   out?: NodeJS.WritableStream;
   fileOps?: FileOps;

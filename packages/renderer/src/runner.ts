@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { ConfigError, errorCodeOf, errorMessage, silentLogger, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { ConfigError, errorCodeOf, errorMessage, SerialQueue, silentLogger, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { dryRunPushText, dryRunWriteText } from './act/dry-run';
 import { readFileState, type FileState } from './act/file-swap';
 import { checkLuaModule } from './act/lua-check';
@@ -22,7 +22,8 @@ import { groupWait, onceSettled, onDependencyChange } from './plan/schedule';
 import { dataFailures, isDataError, planRendered, planTemplate, type TemplateStep } from './plan/template-step';
 import { peersFromInstances, type UpstreamPeer } from './plan/upstream-peers';
 import { Quiescence } from './quiescence';
-import { TemplateEnvironment, type RenderOutcome } from './template-env';
+import { defaultEngines, type EngineSelector } from './template-engine';
+import type { RenderOutcome } from './template-env';
 import { templateText } from './template-source';
 import { newTemplateState, TemplateReports, type TemplateReport, type TemplateState } from './template-state';
 
@@ -54,7 +55,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
   readonly stats: RunnerStats = { renders: 0, batches: 0, validations: 0, reloads: 0, failedBatches: 0, pushes: 0, failedPushes: 0, restores: 0 };
   private readonly config: RendererConfig;
   private readonly logger: Logger;
-  private readonly templateEnv: TemplateEnvironment;
+  private readonly engineFor: EngineSelector;
   private readonly reportsBook: TemplateReports;
   private readonly states: TemplateState[];
   private readonly groups = new Map<string, GroupState>();
@@ -62,7 +63,8 @@ export class Runner extends EventEmitter<RunnerEvents> {
   private readonly rejected = new Set<string>();
   /** Dependencies whose last answer was malformed (their templates report it). */
   private readonly badData = new Set<string>();
-  private chain: Promise<void> = Promise.resolve();
+  /** One queue for all groups: batches never overlap, which is the lock the swap-in validation relies on. */
+  private readonly batches = new SerialQueue();
   private started = false;
   private stopped = false;
   private settledListeners: (() => void)[] = [];
@@ -72,7 +74,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     this.config = options.config;
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? createRendererMetrics();
-    this.templateEnv = new TemplateEnvironment({ env: options.env });
+    this.engineFor = options.engines ?? defaultEngines({ env: options.env });
     this.reportsBook = new TemplateReports(this.metrics, (report) => this.emit('template', report));
     this.pool = new WatcherPool({
       query: queryFactory(options, (what, value, context) => this.onReject(what, value, context)),
@@ -101,7 +103,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
 
     this.states = this.config.templates.map((config) => {
       const { text, name } = templateText(config);
-      return newTemplateState(config, this.templateEnv.compile(text, name));
+      return newTemplateState(config, this.engineFor(config).compile(text, name));
     });
     const pushContext = { logger: this.logger, metrics: this.metrics, stats: this.stats, reports: this.reportsBook };
     for (const state of this.states) if (state.config.upstreamPush) state.pusher = createPusher(state, state.config.upstreamPush, pushContext);
@@ -128,18 +130,14 @@ export class Runner extends EventEmitter<RunnerEvents> {
     for (const group of this.groups.values()) group.quiescence.cancel();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await this.chain;
+    await this.batches.idle();
     await Promise.all(this.states.map((s) => s.pusher?.stop()));
     await this.pool.stopAll();
   }
 
   /** Resolves when no batch is queued or running (tests, benchmarks). */
   async whenIdle(): Promise<void> {
-    let seen: Promise<void>;
-    do {
-      seen = this.chain;
-      await seen;
-    } while (seen !== this.chain);
+    while (this.batches.size > 0) await this.batches.idle();
   }
 
   reports(): TemplateReport[] {
@@ -180,7 +178,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     for (const state of this.states) {
       try {
         const { text, name } = templateText(state.config);
-        state.compiled = this.templateEnv.compile(text, name);
+        state.compiled = this.engineFor(state.config).compile(text, name);
         state.knownBad = undefined;
         state.luaCheck = undefined;
       } catch (err) {
@@ -210,16 +208,16 @@ export class Runner extends EventEmitter<RunnerEvents> {
   private queueGroup(group: GroupState): void {
     if (this.stopped || group.queued) return;
     group.queued = true;
-    // One chain for all groups: batches never overlap, which is the lock the swap-in validation relies on.
-    this.chain = this.chain
-      .then(async () => {
-        group.queued = false;
+    void this.batches.run(async () => {
+      group.queued = false;
+      try {
         if (!this.stopped) await this.processGroup(group);
-      })
-      .catch((err) => this.logger.error({ group: group.name, err: errorMessage(err) }, 'batch failed unexpectedly; will retry on the next change'))
-      .finally(() => {
+      } catch (err) {
+        this.logger.error({ group: group.name, err: errorMessage(err) }, 'batch failed unexpectedly; will retry on the next change');
+      } finally {
         for (const listener of this.settledListeners) listener();
-      });
+      }
+    });
   }
 
   private async processGroup(group: GroupState): Promise<void> {
@@ -263,7 +261,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
   private async renderAndPlan(state: TemplateState, group: GroupState): Promise<{ write?: PlannedWrite; push?: PlannedPush }> {
     const destination = state.config.destination;
     this.stats.renders++;
-    const outcome = this.templateEnv.render(state.compiled, this.pool, { vars: state.config.vars, destination, guard: state.config.guard, rendererLuaDir: LUA_DIR });
+    const outcome = state.compiled.render(this.pool, { vars: state.config.vars, destination, guard: state.config.guard, rendererLuaDir: LUA_DIR });
     state.used = outcome.used;
     const hasPusher = state.pusher !== undefined;
     const early = planRendered({

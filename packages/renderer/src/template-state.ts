@@ -6,7 +6,7 @@ import type { Dependency } from './observe';
 import type { UpstreamPusher } from './act/upstream-pusher';
 import type { RendererMetrics } from './metrics';
 import type { TemplateMemory, TemplateStatus } from './plan/template-step';
-import type { CompiledTemplate } from './template-env';
+import type { RenderableTemplate } from './template-engine';
 
 export type { TemplateStatus } from './plan/template-step';
 
@@ -29,7 +29,7 @@ export type ReportPatch = Omit<TemplateReport, 'destination' | 'group' | 'lastSu
 
 export interface TemplateState extends TemplateMemory {
   config: TemplateConfig;
-  compiled: CompiledTemplate;
+  compiled: RenderableTemplate;
   used: Map<string, Dependency>;
   report: TemplateReport;
   /** No-reload mode: pushes what the template passed to pushUpstream() into nginx. */
@@ -38,7 +38,7 @@ export interface TemplateState extends TemplateMemory {
   luaCheck?: Promise<string>;
 }
 
-export function newTemplateState(config: TemplateConfig, compiled: CompiledTemplate): TemplateState {
+export function newTemplateState(config: TemplateConfig, compiled: RenderableTemplate): TemplateState {
   return { config, compiled, used: new Map(), status: 'pending', firstDone: false, report: { destination: config.destination, group: config.group, status: 'pending' } };
 }
 

@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import { errorMessage, silentLogger, sleep, type Logger } from '@consul-sidecars/core';
+import { errorMessage, SerialQueue, silentLogger, sleep, type Logger } from '@consul-sidecars/core';
 import { peersDigest, type UpstreamPeer } from '../plan/upstream-peers';
 import { planPush, pushBody, type PushHold } from '../plan/upstream-push-plan';
 
@@ -50,7 +50,8 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
   private owned = new Set<string>();
   private boot?: string;
   private pending = false;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Pushes and polls, one at a time. */
+  private readonly queue = new SerialQueue();
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly logger: Logger;
@@ -104,14 +105,12 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.chain.catch(() => undefined);
+    await this.queue.idle();
     this.agent.destroy();
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.queue.run(fn);
   }
 
   /** One request to nginx's endpoint over a kept-alive loopback connection (fetch adds milliseconds per call). */

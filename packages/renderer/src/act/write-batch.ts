@@ -41,12 +41,13 @@ export interface WriteContext {
 export async function writeBatch(group: string, writes: readonly PlannedWrite[], ctx: WriteContext): Promise<BatchOutcome> {
   const { metrics, stats, logger } = ctx;
   const started = Date.now();
+  // Counted as it starts: the files may be live (and watched by a test) before applyBatch resolves.
+  stats.batches++;
   const outcome = await applyBatch(
     group,
     writes.map((w) => ({ template: w.state.config, output: w.outcome.output, previous: w.previous })),
     { logger, fileOps: ctx.fileOps, run: ctx.run },
   );
-  stats.batches++;
   for (const c of outcome.commands) {
     if (c.kind === 'validate') stats.validations++;
     else stats.reloads++;
