@@ -39,7 +39,8 @@ export const TEMPLATE_REPORT_REASONS = {
   'reload-failed': 'failed: the reload command failed; the previous files were put back',
   'io-error': 'failed: writing, swapping or restoring a file failed',
   'push-failed': 'failed: nginx did not take the upstream members (unreachable, 4xx); retried by the poll',
-  // error (a render error's reason is its message: "template <name>: ...")
+  // error (a render error's reason is its message: "template <name>: ...", its code ERR_RENDER or another above)
+  'consul-payload': 'error: a Consul answer the template reads is malformed (code ERR_CONSUL_PAYLOAD, core\'s strict reader); the last good file stays',
   'lua-check-failed': 'error: the shipped Lua does not load in nginx\'s LuaJIT; nothing written or pushed',
 } as const;
 

@@ -3,7 +3,7 @@
 // helper filters, and deterministic output.
 
 import nunjucks from 'nunjucks';
-import { rendererError } from './errors';
+import { rendererError, type RendererErrorCode } from './errors';
 import { CodedError, errorMessage } from '@consul-sidecars/core';
 import {
   dependencyKey,
@@ -159,7 +159,7 @@ export class TemplateEnvironment {
       output = compiled.template.render(context);
     } catch (err) {
       // nunjucks re-wraps what a function threw, losing its code: the tracker kept our own error.
-      const code = tracker.thrown?.code ?? 'ERR_RENDER';
+      const code: string = tracker.thrown?.code ?? ('ERR_RENDER' satisfies RendererErrorCode);
       error = new CodedError(code, `template ${compiled.name}: ${errorMessage(err).replace(/\s+/g, ' ').replace(/CodedError: /, '').trim()}`, { template: compiled.name }, { cause: err });
     } finally {
       this.current = undefined;

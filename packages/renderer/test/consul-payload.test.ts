@@ -3,54 +3,30 @@
 // whose /v1/health/service/web answer the test swaps, waking blocked queries as Consul does.
 
 import { expect } from 'chai';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsulHttpClient, waitFor } from '@consul-sidecars/core';
 import { resolveRendererConfig } from '../src/config';
 import { Runner } from '../src/runner';
+import { ScriptedConsul } from './scripted-consul';
 
 const entry = (port: unknown) => ({ Node: { Node: 'n1', Address: '127.0.0.1' }, Service: { ID: 'web-1', Service: 'web', Address: '127.0.0.1', Port: port, Tags: [], Meta: {} }, Checks: [] });
 
-class SwappableConsul {
+/** /v1/health/service/web answering `body`; `set` changes it and wakes the blocked queries, as a Consul write does. */
+class SwappableConsul extends ScriptedConsul {
   private index = 5;
   private body: unknown = [entry(8001)];
-  private readonly parked: ServerResponse[] = [];
-  private server?: Server;
 
-  async start(): Promise<number> {
-    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const url = new URL(req.url ?? '/', 'http://consul');
-      if (url.pathname !== '/v1/health/service/web') {
-        res.writeHead(404).end();
-        return;
-      }
-      if (Number(url.searchParams.get('index') ?? 0) >= this.index) this.parked.push(res);
-      else this.answer(res);
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    return (address satisfies AddressInfo).port;
+  constructor() {
+    super((url) => (url.pathname !== '/v1/health/service/web' ? { status: 404, index: this.index, body: null }
+      : Number(url.searchParams.get('index') ?? 0) >= this.index ? 'park' : { index: this.index, body: this.body }));
   }
 
   set(body: unknown): void {
     this.body = body;
     this.index++;
-    for (const res of this.parked.splice(0)) this.answer(res);
-  }
-
-  private answer(res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'application/json', 'x-consul-index': String(this.index) });
-    res.end(JSON.stringify(this.body));
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.parked.splice(0)) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.wake();
   }
 }
 

@@ -2,52 +2,30 @@
 // web@dc1 / web@dc2 are two watches. Against a scripted Consul endpoint that records each request's query string.
 
 import { expect } from 'chai';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsulHttpClient } from '@consul-sidecars/core';
 import { resolveRendererConfig } from '../src/config';
 import { Runner } from '../src/runner';
+import { ScriptedConsul } from './scripted-consul';
 
-/** Answers /v1/health/service/<name> with one instance whose port tells the datacenter; parks blocking re-queries. */
-class ScriptedConsul {
-  readonly requests: URL[] = [];
-  private readonly parked: ServerResponse[] = [];
-  private server?: Server;
+/** /v1/health/service/web: one instance whose port tells the datacenter asked for; blocking re-queries are parked. */
+function datacenterConsul(): ScriptedConsul {
+  return new ScriptedConsul((url) => {
+    if (url.searchParams.has('index')) return 'park';
+    const dc = url.searchParams.get('dc') ?? 'local';
+    const port = { local: 8000, dc1: 8001, dc2: 8002 }[dc] ?? 8999;
+    return { index: 5, body: [{ Node: { Node: `n-${dc}`, Address: '127.0.0.1' }, Service: { ID: `web-${dc}`, Service: 'web', Address: '127.0.0.1', Port: port, Tags: [], Meta: {} }, Checks: [] }] };
+  });
+}
 
-  async start(): Promise<number> {
-    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const url = new URL(req.url ?? '/', 'http://consul');
-      this.requests.push(url);
-      if (url.searchParams.has('index')) {
-        this.parked.push(res);
-        return;
-      }
-      const dc = url.searchParams.get('dc') ?? 'local';
-      const port = { local: 8000, dc1: 8001, dc2: 8002 }[dc] ?? 8999;
-      const body = [{ Node: { Node: `n-${dc}`, Address: '127.0.0.1' }, Service: { ID: `web-${dc}`, Service: 'web', Address: '127.0.0.1', Port: port, Tags: [], Meta: {} }, Checks: [] }];
-      res.writeHead(200, { 'content-type': 'application/json', 'x-consul-index': '5' });
-      res.end(JSON.stringify(body));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    return (this.server?.address() as AddressInfo).port;
-  }
-
-  /** The dc and passing parameters of the health reads, e.g. "dc=dc2 passing" (`?passing` and `?passing=true` alike). */
-  healthQueries(): string[] {
-    return this.requests.filter((u) => u.pathname === '/v1/health/service/web' && !u.searchParams.has('index')).map((u) => {
-      const dc = u.searchParams.get('dc');
-      return [dc === null ? '' : `dc=${dc}`, u.searchParams.has('passing') ? 'passing' : ''].filter(Boolean).join(' ');
-    });
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.parked.splice(0)) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
+/** The dc and passing parameters of the health reads, e.g. "dc=dc2 passing" (`?passing` and `?passing=true` alike). */
+function healthQueries(consul: ScriptedConsul): string[] {
+  return consul.requests.filter((u) => u.pathname === '/v1/health/service/web' && !u.searchParams.has('index')).map((u) => {
+    const dc = u.searchParams.get('dc');
+    return [dc === null ? '' : `dc=${dc}`, u.searchParams.has('passing') ? 'passing' : ''].filter(Boolean).join(' ');
+  });
 }
 
 describe('renderer service() across datacenters', function () {
@@ -57,7 +35,7 @@ describe('renderer service() across datacenters', function () {
   let port: number;
 
   beforeEach(async () => {
-    consul = new ScriptedConsul();
+    consul = datacenterConsul();
     port = await consul.start();
     dir = mkdtempSync(join(tmpdir(), 'renderer-dc-'));
   });
@@ -80,21 +58,21 @@ describe('renderer service() across datacenters', function () {
     const { report, output } = await renderOnce('{% for i in service("web", {dc: "dc2"}) %}{{ i.Port }}{% endfor %}\n');
     expect(report.status, JSON.stringify(report)).to.equal('ok');
     expect(output).to.equal('8002'); // trimBlocks eats the newline after endfor
-    expect(consul.healthQueries()).to.deep.equal(['dc=dc2 passing']);
+    expect(healthQueries(consul)).to.deep.equal(['dc=dc2 passing']);
   });
 
   it('the @dc suffix is sent as ?dc=, and web@dc1 and web@dc2 are two watches', async () => {
     const { report, output } = await renderOnce('{{ service("web@dc1")[0].Port }} {{ service("web@dc2")[0].Port }} {{ service("web")[0].Port }}\n');
     expect(report.status, JSON.stringify(report)).to.equal('ok');
     expect(output).to.equal('8001 8002 8000\n');
-    expect(consul.healthQueries().sort()).to.deep.equal(['dc=dc1 passing', 'dc=dc2 passing', 'passing']);
+    expect(healthQueries(consul).sort()).to.deep.equal(['dc=dc1 passing', 'dc=dc2 passing', 'passing']);
   });
 
   it('the suffix and the option name the same watch', async () => {
     const { report, output } = await renderOnce('{{ service("web@dc2")[0].Port }} {{ service("web", {dc: "dc2"})[0].Port }}\n');
     expect(report.status, JSON.stringify(report)).to.equal('ok');
     expect(output).to.equal('8002 8002\n');
-    expect(consul.healthQueries()).to.deep.equal(['dc=dc2 passing']);
+    expect(healthQueries(consul)).to.deep.equal(['dc=dc2 passing']);
   });
 
   it('an unknown option is a render error naming it; nothing is read from Consul for it', async () => {

@@ -1,54 +1,31 @@
-// The typed values templates see: what each query kind makes of core's parsed answers (a stable order, names and
-// tags safe for the rendered syntax, consul-template's field names).
+// The typed values templates see: views of core's parsed answers (consul-template's field names), narrowed to
+// what templates read, with names and tags already safe for the rendered syntax and in a stable order.
 
-import type { HealthStatus } from '@consul-sidecars/core';
+import type {
+  CatalogNode as ConsulCatalogNode,
+  CatalogService as ConsulCatalogService,
+  HealthCheck as ConsulHealthCheck,
+  KvEntry,
+  ServiceInstance as ConsulServiceInstance,
+} from '@consul-sidecars/core';
 
 /** core's: passing | warning | critical (maintenance reads critical); passing (default, filtered by Consul) | warning | any. */
 export type { HealthStatus, StatusFilter } from '@consul-sidecars/core';
 
-export interface CatalogService {
-  Name: string;
-  Tags: string[];
-}
+export type CatalogService = ConsulCatalogService;
 
-export interface HealthCheck {
-  CheckID: string;
-  Name: string;
-  Status: HealthStatus;
-  Output: string;
-  ServiceID: string;
-}
+export type HealthCheck = Pick<ConsulHealthCheck, 'CheckID' | 'Name' | 'Status' | 'Output' | 'ServiceID'>;
 
-export interface ServiceInstance {
-  ID: string;
-  Name: string;
-  Node: string;
-  NodeAddress: string;
-  /** The service address, or the node's when the service has none (as Consul's DNS does). */
-  Address: string;
-  Port: number;
-  Tags: string[];
-  Meta: Record<string, string>;
-  NodeMeta: Record<string, string>;
-  Weights: { Passing: number; Warning: number };
-  /** Worst status of the node's and the service's checks. */
-  Status: HealthStatus;
+/**
+ * One instance: `Address` is the service's, else its node's (as Consul's DNS does); `Status` the worst of the node's
+ * and the service's checks; `Role` is `Meta.role`, else a `role=<r>` tag, else a plain role tag (master, slave...).
+ */
+export type ServiceInstance = Pick<ConsulServiceInstance, 'ID' | 'Name' | 'Node' | 'NodeAddress' | 'Address' | 'Port' | 'Tags' | 'Meta' | 'NodeMeta' | 'Weights' | 'Status'> & {
   Checks: HealthCheck[];
-  /** `Meta.role`, else the value of a `role=<r>` tag, else a plain role tag (master, slave...). */
   Role?: string;
-}
+};
 
-export interface CatalogNode {
-  Node: string;
-  ID: string;
-  Address: string;
-  Datacenter: string;
-  Meta: Record<string, string>;
-}
+export type CatalogNode = Pick<ConsulCatalogNode, 'Node' | 'ID' | 'Address' | 'Datacenter' | 'Meta'>;
 
-export interface KvPair {
-  /** Relative to the prefix for `ls`/`tree`, the full key for `key`. */
-  Key: string;
-  Value: string;
-  Flags: number;
-}
+/** `Key` is relative to the prefix for `ls`/`tree`, the full key for `key`; a key with no value reads ''. */
+export type KvPair = Pick<KvEntry, 'Key' | 'Flags'> & { Value: string };
