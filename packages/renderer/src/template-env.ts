@@ -67,21 +67,26 @@ interface RenderTracker {
   thrown?: CodedError;
 }
 
-type Keywords = Record<string, unknown> & { __keywords?: boolean };
+type Keywords = Record<string, unknown>;
 
+/** Objects and arrays, whose fields a template may read by name. */
+function isIndexable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A call's options: nunjucks keyword arguments (`f(x, tag="a")`) or a trailing object literal (`f(x, {tag: "a"})`). */
 function keywordArgs(args: unknown[]): Keywords {
   const last = args[args.length - 1];
-  if (typeof last === 'object' && last !== null && !Array.isArray(last)) {
-    const { __keywords, ...rest } = last as Keywords;
-    void __keywords;
-    return rest;
-  }
-  return {};
+  const out: Keywords = {};
+  if (!isIndexable(last) || Array.isArray(last)) return out;
+  for (const [key, value] of Object.entries(last)) if (key !== '__keywords') out[key] = value;
+  return out;
 }
 
 function getPath(item: unknown, path: string): unknown {
-  let node = item as Record<string, unknown> | undefined;
-  for (const part of path.split('.')) node = node?.[part] as Record<string, unknown> | undefined;
+  let node: unknown = item;
+  // Any value but null/undefined has fields (a string's `length` too), as nunjucks' own lookups do.
+  for (const part of path.split('.')) node = node === null || node === undefined ? undefined : Reflect.get(Object(node), part);
   return node;
 }
 
