@@ -1,7 +1,7 @@
 // The pure decision for one rendered template: write it, skip it (nothing to do) or hold the last good file (the
 // data looks implausible). No I/O: the runner gathers the inputs and acts on the answer.
 
-import type { GuardConfig } from './config';
+import type { GuardConfig } from '../config';
 
 export type RenderAction = 'write' | 'skip' | 'hold';
 

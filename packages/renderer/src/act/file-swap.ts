@@ -6,6 +6,11 @@ import { promises as fs, constants as fsConstants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+/** The errno code of a failed fs call ('ENOENT', 'EXDEV'...), '' when there is none. */
+function errnoCode(err: unknown): string {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : '';
+}
+
 export interface FileState {
   content: Buffer | null;
   mode?: number;
@@ -37,7 +42,7 @@ export async function readFileState(path: string): Promise<FileState> {
     const [content, stat] = await Promise.all([fs.readFile(path), fs.stat(path)]);
     return { content, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { content: null };
+    if (errnoCode(err) === 'ENOENT') return { content: null };
     throw err;
   }
 }
@@ -81,7 +86,7 @@ export async function installCandidate(candidate: Candidate, ops: FileOps = real
     await ops.rename(candidate.path, candidate.destination);
     return 'rename';
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const code = errnoCode(err);
     if (!RENAME_FALLBACK_CODES.has(code)) throw err;
     // Same inode, new bytes: what a bind-mounted file needs. Not atomic, which is why the runner only does it
     // under its lock, before the reload that makes nginx read it.

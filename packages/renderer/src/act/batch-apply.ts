@@ -10,7 +10,7 @@
 import type { Logger } from '@consul-sidecars/core';
 import { errorMessage } from '@consul-sidecars/core';
 import { commandText, describeFailure, hasPlaceholder, runCommand, type CommandOptions, type CommandResult } from './commands';
-import type { CommandSpec, TemplateConfig } from './config';
+import type { CommandSpec, TemplateConfig } from '../config';
 import {
   discardCandidate,
   installCandidate,
@@ -75,6 +75,10 @@ function planned(spec: CommandSpec, placeholders: Record<string, string>, timeou
   return { spec, placeholders, timeoutMs, text: commandText(spec, placeholders) };
 }
 
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 class BatchFailure extends Error {
   constructor(readonly result: BatchResult, message: string) {
     super(message);
@@ -108,8 +112,13 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
     const candidates = new Map<BatchItem, Candidate>();
     const installed: BatchItem[] = [];
     const written: BatchOutcome['written'] = [];
+    const candidateOf = (item: BatchItem): Candidate => {
+      const candidate = candidates.get(item);
+      if (!candidate) throw new Error(`internal: no candidate written for ${item.template.destination}`);
+      return candidate;
+    };
     const install = async (item: BatchItem) => {
-      const method = await installCandidate(candidates.get(item) as Candidate, options.fileOps);
+      const method = await installCandidate(candidateOf(item), options.fileOps);
       installed.push(item);
       written.push({ destination: item.template.destination, method });
     };
@@ -118,15 +127,16 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
         candidates.set(item, await writeCandidate(item.template.destination, item.output, { perms: item.template.perms, createDestDirs: item.template.createDestDirs, existing: item.previous }));
       }
       // 1. Validators that take the candidate's path: nothing live is touched.
-      const onCandidate = batch
-        .filter((i) => hasPlaceholder(i.template.validateCommand, 'candidate'))
-        .map((i) => planned(i.template.validateCommand as CommandSpec, { candidate: (candidates.get(i) as Candidate).path, destination: i.template.destination }, i.template.commandTimeoutMs));
+      const onCandidate = batch.flatMap((item) => {
+        const t = item.template;
+        if (t.validateCommand === undefined || !hasPlaceholder(t.validateCommand, 'candidate')) return [];
+        return [planned(t.validateCommand, { candidate: candidateOf(item).path, destination: t.destination }, t.commandTimeoutMs)];
+      });
       for (const command of distinct(onCandidate)) await execute('validate', command);
       // 2. Validators that read the live path: swap the whole batch in, validate once, swap back on failure.
       const swapValidators = distinct(
-        batch
-          .filter((i) => i.template.validateCommand !== undefined && !hasPlaceholder(i.template.validateCommand, 'candidate'))
-          .map((i) => planned(i.template.validateCommand as CommandSpec, { destination: i.template.destination }, i.template.commandTimeoutMs)),
+        batch.flatMap(({ template: t }) =>
+          t.validateCommand !== undefined && !hasPlaceholder(t.validateCommand, 'candidate') ? [planned(t.validateCommand, { destination: t.destination }, t.commandTimeoutMs)] : []),
       );
       if (swapValidators.length > 0) {
         for (const item of batch) await install(item);
@@ -137,7 +147,7 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
       return { written };
     } catch (err) {
       await rollback(installed);
-      return { written: [], failure: err as Error };
+      return { written: [], failure: asError(err) };
     } finally {
       await Promise.all([...candidates.values()].map((c) => discardCandidate(c).catch(() => undefined)));
     }
@@ -174,13 +184,13 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
   if (live.length > 0) {
     try {
       for (const item of live) if (item.template.backup) await writeBackup(item.template.destination, item.previous);
-      const reloads = distinct(live.filter((i) => i.template.reloadCommand !== undefined).map((i) => planned(i.template.reloadCommand as CommandSpec, { destination: i.template.destination }, i.template.commandTimeoutMs)));
+      const reloads = distinct(live.flatMap(({ template: t }) => (t.reloadCommand !== undefined ? [planned(t.reloadCommand, { destination: t.destination }, t.commandTimeoutMs)] : [])));
       for (const command of reloads) await execute('reload', command);
       for (const item of live) results[item.template.destination] = 'ok';
     } catch (err) {
       await rollback(live);
       written = [];
-      for (const item of live) fail(item, err as Error);
+      for (const item of live) fail(item, asError(err));
     }
   }
 

@@ -2,7 +2,7 @@
 // template passed to pushUpstream() and pushes the answer.
 
 import { isIP } from 'node:net';
-import type { ServiceInstance } from './dependencies';
+import type { ServiceInstance } from '../observe';
 
 /** One upstream member as the push endpoint (lua/consul_sidecars/upstreams.lua) validates it. */
 export interface UpstreamPeer {

@@ -3,8 +3,8 @@
 
 import { EventEmitter } from 'node:events';
 import { BlockingWatcher, silentLogger, type BackoffOptions, type BlockingQuery, type Logger } from '@consul-sidecars/core';
-import { dependencyKey, type Dependency, type DependencyData } from './dependencies';
-import type { DependencySource } from './template-env';
+import type { Dependency, DependencyData, DependencySource } from './dependency';
+import { dependencyKey } from './kinds';
 
 export type QueryFactory = (dep: Dependency) => BlockingQuery<DependencyData>;
 
@@ -30,6 +30,8 @@ export interface WatcherPoolEvents {
 
 export class WatcherPool extends EventEmitter<WatcherPoolEvents> implements DependencySource {
   private readonly entries = new Map<string, Entry>();
+  /** The error of each watcher whose last request failed (its last good data stays readable). */
+  private readonly failures = new Map<string, unknown>();
   private readonly logger: Logger;
 
   constructor(private readonly options: WatcherPoolOptions) {
@@ -57,6 +59,13 @@ export class WatcherPool extends EventEmitter<WatcherPoolEvents> implements Depe
     return total;
   }
 
+  /** Of these dependencies, those whose last request failed, and why (their last good data stays readable). */
+  failing(keys: Iterable<string>): { key: string; err: unknown }[] {
+    const out: { key: string; err: unknown }[] = [];
+    for (const key of keys) if (this.failures.has(key)) out.push({ key, err: this.failures.get(key) });
+    return out;
+  }
+
   lookup(dep: Dependency): { ready: boolean; data?: DependencyData } {
     const entry = this.ensure(dep);
     return entry.watcher.ready ? { ready: true, data: entry.watcher.data } : { ready: false };
@@ -73,8 +82,14 @@ export class WatcherPool extends EventEmitter<WatcherPoolEvents> implements Depe
       backoff: this.options.backoff,
     });
     watcher.on('change', () => this.emit('change', key));
-    watcher.on('error', (err) => this.emit('error', key, err));
-    watcher.on('recovered', () => this.emit('recovered', key));
+    watcher.on('error', (err) => {
+      this.failures.set(key, err);
+      this.emit('error', key, err);
+    });
+    watcher.on('recovered', () => {
+      this.failures.delete(key);
+      this.emit('recovered', key);
+    });
     const entry = { dep, watcher };
     this.entries.set(key, entry);
     this.logger.debug({ watch: key }, 'watching');
@@ -88,6 +103,7 @@ export class WatcherPool extends EventEmitter<WatcherPoolEvents> implements Depe
     for (const [key, entry] of this.entries) {
       if (keep.has(key)) continue;
       this.entries.delete(key);
+      this.failures.delete(key);
       this.logger.debug({ watch: key }, 'no template uses it any more; stopped watching');
       stopping.push(entry.watcher.stop());
     }

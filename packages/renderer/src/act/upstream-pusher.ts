@@ -4,9 +4,9 @@
 
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import { errorMessage, silentLogger, sleep, type Logger } from '@consul-sidecars/core';
-import { peersDigest, type UpstreamPeer } from './upstream-peers';
-import { planPush, pushBody, type PushHold } from './upstream-push-plan';
+import { errorMessage, SerialQueue, silentLogger, sleep, type Logger } from '@consul-sidecars/core';
+import { peersDigest, type UpstreamPeer } from '../plan/upstream-peers';
+import { planPush, pushBody, type PushHold } from '../plan/upstream-push-plan';
 
 export interface UpstreamPusherOptions {
   /** Base URL of the admin location, e.g. http://127.0.0.1:9480/consul-sidecars */
@@ -36,10 +36,6 @@ export interface UpstreamPusherEvents {
   push: [outcome: PushOutcome];
 }
 
-interface StatusBody {
-  boot?: unknown;
-}
-
 interface ListingBody {
   boot?: unknown;
   upstreams?: Record<string, { peers?: UpstreamPeer[] }>;
@@ -54,7 +50,8 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
   private owned = new Set<string>();
   private boot?: string;
   private pending = false;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Pushes and polls, one at a time. */
+  private readonly queue = new SerialQueue();
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly logger: Logger;
@@ -108,14 +105,12 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.chain.catch(() => undefined);
+    await this.queue.idle();
     this.agent.destroy();
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.queue.run(fn);
   }
 
   /** One request to nginx's endpoint over a kept-alive loopback connection (fetch adds milliseconds per call). */
@@ -168,8 +163,8 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     let boot: string;
     try {
       const { status, json } = await this.request('GET', '/status');
-      if (status !== 200 || typeof (json as StatusBody).boot !== 'string') return;
-      boot = (json as StatusBody).boot as string;
+      if (status !== 200 || typeof json.boot !== 'string') return;
+      boot = json.boot;
     } catch {
       return; // nginx down or restarting: the next poll tries again
     }
@@ -233,7 +228,7 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
         outcome = { ok: false, ...base, status, error: `nginx answered ${status}: ${String(json.error ?? '')}` };
       }
     } catch (err) {
-      const cause = (err as { cause?: unknown }).cause;
+      const cause: unknown = err instanceof Error ? err.cause : undefined;
       outcome = { ok: false, ...base, error: `push to ${this.base}/upstreams failed: ${errorMessage(err)}${cause ? ` (${errorMessage(cause)})` : ''}` };
     }
     if (!outcome.ok) this.pending = true;

@@ -2,7 +2,7 @@
 // kills the whole process group, and the output kept (nginx's own error message is what the operator needs).
 
 import { spawn } from 'node:child_process';
-import type { CommandSpec } from './config';
+import type { CommandSpec } from '../config';
 
 export interface CommandResult {
   ok: boolean;
