@@ -178,7 +178,9 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
       }
     }
     vars = vars.slice(0, depth);
-    return { type: context, pos: at.pos, line: at.line, pipe, list, elseList };
+    // Go positions a control node at its pipeline (error messages point there).
+    void at;
+    return { type: context, pos: pipe.pos, line: pipe.line, pipe, list, elseList };
   }
 
   function templateControl(at: Token): Node {
