@@ -2,7 +2,7 @@
 // docs/templating-language.md), and the table runner that byte-compares each case.
 
 import { expect } from 'chai';
-import { compileGoTemplate, renderGoTemplate, type GoRenderOutcome } from '../../src/gotemplate';
+import { TemplateParseError, compileGoTemplate, renderGoTemplate, type GoRenderOutcome } from '../../src/gotemplate';
 import { FixedDataSource, instance, node, type FixedData } from './fixed-source';
 
 export const DOC_DATA: FixedData = {
@@ -74,8 +74,15 @@ export interface ConformanceCase {
 /** 1970-01-01T00:00:00Z: consul-template's own tests pin `now` the same way. */
 const EPOCH = () => new Date(0);
 
+/** Renders one case; a parse error comes back as the outcome's error, as an execution error does. */
 export function renderCase(c: ConformanceCase): GoRenderOutcome {
-  const compiled = compileGoTemplate(c.template, { errorOnMissingKey: c.errorOnMissingKey, leftDelimiter: c.leftDelimiter, rightDelimiter: c.rightDelimiter });
+  let compiled;
+  try {
+    compiled = compileGoTemplate(c.template, { errorOnMissingKey: c.errorOnMissingKey, leftDelimiter: c.leftDelimiter, rightDelimiter: c.rightDelimiter });
+  } catch (err) {
+    if (!(err instanceof TemplateParseError)) throw err;
+    return { output: '', used: new Map(), missing: [], blockedOn: [], error: err };
+  }
   return renderGoTemplate(compiled, new FixedDataSource(c.data ?? DOC_DATA), { env: c.env ?? {}, now: EPOCH });
 }
 
