@@ -4,6 +4,23 @@
 import type { CatalogNode, CatalogNodeInfo, CatalogNodeService, CatalogSnippet, HealthCheck, HealthService, KeyPair, ServiceAddress } from './data-source';
 import { GoMap, GoSlice, GoStruct, stringMap, stringSlice, type GoValue } from './values';
 
+/**
+ * Converted values by source object: a data source hands back the same objects until Consul's answer changes, so
+ * re-renders reuse them (Go values here are never mutated).
+ */
+const converted = new WeakMap<object, GoStruct>();
+
+function cached<T extends object>(convert: (v: T) => GoStruct): (v: T) => GoStruct {
+  return (v: T) => {
+    let value = converted.get(v);
+    if (!value) {
+      value = convert(v);
+      converted.set(v, value);
+    }
+    return value;
+  };
+}
+
 function struct(typeName: string, fields: [string, GoValue][]): GoStruct {
   return new GoStruct(typeName, new Map(fields));
 }
@@ -22,7 +39,7 @@ function healthCheck(c: HealthCheck): GoStruct {
   ]);
 }
 
-export function healthServiceValue(s: HealthService): GoStruct {
+export const healthServiceValue = cached((s: HealthService): GoStruct => {
   const tagged = new Map(Object.entries(s.ServiceTaggedAddresses).map(([k, v]) => [k, serviceAddress(v)] as [string, GoValue]));
   return struct('*dependency.HealthService', [
     ['Node', s.Node], ['NodeID', s.NodeID], ['NodeAddress', s.NodeAddress], ['NodeTaggedAddresses', stringMap(s.NodeTaggedAddresses)],
@@ -32,18 +49,18 @@ export function healthServiceValue(s: HealthService): GoStruct {
     ['Checks', new GoSlice(s.Checks.map(healthCheck), 'api.HealthChecks')], ['Status', s.Status], ['Port', s.Port],
     ['Weights', struct('api.AgentWeights', [['Passing', s.Weights.Passing], ['Warning', s.Weights.Warning]])],
   ]);
-}
+});
 
-export function catalogSnippetValue(s: CatalogSnippet): GoStruct {
+export const catalogSnippetValue = cached((s: CatalogSnippet): GoStruct => {
   return struct('*dependency.CatalogSnippet', [['Name', s.Name], ['Tags', new GoSlice(s.Tags, 'dependency.ServiceTags')]]);
-}
+});
 
-export function nodeValue(n: CatalogNodeInfo): GoStruct {
+export const nodeValue = cached((n: CatalogNodeInfo): GoStruct => {
   return struct('*dependency.Node', [
     ['ID', n.ID], ['Node', n.Node], ['Address', n.Address], ['Datacenter', n.Datacenter],
     ['TaggedAddresses', stringMap(n.TaggedAddresses)], ['Meta', stringMap(n.Meta)],
   ]);
-}
+});
 
 function nodeServiceValue(s: CatalogNodeService): GoStruct {
   return struct('*dependency.CatalogNodeService', [
@@ -52,19 +69,19 @@ function nodeServiceValue(s: CatalogNodeService): GoStruct {
   ]);
 }
 
-export function catalogNodeValue(n: CatalogNode): GoStruct {
+export const catalogNodeValue = cached((n: CatalogNode): GoStruct => {
   return struct('*dependency.CatalogNode', [
     ['Node', nodeValue(n.Node)],
     ['Services', new GoSlice(n.Services.map(nodeServiceValue), '[]*dependency.CatalogNodeService')],
   ]);
-}
+});
 
-export function keyPairValue(p: KeyPair): GoStruct {
+export const keyPairValue = cached((p: KeyPair): GoStruct => {
   return struct('*dependency.KeyPair', [
     ['Path', p.Path], ['Key', p.Key], ['Value', p.Value], ['CreateIndex', p.CreateIndex], ['ModifyIndex', p.ModifyIndex],
     ['LockIndex', p.LockIndex], ['Flags', p.Flags], ['Session', p.Session],
   ]);
-}
+});
 
 /** A field of a shape value, when the value is one of ours (byTag, byMeta and byKey read them). */
 export function fieldOf(v: GoValue, name: string): GoValue {
