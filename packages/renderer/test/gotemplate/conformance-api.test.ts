@@ -5,7 +5,7 @@ import { runCases, type ConformanceCase } from './conformance-data';
 
 const DOC = 'templating-language.md';
 
-const cases: Record<string, ConformanceCase> = {
+export const API_CASES: Record<string, ConformanceCase> = {
   'datacenters': { from: `${DOC} datacenters`, template: '{{ range datacenters }}\n{{ . }}{{ end }}', expect: '\ndc1\ndc2' },
   'file': { from: `${DOC} file`, template: '{{ file "/path/to/my/file" }}', expect: 'file contents' },
   'key': { from: `${DOC} key`, template: '{{ key "service/redis/maxconns" }}', expect: '15' },
@@ -88,5 +88,5 @@ const cases: Record<string, ConformanceCase> = {
 };
 
 describe('gotemplate conformance: consul-template API functions', () => {
-  runCases(cases);
+  runCases(API_CASES);
 });

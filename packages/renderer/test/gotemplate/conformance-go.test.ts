@@ -6,7 +6,7 @@ import { runCases, type ConformanceCase } from './conformance-data';
 const GO = 'text/template doc';
 const OUTPUT = '"output"';
 
-const cases: Record<string, ConformanceCase> = {
+export const GO_CASES: Record<string, ConformanceCase> = {
   'a string constant': { from: `${GO} Examples`, template: '{{"\\"output\\""}}', expect: OUTPUT },
   'a raw string constant': { from: `${GO} Examples`, template: '{{`"output"`}}', expect: OUTPUT },
   'a function call': { from: `${GO} Examples`, template: '{{printf "%q" "output"}}', expect: OUTPUT },
@@ -98,5 +98,5 @@ const cases: Record<string, ConformanceCase> = {
 };
 
 describe('gotemplate conformance: Go text/template documentation', () => {
-  runCases(cases);
+  runCases(GO_CASES);
 });

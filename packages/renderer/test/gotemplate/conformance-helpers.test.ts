@@ -5,7 +5,7 @@ import { runCases, type ConformanceCase } from './conformance-data';
 
 const DOC = 'templating-language.md';
 
-const cases: Record<string, ConformanceCase> = {
+export const HELPER_CASES: Record<string, ConformanceCase> = {
   'scratch': {
     from: `${DOC} Scratch (Key, Get, Set, SetX, MapSet, MapSetX, MapValues)`,
     template: '{{ scratch.Set "foo" "bar" }}{{ scratch.SetX "foo" "baz" }}{{ scratch.Key "foo" }} {{ scratch.Get "foo" }} {{ scratch.Key "nope" }} '
@@ -115,5 +115,5 @@ const cases: Record<string, ConformanceCase> = {
 };
 
 describe('gotemplate conformance: consul-template helper and math functions', () => {
-  runCases(cases);
+  runCases(HELPER_CASES);
 });
