@@ -60,6 +60,8 @@ function functionTable(ctx: RenderContext): Map<string, GoFunction> {
   convertFunctions(table);
   mathFunctions(table);
   scratchFunctions(table);
+  // Run by the executor itself (it needs the template set); listed so templates may call it.
+  table.set('executeTemplate', { arity: { min: 1, max: 2 }, call: () => undefined });
   return table;
 }
 

@@ -243,6 +243,7 @@ class Executor {
   private evalFunction(dot: GoValue, node: Extract<ArgNode, { type: 'identifier' }>, cmd: CommandNode | undefined, final: Final): GoValue {
     const name = node.name;
     if (name === 'and' || name === 'or') return this.evalAndOr(dot, name, node, cmd, final);
+    if (name === 'executeTemplate') return this.executeTemplate(dot, node, cmd, final);
     const fn = this.options.functions.get(name);
     if (!fn) this.fail(node, `${JSON.stringify(name)} is not a defined function`);
     return this.callFunction(dot, name, fn, node, cmd, final);
@@ -259,6 +260,25 @@ class Executor {
     }
     if (final !== NO_FINAL) value = final;
     return value;
+  }
+
+  /** consul-template's executeTemplate: a defined template run with an optional dot, its output as a string. */
+  private executeTemplate(dot: GoValue, node: ArgNode, cmd: CommandNode | undefined, final: Final): GoValue {
+    const run: GoFunction = {
+      arity: { min: 0 },
+      call: (args) => {
+        if (args.length < 1 || args.length > 2) throw new GoCallError(`executeTemplate: wrong number of arguments, expected 1 or 2, but got ${args.length}`);
+        const [name, data] = args;
+        if (typeof name !== 'string') throw new GoCallError(`wrong type for value; expected string; got ${goTypeName(name)}`);
+        const root = this.tree.templates.get(name);
+        if (!root) throw new GoCallError(`template: no template ${JSON.stringify(name)} associated with template ${JSON.stringify(this.tree.name)}`);
+        if (this.depth >= MAX_DEPTH) this.fail(node, `exceeded maximum template depth (${MAX_DEPTH})`);
+        const out: string[] = [];
+        new Executor(this.tree, this.options, out, name, [{ name: '$', value: data }], this.depth + 1).walkList(data, root);
+        return out.join('');
+      },
+    };
+    return this.callFunction(dot, 'executeTemplate', run, node, cmd, final);
   }
 
   private callFunction(dot: GoValue, name: string, fn: GoFunction, node: ArgNode, cmd: CommandNode | undefined, final: Final): GoValue {

@@ -47,6 +47,13 @@ export const HELPER_CASES: Record<string, ConformanceCase> = {
   'envOrDefault keeps an empty value': {
     from: `${DOC} envOrDefault: "This includes empty values"`, template: '[{{ envOrDefault "CLUSTER_NAME" "Default_Cluster" }}]', env: { CLUSTER_NAME: '' }, expect: '[]',
   },
+  'executeTemplate': {
+    from: `${DOC} executeTemplate (its example, minus the unused variable line)`,
+    template: '{{ define "custom" }}my custom template{{ end }}\nThis is my other template:\n{{ executeTemplate "custom" }}\nAnd I can call it multiple times:\n'
+      + '{{ executeTemplate "custom" }}\nEven with a new context:\n{{ executeTemplate "custom" 42 }}',
+    expect: '\nThis is my other template:\nmy custom template\nAnd I can call it multiple times:\nmy custom template\nEven with a new context:\nmy custom template',
+  },
+  'executeTemplate passes its dot': { from: 'funcs.go executeTemplateFunc: t.ExecuteTemplate(&b, s, dot)', template: '{{ define "t" }}<{{ . }}>{{ end }}{{ executeTemplate "t" 42 | toUpper }}', expect: '<42>' },
   'explode': { from: `${DOC} explode (deep access)`, template: '{{ with tree "config" | explode }}\n{{ .admin.port }}{{ end }}', expect: '\n1234' },
   'explodeMap': {
     from: `${DOC} explodeMap (toJSON in place of toYAML)`,
