@@ -54,6 +54,24 @@ export const HELPER_CASES: Record<string, ConformanceCase> = {
     expect: '\nThis is my other template:\nmy custom template\nAnd I can call it multiple times:\nmy custom template\nEven with a new context:\nmy custom template',
   },
   'executeTemplate passes its dot': { from: 'funcs.go executeTemplateFunc: t.ExecuteTemplate(&b, s, dot)', template: '{{ define "t" }}<{{ . }}>{{ end }}{{ executeTemplate "t" 42 | toUpper }}', expect: '<42>' },
+  'mustEnv': {
+    from: `${DOC} mustEnv: "If the variable is not defined or is empty the substitution will fail"`, template: '{{ mustEnv "CLUSTER_ID" }}',
+    error: 'template: :1:3: executing "" at <mustEnv "CLUSTER_ID">: error calling mustEnv: required environment variable CLUSTER_ID is empty',
+  },
+  'trim / trimPrefix / trimSuffix': {
+    from: `${DOC} trim, trimPrefix, trimSuffix`, template: '[{{ "hello world!!" | trim "!!" }}][{{ "hello world!!" | trimPrefix "hello" }}][{{ "hello world!!" | trimSuffix "world!!" }}]',
+    expect: '[hello world][ world!!][hello ]',
+  },
+  'base64URLEncode / base64URLDecode': { from: `${DOC} base64URLEncode, base64URLDecode`, template: '{{ base64URLEncode "hello?>" }} {{ base64URLDecode "aGVsbG8=" }}', expect: 'aGVsbG8_Pg== hello' },
+  'parseUint': { from: `${DOC} parseUint`, template: '{{ "1" | parseUint }}', expect: '1' },
+  'toUnescapedJSON': {
+    from: `${DOC} toUnescapedJSON (a value with & and ?)`, template: '{{ scratch.MapSet "c" "queryparams" "a?b=c&d=e" }}{{ scratch.Get "c" | toUnescapedJSON }} {{ scratch.Get "c" | toJSON }}',
+    expect: '{"queryparams":"a?b=c&d=e"} {"queryparams":"a?b=c\\u0026d=e"}',
+  },
+  'hmacSHA256Hex': {
+    from: `${DOC} hmacSHA256Hex (openssl dgst -sha256 -hmac somekey)`, template: '{{ hmacSHA256Hex "somemessage" "somekey" }} {{ "somekey" | hmacSHA256Hex "somemessage" }}',
+    expect: '6116e95f2827172aa6ef8b22b883f6a77e966aefc129c6b8228ebd0aac74e98d 6116e95f2827172aa6ef8b22b883f6a77e966aefc129c6b8228ebd0aac74e98d',
+  },
   'explode': { from: `${DOC} explode (deep access)`, template: '{{ with tree "config" | explode }}\n{{ .admin.port }}{{ end }}', expect: '\n1234' },
   'explodeMap': {
     from: `${DOC} explodeMap (toJSON in place of toYAML)`,

@@ -6,7 +6,7 @@ import { str } from '../params';
 import { GoCallError, GoChan, GoFloat, GoFunc, GoMap, GoStruct, goTypeName, interfaceMap, listItems, sortedKeys, type GoValue } from '../values';
 import { fixed, type FunctionTable } from './render-context';
 
-function jsonString(s: string, escapeHTML: boolean): string {
+function jsonString(s: string, escapeHTML = true): string {
   const out = JSON.stringify(s).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   return escapeHTML ? out.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : out;
 }
@@ -19,12 +19,13 @@ function jsonFloat(x: number, label: string): string {
   return formatFloatF(x, -1);
 }
 
-export function toJSONText(v: GoValue, indent: string, label: string, depth = 0): string {
+/** encoding/json's output; `escapeHTML` false is an Encoder with SetEscapeHTML(false) (toUnescapedJSON). */
+export function toJSONText(v: GoValue, indent: string, label: string, depth = 0, escapeHTML = true): string {
   const nl = indent ? `\n${indent.repeat(depth + 1)}` : '';
   const close = indent ? `\n${indent.repeat(depth)}` : '';
   const colon = indent ? ': ' : ':';
   if (v === undefined || v === null) return 'null';
-  if (typeof v === 'string') return jsonString(v, true);
+  if (typeof v === 'string') return jsonString(v, escapeHTML);
   if (typeof v === 'number') return String(v);
   if (typeof v === 'boolean') return String(v);
   if (v instanceof GoFloat) return jsonFloat(v.value, label);
@@ -32,11 +33,11 @@ export function toJSONText(v: GoValue, indent: string, label: string, depth = 0)
   const items = listItems(v);
   if (items) {
     if (items.length === 0) return '[]';
-    return `[${items.map((item) => nl + toJSONText(item, indent, label, depth + 1)).join(',')}${close}]`;
+    return `[${items.map((item) => nl + toJSONText(item, indent, label, depth + 1, escapeHTML)).join(',')}${close}]`;
   }
   const entries: [string, GoValue][] = v instanceof GoMap ? sortedKeys(v).map((k) => [k, v.entries.get(k)]) : v instanceof GoStruct ? [...v.fields] : [];
   if (entries.length === 0) return '{}';
-  return `{${entries.map(([k, item]) => `${nl}${jsonString(k, true)}${colon}${toJSONText(item, indent, label, depth + 1)}`).join(',')}${close}}`;
+  return `{${entries.map(([k, item]) => `${nl}${jsonString(k, escapeHTML)}${colon}${toJSONText(item, indent, label, depth + 1, escapeHTML)}`).join(',')}${close}}`;
 }
 
 /** JSON values the way encoding/json decodes into interface{}: objects are maps, numbers float64. */
@@ -73,6 +74,14 @@ function parseGoFloat(s: string): number {
 export function convertFunctions(table: FunctionTable): void {
   table.set('toJSON', fixed(1, ([v]) => toJSONText(v, '', 'toJSON')));
   table.set('toJSONPretty', fixed(1, ([v]) => toJSONText(v, '  ', 'toJSONPretty')));
+  table.set('toUnescapedJSON', fixed(1, ([v]) => toJSONText(v, '', 'toUnescapedJSON', 0, false)));
+  table.set('toUnescapedJSONPretty', fixed(1, ([v]) => toJSONText(v, '  ', 'toUnescapedJSONPretty', 0, false)));
+  table.set('parseUint', fixed(1, (a) => {
+    const s = str(a, 0);
+    if (s === '') return 0;
+    if (!/^\d+$/.test(s)) throw new GoCallError(`parseUint: strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`);
+    return Number(s);
+  }));
   table.set('parseJSON', fixed(1, (a) => {
     const s = str(a, 0);
     if (s === '') return interfaceMap(new Map());

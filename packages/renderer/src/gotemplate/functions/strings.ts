@@ -1,7 +1,7 @@
 // consul-template's string helpers (join, split, splitToMap, trims, replaceAll, regex*, case, indent, base64,
 // hashes), with the argument order that lets them sit at the end of a pipe: the piped value is always last.
 
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { int, str, strings } from '../params';
 import { GoCallError, GoMap, stringSlice } from '../values';
 import { fixed, type FunctionTable } from './render-context';
@@ -106,5 +106,6 @@ export function stringFunctions(table: FunctionTable): void {
   table.set('base64URLEncode', fixed(1, (a) => Buffer.from(str(a, 0), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_')));
   table.set('base64URLDecode', fixed(1, (a) => base64Decode(str(a, 0), 'base64URLDecode', true)));
   table.set('sha256Hex', fixed(1, (a) => createHash('sha256').update(str(a, 0), 'utf8').digest('hex')));
+  table.set('hmacSHA256Hex', fixed(2, (a) => createHmac('sha256', str(a, 1)).update(str(a, 0), 'utf8').digest('hex')));
   table.set('md5sum', fixed(1, (a) => createHash('md5').update(str(a, 0), 'utf8').digest('hex')));
 }

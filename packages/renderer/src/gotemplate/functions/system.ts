@@ -9,6 +9,11 @@ export function systemFunctions(ctx: RenderContext, table: FunctionTable): void 
   table.set('env', fixed(1, (args) => ctx.env[str(args, 0)] ?? ''));
   // The default only when the variable is unset: an empty value is kept (consul-template's envOrDefault).
   table.set('envOrDefault', fixed(2, (args) => ctx.env[str(args, 0)] ?? str(args, 1)));
+  table.set('mustEnv', fixed(1, (args) => {
+    const value = ctx.env[str(args, 0)] ?? '';
+    if (value === '') throw new GoCallError(`required environment variable ${str(args, 0)} is empty`);
+    return value;
+  }));
   table.set('timestamp', variadic(0, (args) => {
     const now = ctx.now();
     if (args.length === 0) return formatGoTime(now, '2006-01-02T15:04:05Z07:00');
