@@ -47,7 +47,9 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Token[]
     line += countNewlines(input, pos, to);
     pos = to;
   };
-  const rightTrim = ` -${rightDelim}`;
+  /** A space (any of Go's four) then "-" then the right delimiter: the `-}}` trim marker. */
+  const atRightTrim = (p: number) => SPACE.has(input[p] ?? '') && input[p + 1] === '-' && input.startsWith(rightDelim, p + 2);
+  const rightTrimLength = 2 + rightDelim.length;
 
   while (pos < input.length) {
     const open = input.indexOf(leftDelim, pos);
@@ -65,9 +67,9 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Token[]
       const close = input.indexOf('*/', pos + 2);
       if (close < 0) throw new LexError('unclosed comment', line);
       advance(close + 2);
-      if (input.startsWith(rightTrim, pos)) {
+      if (atRightTrim(pos)) {
         trimNext = true;
-        advance(pos + rightTrim.length);
+        advance(pos + rightTrimLength);
       } else if (input.startsWith(rightDelim, pos)) advance(pos + rightDelim.length);
       else throw new LexError('comment ends before closing delimiter', line);
       tokens.pop();
@@ -87,8 +89,8 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Token[]
   function lexInsideAction(): boolean {
     let parenDepth = 0;
     for (;;) {
-      if (input.startsWith(rightTrim, pos) || input.startsWith(rightDelim, pos)) {
-        const trimmed = input.startsWith(rightTrim, pos);
+      if (atRightTrim(pos) || input.startsWith(rightDelim, pos)) {
+        const trimmed = atRightTrim(pos);
         if (parenDepth > 0) throw new LexError('unclosed left paren', line);
         const start = trimmed ? pos + 2 : pos;
         push('rightDelim', start, start + rightDelim.length);
@@ -101,7 +103,7 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Token[]
       if (SPACE.has(c)) {
         let p = pos;
         // A space followed by "-}}" belongs to the trim marker.
-        while (p < input.length && SPACE.has(input[p]) && !input.startsWith(rightTrim, p)) p++;
+        while (p < input.length && SPACE.has(input[p]) && !atRightTrim(p)) p++;
         if (p === pos) p++;
         push('space', pos, p);
         advance(p);

@@ -31,6 +31,10 @@ describe('gotemplate lexer', () => {
     expect(kinds('a \n\t{{- 1 -}} \n b')).to.deep.equal(['text:a', 'leftDelim:{{', 'number:1', 'rightDelim:}}', 'text:b', 'eof:']);
   });
 
+  it('any space before -}} makes a trim marker (tab, newline)', () => {
+    expect(kinds('{{ 1\t-}} \n b{{ 2\n-}}  c')).to.deep.equal(['leftDelim:{{', 'number:1', 'rightDelim:}}', 'text:b', 'leftDelim:{{', 'number:2', 'rightDelim:}}', 'text:c', 'eof:']);
+  });
+
   it('a minus without a space is a number sign, not a trim marker', () => {
     expect(kinds('a {{-1}}')).to.deep.equal(['text:a ', 'leftDelim:{{', 'number:-1', 'rightDelim:}}', 'eof:']);
   });
