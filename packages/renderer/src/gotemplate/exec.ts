@@ -3,7 +3,7 @@
 
 import { nodeString, type ArgNode, type CommandNode, type ListNode, type Node, type PipeNode } from './ast';
 import { ArgTypeError, TemplateExecError, errorContext, position } from './errors';
-import { formatValue } from './format';
+import { formatForTemplate, formatValue } from './format';
 import type { ParsedTemplate } from './parser';
 import { GoCallError, GoChan, GoFloat, GoFunc, GoMap, GoStruct, goTypeName, isTrue, listItems, sortedKeys, type GoValue } from './values';
 
@@ -95,6 +95,8 @@ class Executor {
     const mark = this.vars.length;
     const value = this.evalPipeline(dot, node.pipe);
     const decl = node.pipe.decl.length;
+    // Variables the body declares live for one iteration (exec.go walkRange pops to this mark).
+    const bodyMark = this.vars.length;
     let iterations = 0;
     const one = (index: GoValue, elem: GoValue): boolean => {
       iterations++;
@@ -109,6 +111,8 @@ class Executor {
       } catch (signal) {
         if (signal instanceof BreakSignal) return false;
         if (!(signal instanceof ContinueSignal)) throw signal;
+      } finally {
+        this.vars.length = bodyMark;
       }
       return true;
     };
@@ -124,7 +128,7 @@ class Executor {
       if (decl > 1) this.fail(node, `can't use ${formatValue(value)} to iterate over more than one variable`);
       for (let i = 0; i < value.items.length; i++) if (!one(i, value.items[i])) break;
     } else if (value !== undefined && value !== null) {
-      this.fail(node, `range can't iterate over ${formatValue(value)}`);
+      this.fail(node, `range can't iterate over ${formatForTemplate(value)}`);
     }
     if (iterations === 0 && node.elseList) this.walkList(dot, node.elseList);
     this.vars.length = mark;
@@ -136,7 +140,7 @@ class Executor {
       return;
     }
     if (value instanceof GoChan || value instanceof GoFunc) this.fail(node, `can't print ${nodeString(node).slice(2, -2)} of type ${goTypeName(value)}`);
-    this.out.push(formatValue(value));
+    this.out.push(formatForTemplate(value));
   }
 
   evalPipeline(dot: GoValue, pipe: PipeNode): GoValue {

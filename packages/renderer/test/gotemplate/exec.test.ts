@@ -70,7 +70,7 @@ describe('gotemplate executor', () => {
   });
 
   it('range over a value it cannot iterate is an error', () => {
-    expect(runError('{{ range .User }}{{ end }}', data)).to.match(/^template: t:1:9: executing "t" at <\{\{range \.User\}\}>: range can't iterate over &\{ada/);
+    expect(runError('{{ range .User }}{{ end }}', data)).to.match(/^template: t:1:9: executing "t" at <\{\{range \.User\}\}>: range can't iterate over \{ada/);
   });
 
   it('variables: $ is the data, := shadows inside a block, = assigns the outer one', () => {
@@ -79,6 +79,12 @@ describe('gotemplate executor', () => {
 
   it('prints floats, slices, maps and structs as fmt %v does', () => {
     expect(run('{{ .F }} {{ .User.Tags }} {{ .User.Meta }} {{ 1e21 }} {{ 100000.0 }} {{ 1000000.0 }} {{ -0.0001 }}', data)).to.equal('0.5 [x y] map[a:1] 1e+21 100000 1e+06 -0.0001');
+  });
+
+  it('prints a struct pointer dereferenced, as {{ }} does, and as &{...} through print; nested pointers are addresses', () => {
+    expect(run('{{ .User }}', data)).to.equal('{ada [x y] 0xc000010000 map[a:1]}');
+    expect(run('{{ print .User }}', data)).to.equal('&{ada [x y] 0xc000010000 map[a:1]}');
+    expect(run('{{ .List }}', interfaceMap(new Map<string, GoValue>([['List', [user]]])))).to.equal('[0xc000010000]');
   });
 
   it('refuses to print a function value', () => {
