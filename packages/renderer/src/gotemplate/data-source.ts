@@ -106,22 +106,26 @@ export interface GoDataSource {
   lookup(dep: GoDependency): GoData | undefined;
 }
 
-function suffix(dc?: string, near?: string, query: QueryParams = {}): string {
-  const q = Object.keys(query).sort().map((k) => `${k}=${query[k]}`).join('&');
-  return `${q ? `?${q}` : ''}${dc ? `@${dc}` : ''}${near ? `~${near}` : ''}`;
+/** consul-template's order: `@dc`, then `@partition=`, `@ns=`, `@peer=`, `@sameness-group=`, then `~near`. */
+function scope(dc: string | undefined, query: QueryParams, near?: string): string {
+  let out = dc ? `@${dc}` : '';
+  for (const key of ['partition', 'ns', 'peer', 'sameness-group']) if (query[key]) out += `@${key}=${query[key]}`;
+  return near ? `${out}~${near}` : out;
 }
 
-/** A stable identity per query, shaped like consul-template's dependency String() (identical queries share one watch). */
+const call = (kind: string, arg: string) => (arg === '' ? kind : `${kind}(${arg})`);
+
+/** A stable identity per query, as consul-template's dependency String() (identical queries share one watch). */
 export function goDependencyKey(dep: GoDependency): string {
   switch (dep.kind) {
     case 'health.service':
-      return `health.service(${dep.tag ? `${dep.tag}.` : ''}${dep.name}${suffix(dep.dc, dep.near, dep.query)}|${dep.filters.join(',')})`;
-    case 'catalog.services': return `catalog.services(${suffix(dep.dc, undefined, dep.query)})`;
-    case 'catalog.node': return `catalog.node(${dep.name ?? ''}${suffix(dep.dc, undefined, dep.query)})`;
-    case 'catalog.nodes': return `catalog.nodes(${suffix(dep.dc, dep.near, dep.query)})`;
+      return `health.service(${dep.tag ? `${dep.tag}.` : ''}${dep.name}${scope(dep.dc, dep.query, dep.near)}|${dep.filters.join(',')})`;
+    case 'catalog.services': return call('catalog.services', scope(dep.dc, dep.query));
+    case 'catalog.node': return call('catalog.node', `${dep.name ?? ''}${scope(dep.dc, dep.query)}`);
+    case 'catalog.nodes': return call('catalog.nodes', scope(dep.dc, dep.query, dep.near));
     case 'catalog.datacenters': return dep.ignoreFailing ? 'catalog.datacenters(ignore-failing)' : 'catalog.datacenters';
-    case 'kv.get': return `kv.get(${dep.key}${suffix(dep.dc, undefined, dep.query)})`;
-    case 'kv.list': return `kv.list(${dep.prefix}${suffix(dep.dc, undefined, dep.query)})`;
+    case 'kv.get': return `kv.get(${dep.key}${scope(dep.dc, dep.query)})`;
+    case 'kv.list': return `kv.list(${dep.prefix}${scope(dep.dc, dep.query)})`;
     case 'file': return `file(${dep.path})`;
   }
 }

@@ -139,7 +139,7 @@ class Executor {
       this.out.push('<no value>');
       return;
     }
-    if (value instanceof GoChan || value instanceof GoFunc) this.fail(node, `can't print ${nodeString(node).slice(2, -2)} of type ${goTypeName(value)}`);
+    if (value instanceof GoChan || value instanceof GoFunc) this.fail(node, `can't print ${nodeString(node)} of type ${goTypeName(value)}`);
     this.out.push(formatForTemplate(value));
   }
 

@@ -192,7 +192,8 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
       backup();
       pipe = pipeline('template', 'rightDelim');
     }
-    return { type: 'template', pos: at.pos, line: at.line, name: tname, pipe };
+    void at;
+    return { type: 'template', pos: nameToken.pos, line: nameToken.line, name: tname, pipe };
   }
 
   function blockControl(): Node {
@@ -207,7 +208,8 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
     vars = saved;
     if (end.type !== 'end') fail('unexpected {{else}} in block clause');
     addTemplate(tname, list);
-    return { type: 'template', pos: at.pos, line: at.line, name: tname, pipe };
+    void at;
+    return { type: 'template', pos: nameToken.pos, line: nameToken.line, name: tname, pipe };
   }
 
   function pipeline(context: string, end: TokenType): PipeNode {
@@ -280,12 +282,14 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
   function operand(): ArgNode | undefined {
     const node = term();
     if (!node || peek().type !== 'field') return node;
+    // Go positions the chain (and a field or variable extended by it) at its first added field.
+    const chainPos = peek().pos;
     const fields: string[] = [];
     while (peek().type === 'field') fields.push(next().val.slice(1));
-    if (node.type === 'field') return { type: 'field', pos: node.pos, ident: [...node.ident, ...fields] };
-    if (node.type === 'variable') return { type: 'variable', pos: node.pos, ident: [...node.ident, ...fields] };
+    if (node.type === 'field') return { type: 'field', pos: chainPos, ident: [...node.ident, ...fields] };
+    if (node.type === 'variable') return { type: 'variable', pos: chainPos, ident: [...node.ident, ...fields] };
     if (['bool', 'string', 'number', 'nil', 'dot'].includes(node.type)) fail(`unexpected . after term ${JSON.stringify(argStringShort(node))}`);
-    return { type: 'chain', pos: node.pos, node, field: fields };
+    return { type: 'chain', pos: chainPos, node, field: fields };
   }
 
   function term(): ArgNode | undefined {

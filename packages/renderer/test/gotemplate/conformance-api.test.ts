@@ -70,9 +70,9 @@ export const API_CASES: Record<string, ConformanceCase> = {
     from: 'template.go Option("missingkey=zero"): zero of map[string]string', template: '{{ range service "web" }}[{{ .ServiceMeta.version }}]{{ end }}', expect: '[][]',
   },
   'error_on_missing_key': {
-    from: `${DOC} secret: error_on_missing_key; template.go missingkey=error`, errorOnMissingKey: true,
+    from: `${DOC} secret: error_on_missing_key; template.go missingkey=error; parse.go operand: a chain sits at its second field`, errorOnMissingKey: true,
     template: '{{ range service "web" }}{{ .ServiceMeta.version }}{{ end }}',
-    error: 'template: :1:28: executing "" at <.ServiceMeta.version>: map has no entry for key "version"',
+    error: 'template: :1:40: executing "" at <.ServiceMeta.version>: map has no entry for key "version"',
   },
   'a missing key of parsed JSON prints <no value>': {
     from: `${DOC} parseJSON; missingkey=zero on map[string]interface{} (Go issue 24963)`,

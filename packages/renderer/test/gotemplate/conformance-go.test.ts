@@ -45,7 +45,7 @@ export const GO_CASES: Record<string, ConformanceCase> = {
   },
   'template with a pipeline sets dot': { from: `${GO} Actions: {{template "name" pipeline}}`, template: '{{ define "item" }}<{{ . }}>{{ end }}{{ range split "," "a,b" }}{{ template "item" . }}{{ end }}', expect: '<a><b>' },
   'block defines and executes': { from: `${GO} Actions: block`, template: '{{ block "list" "x" }}[{{ . }}]{{ end }}{{ template "list" "y" }}', expect: '[x][y]' },
-  'an undefined template': { from: 'exec.go walkTemplate', template: '{{ template "nope" }}', error: 'template: :1:3: executing "" at <{{template "nope"}}>: template "nope" not defined' },
+  'an undefined template': { from: 'exec.go walkTemplate; parse.go templateControl positions the node at its name', template: '{{ template "nope" }}', error: 'template: :1:12: executing "" at <{{template "nope"}}>: template "nope" not defined' },
   'comparison functions': {
     from: `${GO} Functions: eq ne lt le gt ge (eq takes several arguments)`, template: '{{ eq 1 2 3 1 }} {{ ne "a" "b" }} {{ lt 1 2 }} {{ le 2 2 }} {{ gt 1.5 2.5 }} {{ ge "b" "a" }}',
     expect: 'true true true true false true',
@@ -85,7 +85,7 @@ export const GO_CASES: Record<string, ConformanceCase> = {
     error: 'template: :1:3: executing "" at <.Foo>: nil data; no entry for key "Foo"',
   },
   'a field of a nil value inside a chain': {
-    from: 'exec.go evalField: nil pointer evaluating', template: '{{ $m := parseJSON "{}" }}{{ $m.a.b }}', error: 'template: :1:29: executing "" at <$m.a.b>: nil pointer evaluating interface {}.b',
+    from: 'exec.go evalField: nil pointer evaluating', template: '{{ $m := parseJSON "{}" }}{{ $m.a.b }}', error: 'template: :1:31: executing "" at <$m.a.b>: nil pointer evaluating interface {}.b',
   },
   'a function that does not exist': { from: 'parse.go: function not defined', template: '{{ nope 1 }}', error: 'template: :1: function "nope" not defined' },
   'an unclosed action': { from: 'lex.go: unclosed action', template: 'a\n{{ if true \nb', error: 'template: :3: unclosed action' },

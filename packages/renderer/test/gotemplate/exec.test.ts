@@ -41,18 +41,19 @@ describe('gotemplate executor', () => {
   it('missingkey: default gives <no value>, zero the element zero value, error fails', () => {
     expect(run('{{ .Nope }}|{{ .User.Meta.b }}', data)).to.equal('<no value>|<no value>');
     expect(run('{{ .Nope }}|{{ .User.Meta.b }}', data, 'zero')).to.equal('<no value>|');
-    expect(runError('{{ .User.Meta.b }}', data, 'error')).to.equal('template: t:1:3: executing "t" at <.User.Meta.b>: map has no entry for key "b"');
+    expect(runError('{{ .User.Meta.b }}', data, 'error')).to.equal('template: t:1:8: executing "t" at <.User.Meta.b>: map has no entry for key "b"');
   });
 
+  // parse.go operand(): a field chain is positioned at its second field, so the column points there.
   it('a field a struct does not have is an error naming the type', () => {
-    expect(runError('{{ .User.Adress }}', data)).to.equal('template: t:1:3: executing "t" at <.User.Adress>: can\'t evaluate field Adress in type *main.User');
-    expect(runError('x\n  {{ .N.Foo }}', data)).to.equal('template: t:2:5: executing "t" at <.N.Foo>: can\'t evaluate field Foo in type int');
-    expect(runError('{{ .User.Name 1 }}', data)).to.equal('template: t:1:3: executing "t" at <.User.Name>: Name has arguments but cannot be invoked as function');
+    expect(runError('{{ .User.Adress }}', data)).to.equal('template: t:1:8: executing "t" at <.User.Adress>: can\'t evaluate field Adress in type *main.User');
+    expect(runError('x\n  {{ .N.Foo }}', data)).to.equal('template: t:2:7: executing "t" at <.N.Foo>: can\'t evaluate field Foo in type int');
+    expect(runError('{{ .User.Name 1 }}', data)).to.equal('template: t:1:8: executing "t" at <.User.Name>: Name has arguments but cannot be invoked as function');
   });
 
   it('shortens long error contexts to 20 bytes as Go does', () => {
     const long = interfaceMap(new Map([['Abcdefghij', interfaceMap(new Map([['Klmnopqrstu', 1]]))]]));
-    expect(runError('{{ .Abcdefghij.Klmnopqrstu.X }}', long)).to.equal('template: t:1:3: executing "t" at <.Abcdefghij.Klmnopqr...>: can\'t evaluate field X in type int');
+    expect(runError('{{ .Abcdefghij.Klmnopqrstu.X }}', long)).to.equal('template: t:1:14: executing "t" at <.Abcdefghij.Klmnopqr...>: can\'t evaluate field X in type int');
   });
 
   it('names the executing template inside a {{template}} call', () => {
@@ -88,7 +89,7 @@ describe('gotemplate executor', () => {
   });
 
   it('refuses to print a function value', () => {
-    expect(runError('{{ .User.Double }}', data)).to.match(/can't print .User.Double of type func/);
+    expect(runError('{{ .User.Double }}', data)).to.match(/can't print {{.User.Double}} of type func/);
   });
 
   it('and/or do not evaluate past the deciding argument', () => {

@@ -59,12 +59,12 @@ describe('gotemplate: consul-template nginx example', () => {
   });
 
   it('reports missing dependencies phase by phase until every query has answered', () => {
-    const phase1 = renderGoTemplate(compiled, new FixedDataSource({ ...DATA, notYet: new Set(['catalog.services()']) }));
-    expect(phase1.missing).to.deep.equal(['catalog.services()']);
+    const phase1 = renderGoTemplate(compiled, new FixedDataSource({ ...DATA, notYet: new Set(['catalog.services']) }));
+    expect(phase1.missing).to.deep.equal(['catalog.services']);
 
     const phase2 = renderGoTemplate(compiled, new FixedDataSource({ ...DATA, notYet: new Set(['health.service(web|passing)', 'health.service(api|passing)']) }));
     expect(phase2.missing).to.deep.equal(['health.service(api|passing)', 'health.service(web|passing)']);
-    expect([...phase2.used.keys()].sort()).to.deep.equal(['catalog.services()', 'health.service(api|passing)', 'health.service(web|passing)']);
+    expect([...phase2.used.keys()].sort()).to.deep.equal(['catalog.services', 'health.service(api|passing)', 'health.service(web|passing)']);
 
     const phase3 = renderGoTemplate(compiled, new FixedDataSource(DATA));
     expect(phase3.missing).to.deep.equal([]);
