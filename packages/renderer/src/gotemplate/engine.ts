@@ -4,7 +4,7 @@
 
 import { BUILTINS } from './builtins';
 import type { GoDataSource, GoDependency } from './data-source';
-import { execute, type GoFunction, type MissingKey } from './exec';
+import { EXECUTE_TEMPLATE, execute, type GoFunction, type MissingKey } from './exec';
 import { collectionFunctions } from './functions/collections';
 import { consulFunctions } from './functions/consul';
 import { convertFunctions } from './functions/convert';
@@ -14,6 +14,7 @@ import { scratchFunctions } from './functions/scratch';
 import { stringFunctions } from './functions/strings';
 import { systemFunctions } from './functions/system';
 import { parseTemplate, type ParsedTemplate } from './parser';
+import { GoCallError } from './values';
 
 export interface GoTemplateOptions {
   /** The name in error messages (`template: NAME:1:2: ...`). consul-template parses every template as "". */
@@ -23,12 +24,15 @@ export interface GoTemplateOptions {
   rightDelimiter?: string;
   /** consul-template's error_on_missing_key: a missing map key fails the render instead of giving the zero value. */
   errorOnMissingKey?: boolean;
+  /** consul-template's function_denylist: names (`*` globs) whose calls fail with "function is disabled". */
+  functionDenylist?: string[];
 }
 
 export interface CompiledGoTemplate {
   name: string;
   parsed: ParsedTemplate;
   missingKey: MissingKey;
+  functionDenylist: string[];
 }
 
 export interface GoRenderOptions {
@@ -51,7 +55,21 @@ export interface GoRenderOutcome {
   error?: Error;
 }
 
-function functionTable(ctx: RenderContext): Map<string, GoFunction> {
+/** What a denied function does in consul-template (funcs.go denied). */
+const DENIED: GoFunction = {
+  arity: { min: 0 },
+  call: () => {
+    throw new GoCallError('function is disabled');
+  },
+};
+
+/** go-glob's matching: `*` matches any run of characters, everything else is literal. */
+function globMatch(pattern: string, name: string): boolean {
+  const parts = pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*')}$`).test(name);
+}
+
+function functionTable(ctx: RenderContext & { denied: string[] }): Map<string, GoFunction> {
   const table = new Map<string, GoFunction>(BUILTINS);
   consulFunctions(ctx, table);
   systemFunctions(ctx, table);
@@ -60,13 +78,16 @@ function functionTable(ctx: RenderContext): Map<string, GoFunction> {
   convertFunctions(table);
   mathFunctions(table);
   scratchFunctions(table);
-  // Run by the executor itself (it needs the template set); listed so templates may call it.
-  table.set('executeTemplate', { arity: { min: 1, max: 2 }, call: () => undefined });
+  table.set('executeTemplate', EXECUTE_TEMPLATE);
+  for (const name of table.keys()) {
+    if (!BUILTINS.has(name) && ctx.denied.some((pattern) => globMatch(pattern, name))) table.set(name, DENIED);
+  }
   return table;
 }
 
-function newContext(source: GoDataSource, options: GoRenderOptions): RenderContext {
-  return { source, used: new Map(), missing: new Set(), blockedOn: new Set(), env: options.env ?? process.env, now: options.now ?? (() => new Date()) };
+function newContext(source: GoDataSource, options: GoRenderOptions, denied: string[] = []): RenderContext & { denied: string[] } {
+  return {
+    denied, source, used: new Map(), missing: new Set(), blockedOn: new Set(), env: options.env ?? process.env, now: options.now ?? (() => new Date()) };
 }
 
 const NO_DATA: GoDataSource = { lookup: () => undefined };
@@ -78,12 +99,12 @@ export const GO_TEMPLATE_FUNCTIONS: ReadonlySet<string> = new Set(functionTable(
 export function compileGoTemplate(text: string, options: GoTemplateOptions = {}): CompiledGoTemplate {
   const name = options.name ?? '';
   const parsed = parseTemplate(name, text, { leftDelim: options.leftDelimiter, rightDelim: options.rightDelimiter, functions: GO_TEMPLATE_FUNCTIONS });
-  return { name, parsed, missingKey: options.errorOnMissingKey ? 'error' : 'zero' };
+  return { name, parsed, missingKey: options.errorOnMissingKey ? 'error' : 'zero', functionDenylist: options.functionDenylist ?? [] };
 }
 
 /** Executes against what `source` has now (dot is nil, as consul-template runs it). Never throws. */
 export function renderGoTemplate(compiled: CompiledGoTemplate, source: GoDataSource, options: GoRenderOptions = {}): GoRenderOutcome {
-  const ctx = newContext(source, options);
+  const ctx = newContext(source, options, compiled.functionDenylist);
   let output = '';
   let error: Error | undefined;
   try {

@@ -21,6 +21,9 @@ export interface ExecOptions {
   missingKey: MissingKey;
 }
 
+/** The table entry of consul-template's executeTemplate, which the executor runs itself (it needs the template set). */
+export const EXECUTE_TEMPLATE: GoFunction = { arity: { min: 1, max: 2 }, call: () => undefined };
+
 /** Go stops runaway template recursion; so do we (JS stacks are smaller than Go's, hence the lower bound). */
 const MAX_DEPTH = 1000;
 const NO_FINAL = Symbol('no final');
@@ -247,8 +250,8 @@ class Executor {
   private evalFunction(dot: GoValue, node: Extract<ArgNode, { type: 'identifier' }>, cmd: CommandNode | undefined, final: Final): GoValue {
     const name = node.name;
     if (name === 'and' || name === 'or') return this.evalAndOr(dot, name, node, cmd, final);
-    if (name === 'executeTemplate') return this.executeTemplate(dot, node, cmd, final);
     const fn = this.options.functions.get(name);
+    if (fn === EXECUTE_TEMPLATE) return this.executeTemplate(dot, node, cmd, final);
     if (!fn) this.fail(node, `${JSON.stringify(name)} is not a defined function`);
     return this.callFunction(dot, name, fn, node, cmd, final);
   }

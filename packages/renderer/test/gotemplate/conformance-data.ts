@@ -67,6 +67,7 @@ export interface ConformanceCase {
   data?: FixedData;
   env?: Record<string, string>;
   errorOnMissingKey?: boolean;
+  functionDenylist?: string[];
   leftDelimiter?: string;
   rightDelimiter?: string;
 }
@@ -78,7 +79,7 @@ const EPOCH = () => new Date(0);
 export function renderCase(c: ConformanceCase): GoRenderOutcome {
   let compiled;
   try {
-    compiled = compileGoTemplate(c.template, { errorOnMissingKey: c.errorOnMissingKey, leftDelimiter: c.leftDelimiter, rightDelimiter: c.rightDelimiter });
+    compiled = compileGoTemplate(c.template, { errorOnMissingKey: c.errorOnMissingKey, functionDenylist: c.functionDenylist, leftDelimiter: c.leftDelimiter, rightDelimiter: c.rightDelimiter });
   } catch (err) {
     if (!(err instanceof TemplateParseError)) throw err;
     return { output: '', used: new Map(), missing: [], blockedOn: [], error: err };

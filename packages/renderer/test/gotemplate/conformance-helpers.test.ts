@@ -72,6 +72,10 @@ export const HELPER_CASES: Record<string, ConformanceCase> = {
     from: `${DOC} hmacSHA256Hex (openssl dgst -sha256 -hmac somekey)`, template: '{{ hmacSHA256Hex "somemessage" "somekey" }} {{ "somekey" | hmacSHA256Hex "somemessage" }}',
     expect: '6116e95f2827172aa6ef8b22b883f6a77e966aefc129c6b8228ebd0aac74e98d 6116e95f2827172aa6ef8b22b883f6a77e966aefc129c6b8228ebd0aac74e98d',
   },
+  'function_denylist': {
+    from: 'config.md template function_denylist; funcs.go denied ("function is disabled"); glob patterns', functionDenylist: ['to*'],
+    template: '{{ "a" | toUpper }}', error: 'template: :1:9: executing "" at <toUpper>: error calling toUpper: function is disabled',
+  },
   'explode': { from: `${DOC} explode (deep access)`, template: '{{ with tree "config" | explode }}\n{{ .admin.port }}{{ end }}', expect: '\n1234' },
   'explodeMap': {
     from: `${DOC} explodeMap (toJSON in place of toYAML)`,
