@@ -67,10 +67,10 @@ function len(v: GoValue): number {
   throw new GoCallError(`len of type ${goTypeName(v)}`);
 }
 
-function indexArg(v: GoValue, length: number, cap = length): number {
+/** An index below `limit` (the length, or length+1 for slice bounds). */
+function indexArg(v: GoValue, limit: number): number {
   if (typeof v !== 'number') throw new GoCallError(`cannot index slice/array with type ${goTypeName(v)}`);
-  if (v < 0 || v >= cap) throw new GoCallError(`index out of range: ${v}`);
-  void length;
+  if (v < 0 || v >= limit) throw new GoCallError(`index out of range: ${v}`);
   return v;
 }
 
@@ -100,7 +100,7 @@ function slice(args: GoValue[]): GoValue {
   if (typeof item === 'string' && idx.length === 3) throw new GoCallError('cannot 3-index slice a string');
   const bounds = [0, length];
   idx.slice(0, 2).forEach((v, i) => {
-    bounds[i] = indexArg(v, length, length + 1);
+    bounds[i] = indexArg(v, length + 1);
   });
   if (bounds[0] > bounds[1]) throw new GoCallError(`invalid slice index: ${bounds[0]} > ${bounds[1]}`);
   if (typeof item === 'string') return Buffer.from(item, 'utf8').subarray(bounds[0], bounds[1]).toString('utf8');

@@ -149,8 +149,8 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
         case 'end':
           expect('rightDelim', 'end');
           return { type: 'end', pos: t.pos, line: t.line };
-        case 'if': case 'range': case 'with': return control(t.val, t);
-        case 'template': return templateControl(t);
+        case 'if': case 'range': case 'with': return control(t.val);
+        case 'template': return templateControl();
         case 'define': return fail('unexpected <define> in command', t);
       }
     }
@@ -159,7 +159,7 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
     return { type: 'action', pos: t.pos, line: t.line, pipe };
   }
 
-  function control(context: 'if' | 'range' | 'with', at: Token): Node {
+  function control(context: 'if' | 'range' | 'with'): Node {
     const depth = vars.length;
     const pipe = pipeline(context, 'rightDelim');
     if (context === 'range') rangeDepth++;
@@ -170,7 +170,7 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
       const p = peek();
       if ((context === 'if' && isKeyword(p, 'if')) || (context === 'with' && isKeyword(p, 'with'))) {
         next();
-        elseList = { type: 'list', pos: p.pos, nodes: [control(context, p)] };
+        elseList = { type: 'list', pos: p.pos, nodes: [control(context)] };
       } else {
         const [els, end2] = itemList();
         if (end2.type !== 'end') fail('expected end; found {{else}}');
@@ -179,11 +179,10 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
     }
     vars = vars.slice(0, depth);
     // Go positions a control node at its pipeline (error messages point there).
-    void at;
     return { type: context, pos: pipe.pos, line: pipe.line, pipe, list, elseList };
   }
 
-  function templateControl(at: Token): Node {
+  function templateControl(): Node {
     const nameToken = nextNonSpace();
     if (nameToken.type !== 'string' && nameToken.type !== 'rawString') fail(`unexpected ${describe(nameToken)} in template clause`, nameToken);
     const tname = unquoteGo(nameToken.val);
@@ -192,12 +191,10 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
       backup();
       pipe = pipeline('template', 'rightDelim');
     }
-    void at;
     return { type: 'template', pos: nameToken.pos, line: nameToken.line, name: tname, pipe };
   }
 
   function blockControl(): Node {
-    const at = current;
     const nameToken = nextNonSpace();
     if (nameToken.type !== 'string' && nameToken.type !== 'rawString') fail(`unexpected ${describe(nameToken)} in block clause`, nameToken);
     const tname = unquoteGo(nameToken.val);
@@ -208,7 +205,6 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
     vars = saved;
     if (end.type !== 'end') fail('unexpected {{else}} in block clause');
     addTemplate(tname, list);
-    void at;
     return { type: 'template', pos: nameToken.pos, line: nameToken.line, name: tname, pipe };
   }
 

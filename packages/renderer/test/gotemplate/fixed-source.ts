@@ -56,7 +56,7 @@ export class FixedDataSource implements GoDataSource {
         const all = this.data.services?.[dep.dc ?? LOCAL_DC]?.[dep.name] ?? [];
         const data = all
           .filter((s) => !dep.tag || s.Tags.includes(dep.tag))
-          .filter((s) => dep.filters.includes('any') || dep.filters.includes(s.Status as 'passing'));
+          .filter((s) => dep.filters.some((f) => f === 'any' || f === s.Status));
         return { kind: dep.kind, data };
       }
       case 'catalog.services': {

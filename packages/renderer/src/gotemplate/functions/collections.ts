@@ -125,7 +125,7 @@ function mutable(m: GoMap): Map<string, GoValue> {
   throw new GoCallError('explode: internal error: read-only map');
 }
 
-function explode(args: GoValue[], label: string, entries: [string, GoValue][]): GoMap {
+function explode(label: string, entries: [string, GoValue][]): GoMap {
   const out = new Map<string, GoValue>();
   try {
     for (const [k, v] of entries) explodeInto(out, k, v, k);
@@ -133,7 +133,6 @@ function explode(args: GoValue[], label: string, entries: [string, GoValue][]): 
     if (err instanceof GoCallError) throw new GoCallError(`${label}: ${err.message}`);
     throw err;
   }
-  void args;
   return interfaceMap(out);
 }
 
@@ -157,11 +156,11 @@ export function collectionFunctions(table: FunctionTable): void {
   table.set('byKey', fixed(1, byKey));
   table.set('byTag', fixed(1, byTag));
   table.set('byMeta', fixed(2, byMeta));
-  table.set('explode', fixed(1, (a) => explode(a, 'explode', pairs(a, 0).map((p) => [String(fieldOf(p, 'Key')), fieldOf(p, 'Value')]))));
+  table.set('explode', fixed(1, (a) => explode('explode', pairs(a, 0).map((p) => [String(fieldOf(p, 'Key')), fieldOf(p, 'Value')]))));
   table.set('explodeMap', fixed(1, (a) => {
     const m = a[0];
     if (!(m instanceof GoMap)) throw new ArgTypeError(0, 'map[string]interface {}', goTypeName(m));
-    return explode(a, 'explodeMap', sortedKeys(m).map((k) => [k, m.entries.get(k)]));
+    return explode('explodeMap', sortedKeys(m).map((k) => [k, m.entries.get(k)]));
   }));
   table.set('loop', variadic(0, (a) => {
     if (a.length < 1 || a.length > 2) throw new GoCallError(`loop: wrong number of arguments, expected 1 or 2, but got ${a.length}`);
