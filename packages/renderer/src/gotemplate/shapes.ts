@@ -21,6 +21,18 @@ function cached<T extends object>(convert: (v: T) => GoStruct): (v: T) => GoStru
   };
 }
 
+const convertedLists = new WeakMap<readonly object[], GoSlice>();
+
+/** A converted list, reused while the data source returns the same array. */
+export function sliceOf<T extends object>(items: readonly T[], convert: (v: T) => GoStruct, typeName: string): GoSlice {
+  let value = convertedLists.get(items);
+  if (!value || value.typeName !== typeName) {
+    value = new GoSlice(items.map(convert), typeName);
+    convertedLists.set(items, value);
+  }
+  return value;
+}
+
 function struct(typeName: string, fields: [string, GoValue][]): GoStruct {
   return new GoStruct(typeName, new Map(fields));
 }

@@ -40,14 +40,20 @@ function pair(path: string, key: string, value: string): KeyPair {
 }
 
 export class FixedDataSource implements GoDataSource {
-  readonly asked: GoDependency[] = [];
+  /** Answers by dependency key: like a watcher, the same data objects come back until the data changes. */
+  private readonly answers = new Map<string, GoData>();
 
   constructor(private readonly data: FixedData) {}
 
   lookup(dep: GoDependency): GoData | undefined {
-    this.asked.push(dep);
-    if (this.data.notYet?.has(goDependencyKey(dep))) return undefined;
-    return this.answer(dep);
+    const key = goDependencyKey(dep);
+    if (this.data.notYet?.has(key)) return undefined;
+    let answer = this.answers.get(key);
+    if (!answer) {
+      answer = this.answer(dep);
+      this.answers.set(key, answer);
+    }
+    return answer;
   }
 
   private answer(dep: GoDependency): GoData {

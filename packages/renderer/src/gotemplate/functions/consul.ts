@@ -4,7 +4,7 @@
 import type { GoDependency } from '../data-source';
 import { str } from '../params';
 import { parseCatalogNode, parseCatalogNodes, parseCatalogServices, parseHealthService, parseKvGet, parseKvList } from '../query';
-import { catalogNodeValue, catalogSnippetValue, healthServiceValue, keyPairValue, nodeValue } from '../shapes';
+import { catalogNodeValue, catalogSnippetValue, healthServiceValue, keyPairValue, nodeValue, sliceOf } from '../shapes';
 import { GoCallError, GoSlice, type GoValue } from '../values';
 import { block, fixed, recall, variadic, type FunctionTable, type RenderContext } from './render-context';
 
@@ -32,13 +32,13 @@ export function consulFunctions(ctx: RenderContext, table: FunctionTable): void 
     if (parts.length === 0 || parts[0] === '') return new GoSlice([], '[]*dependency.HealthService');
     const answer = recall(ctx, parseHealthService(parts.join('|')));
     const data = answer?.kind === 'health.service' ? answer.data : [];
-    return new GoSlice(data.map(healthServiceValue), '[]*dependency.HealthService');
+    return sliceOf(data, healthServiceValue, '[]*dependency.HealthService');
   }));
 
   table.set('services', variadic(0, (args) => {
     const answer = recall(ctx, parseCatalogServices(strArgs(args).join('')));
     const data = answer?.kind === 'catalog.services' ? answer.data : [];
-    return new GoSlice(data.map(catalogSnippetValue), '[]*dependency.CatalogSnippet');
+    return sliceOf(data, catalogSnippetValue, '[]*dependency.CatalogSnippet');
   }));
 
   table.set('node', variadic(0, (args) => {
@@ -49,7 +49,7 @@ export function consulFunctions(ctx: RenderContext, table: FunctionTable): void 
   table.set('nodes', variadic(0, (args) => {
     const answer = recall(ctx, parseCatalogNodes(strArgs(args).join('')));
     const data = answer?.kind === 'catalog.nodes' ? answer.data : [];
-    return new GoSlice(data.map(nodeValue), '[]*dependency.Node');
+    return sliceOf(data, nodeValue, '[]*dependency.Node');
   }));
 
   table.set('datacenters', variadic(0, (args) => {
