@@ -1,8 +1,9 @@
 // Go's fmt.Sprintf for the verbs templates use (%v %s %d %q %x %X %o %b %e %f %g %t %c %U %T %%), with flags,
 // width and precision, and fmt's own error text for a wrong type (`%!d(string=x)`) or a missing argument.
 
-import { formatFloatE, formatFloatF, formatFloatG, formatValue } from './format';
-import { GoFloat, GoMap, goTypeName, listItems, sortedKeys, type GoValue } from './values';
+import { formatFloatE, formatFloatF, formatFloatG } from './float-format';
+import { formatValue } from './format';
+import { GoFloat, GoMap, GoStruct, goTypeName, listItems, sortedKeys, type GoValue } from './values';
 
 interface Spec {
   minus: boolean;
@@ -103,6 +104,10 @@ function formatString(s: string, spec: Spec): string | undefined {
   }
 }
 
+function isContainer(v: GoValue): boolean {
+  return listItems(v) !== undefined || v instanceof GoMap || v instanceof GoStruct;
+}
+
 /** One operand under one verb; undefined when the verb does not apply to the value's type. */
 function formatOne(v: GoValue, spec: Spec): string | undefined {
   if (spec.verb === 'T') return v === null || v === undefined ? '<nil>' : goTypeName(v);
@@ -110,17 +115,16 @@ function formatOne(v: GoValue, spec: Spec): string | undefined {
   if (typeof v === 'number') return formatInt(v, spec);
   if (v instanceof GoFloat) return formatFloat(v.value, spec);
   if (typeof v === 'boolean') return spec.verb === 't' || spec.verb === 'v' ? String(v) : undefined;
-  if (spec.verb === 'v') return formatValue(v);
+  if (spec.verb === 'v' && (spec.width === undefined || !isContainer(v))) return formatValue(v);
+  // Containers format element by element, each padded to the width: a wrong verb marks only the elements it does not fit.
+  const each = (item: GoValue) => {
+    const text = formatOne(item, spec);
+    return text === undefined ? bad(spec.verb, item) : isContainer(item) ? text : pad(text, spec, typeof item === 'number' || item instanceof GoFloat);
+  };
   const items = listItems(v);
-  if (items) {
-    const parts = items.map((item) => formatOne(item, { ...spec, width: undefined }));
-    if (parts.some((p) => p === undefined)) return undefined;
-    return `[${parts.join(' ')}]`;
-  }
-  if (v instanceof GoMap) {
-    const parts = sortedKeys(v).map((k) => `${formatOne(k, spec)}:${formatOne(v.entries.get(k), spec)}`);
-    return `map[${parts.join(' ')}]`;
-  }
+  if (items) return `[${items.map(each).join(' ')}]`;
+  if (v instanceof GoMap) return `map[${sortedKeys(v).map((k) => `${each(k)}:${each(v.entries.get(k))}`).join(' ')}]`;
+  if (v instanceof GoStruct) return `${v.typeName.startsWith('*') ? '&' : ''}{${[...v.fields.values()].map(each).join(' ')}}`;
   return undefined;
 }
 
@@ -177,7 +181,8 @@ export function sprintf(format: string, args: readonly GoValue[]): string {
     }
     const v = args[argIndex++];
     const text = v === undefined || v === null ? (spec.verb === 'v' ? '<nil>' : undefined) : formatOne(v, spec);
-    out += text === undefined ? bad(spec.verb, v) : pad(text, spec, typeof v === 'number' || v instanceof GoFloat);
+    if (text === undefined) out += bad(spec.verb, v);
+    else out += isContainer(v) && (spec.verb !== 'v' || spec.width !== undefined) ? text : pad(text, spec, typeof v === 'number' || v instanceof GoFloat);
   }
   if (argIndex < args.length) {
     out += `%!(EXTRA ${args.slice(argIndex).map((a) => (a === null || a === undefined ? '<nil>' : `${goTypeName(a)}=${formatValue(a)}`)).join(', ')})`;

@@ -1,7 +1,7 @@
 // toJSON/toJSONPretty (Go's encoding/json output: sorted map keys, struct fields in order, <>& escaped) and the
 // parse* family (strconv's accepted syntax and error text).
 
-import { formatFloatE, formatFloatF } from '../format';
+import { formatFloatE, formatFloatF } from '../float-format';
 import { str } from '../params';
 import { GoCallError, GoChan, GoFloat, GoFunc, GoMap, GoStruct, goTypeName, interfaceMap, listItems, sortedKeys, type GoValue } from '../values';
 import { fixed, type FunctionTable } from './render-context';
