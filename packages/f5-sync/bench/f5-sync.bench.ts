@@ -13,10 +13,12 @@ import { createConsulClient, consulSettingsFromEnv } from '@consul-sidecars/core
 import { startBigipStandin } from '../../bigip-standin/src';
 import { startConsulStandin } from '../../consul-standin/src';
 import { parseF5SyncConfig, poolKey, type PoolConfig } from '../src/config';
-import { desiredMembers, type ServiceInstance } from '../src/desired-pools';
-import { IcontrolClient, type CallRecord } from '../src/icontrol-client';
-import { readLivePools } from '../src/live-pools';
-import { PoolSyncer } from '../src/pool-sync';
+import type { ServiceInstance } from '../src/observe/health-entries';
+import { desiredMembers } from '../src/plan/desired-members';
+import { IcontrolClient } from '../src/target/bigip/icontrol-client';
+import type { CallRecord } from '../src/target/bigip/icontrol-errors';
+import { BigipPoolTarget } from '../src/target/bigip/bigip-target';
+import { PoolSyncer } from '../src/pool-pass';
 import { createF5Sync } from '../src/f5-sync';
 import { percentile } from '../../../bench/stats';
 
@@ -53,8 +55,8 @@ function instancesFor(i: number): ServiceInstance[] {
 }
 
 /** A full pass as SyncLoop.fullPass does it: one bulk read, then every pool with at most `concurrency` in flight. */
-async function fullPass(client: IcontrolClient, syncer: PoolSyncer, pools: PoolConfig[], concurrency = 8): Promise<number> {
-  const live = await readLivePools(client, pools);
+async function fullPass(target: BigipPoolTarget, syncer: PoolSyncer, pools: PoolConfig[], concurrency = 8): Promise<number> {
+  const live = await target.readPools(pools);
   let next = 0;
   let writes = 0;
   await Promise.all(
@@ -79,11 +81,12 @@ export async function run(): Promise<BenchResult[]> {
   const client = new IcontrolClient({ url: bigip.url, username: 'admin', password: 'bench', ca: bigip.caPem, onCall: (r) => calls.push(r) });
   try {
     const pools = Array.from({ length: POOLS }, (_, i) => poolConfig(i));
-    const syncer = new PoolSyncer({ client, plan: PLAN, logger: silentLogger() });
+    const target = new BigipPoolTarget(client);
+    const syncer = new PoolSyncer({ target, plan: PLAN, logger: silentLogger() });
 
     // 1. Initial sync.
     let started = Date.now();
-    await fullPass(client, syncer, pools);
+    await fullPass(target, syncer, pools);
     const initialMs = Date.now() - started;
     const initialWrites = calls.filter((c) => c.method !== 'GET').length;
     rows.push({ suite: SUITE, name: `initial sync ${POOLS} pools x ${MEMBERS} members`, value: initialMs, unit: 'ms', note: 'no rate cap; HTTPS stand-in' });
@@ -96,7 +99,7 @@ export async function run(): Promise<BenchResult[]> {
     // 3. Resync with nothing changed (run before the change loop so the state is exactly the initial one).
     calls.length = 0;
     started = Date.now();
-    const resyncWrites = await fullPass(client, syncer, pools);
+    const resyncWrites = await fullPass(target, syncer, pools);
     rows.push({ suite: SUITE, name: `resync ${POOLS} pools, nothing changed`, value: Date.now() - started, unit: 'ms' });
     rows.push({ suite: SUITE, name: 'resync calls', value: calls.length, unit: 'calls', note: 'one bulk GET with expandSubcollections' });
     rows.push({ suite: SUITE, name: 'resync writes', value: calls.filter((c) => c.method !== 'GET').length + resyncWrites, unit: 'calls', note: 'target 0' });

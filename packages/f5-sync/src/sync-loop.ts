@@ -3,21 +3,21 @@
 
 import { backoffDelay, errorMessage, LeaderLock, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './config';
-import { ConsulInstances } from './desired-pools';
-import type { IcontrolCall, IcontrolClient } from './icontrol-client';
-import type { LivePool } from './icontrol-payloads';
-import { readLivePools } from './live-pools';
 import type { F5SyncMetrics } from './metrics';
-import { PoolSyncer, type PoolSyncResult } from './pool-sync';
+import { ConsulInstances } from './observe/consul-instances';
+import { PoolSyncer, type PoolSyncResult } from './pool-pass';
+import type { LivePool } from './target/pool-model';
+import type { PoolTarget, TargetCall } from './target/pool-target';
 
 export interface SyncLoopOptions {
   config: F5SyncConfig;
-  client: IcontrolClient;
+  /** The load balancer the pools live on (the BIG-IP first): the loop reads and writes only through it. */
+  target: PoolTarget;
   consul: ConsulClient;
   logger: Logger;
   metrics?: F5SyncMetrics;
   dryRun?: boolean;
-  printCall?: (pool: string, call: IcontrolCall) => void;
+  printCall?: (pool: string, call: TargetCall) => void;
   /** Campaign for the leader lock (config.leaderLock.enabled unless overridden); --once and --dry-run do not. */
   useLeaderLock?: boolean;
   /** How long to wait for Consul's first answers before the first pass (pools without an answer are held). */
@@ -68,7 +68,7 @@ export class SyncLoop {
   private readonly debounceMaxMs: number;
 
   constructor(private readonly options: SyncLoopOptions) {
-    const { config, client, consul, logger, metrics } = options;
+    const { config, target, consul, logger, metrics } = options;
     for (const pool of config.pools) {
       const key = poolKey(pool);
       this.pools.set(key, pool);
@@ -82,7 +82,7 @@ export class SyncLoop {
       this.lock = new LeaderLock({ consul, key: config.leaderLock.key, ttl: config.leaderLock.ttl, lockDelay: config.leaderLock.lockDelay, logger });
     }
     this.syncer = new PoolSyncer({
-      client,
+      target,
       logger,
       metrics,
       dryRun: options.dryRun,
@@ -180,7 +180,7 @@ export class SyncLoop {
     if (!this.versionLogged) {
       // What iControl clients ask first: proves address, TLS and credentials before any pool is touched.
       try {
-        const version = await this.options.client.version();
+        const version = await this.options.target.connect();
         this.versionLogged = true;
         this.options.logger.info({ version }, 'connected to the BIG-IP');
       } catch (err) {
@@ -189,7 +189,7 @@ export class SyncLoop {
     }
     let live: Map<string, LivePool | undefined> | undefined;
     try {
-      live = await readLivePools(this.options.client, refs);
+      live = await this.options.target.readPools(refs);
     } catch (err) {
       this.options.logger.warn({ err: errorMessage(err) }, 'reading the BIG-IP pools failed; each pool is read on its own');
     }

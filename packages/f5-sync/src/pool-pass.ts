@@ -1,14 +1,13 @@
-// One pass over one pool: read it live, plan against Consul, apply (or print), and re-read when the BIG-IP moved under us.
+// One pass over one pool, the pipeline in order: observe it live (through the pool target), plan against Consul,
+// act (apply through the target, or print in dry-run), and re-read when the target moved under us.
 
 import { errorMessage, type Logger } from '@consul-sidecars/core';
-import { applyPlan, callsForPlan, StaleLiveStateError } from './apply';
 import { poolKey, type PoolConfig } from './config';
-import type { DesiredMember, DesiredPool } from './desired-pools';
-import type { IcontrolCall, IcontrolClient } from './icontrol-client';
-import type { LivePool } from './icontrol-payloads';
-import { readLivePool } from './live-pools';
 import type { F5SyncMetrics } from './metrics';
-import { planPoolChanges, type PlanOptions, type PoolPlan } from './plan';
+import type { DesiredMember, DesiredPool } from './plan/desired-members';
+import { planPoolChanges, type PlanOptions, type PoolPlan } from './plan/pool-plan';
+import type { LivePool } from './target/pool-model';
+import { StaleLiveStateError, type PoolTarget, type TargetCall } from './target/pool-target';
 
 export type PoolSyncOutcome = 'unchanged' | 'applied' | 'held' | 'planned' | 'not-leader';
 
@@ -22,14 +21,14 @@ export interface PoolSyncResult {
 }
 
 export interface PoolSyncerOptions {
-  client: IcontrolClient;
+  target: PoolTarget;
   plan: PlanOptions;
   logger: Logger;
   metrics?: F5SyncMetrics;
   /** Plan and print, never write. */
   dryRun?: boolean;
   /** Where --dry-run prints each planned call. */
-  printCall?: (pool: string, call: IcontrolCall) => void;
+  printCall?: (pool: string, call: TargetCall) => void;
   /** Checked right before writing: false when this process is not (or no longer) the leader. */
   canWrite?: () => boolean;
   now?: () => number;
@@ -51,13 +50,13 @@ export class PoolSyncer {
 
   /** `preRead` carries the live pool when it was just read in bulk (a resync); otherwise the pool is read here. */
   async sync(pool: PoolConfig, desired: DesiredPool, preRead?: { live: LivePool | undefined }): Promise<PoolSyncResult> {
-    const { client, logger, metrics } = this.options;
+    const { target, logger, metrics } = this.options;
     const key = poolKey(pool);
     const maxAttempts = this.options.maxAttempts ?? 3;
     const end = metrics?.syncSeconds.startTimer();
     try {
       for (let attempt = 1; ; attempt++) {
-        const current = attempt === 1 && preRead ? preRead.live : await readLivePool(client, pool);
+        const current = attempt === 1 && preRead ? preRead.live : await target.readPool(pool);
         const plan = planPoolChanges({
           pool,
           desired,
@@ -77,7 +76,7 @@ export class PoolSyncer {
           return { pool: key, outcome: 'unchanged', plan, writes: 0, transaction: false };
         }
         if (this.options.dryRun) {
-          for (const call of callsForPlan(plan)) this.options.printCall?.(key, call);
+          for (const call of target.preview(plan)) this.options.printCall?.(key, call);
           metrics?.syncs.inc({ outcome: 'planned' });
           return { pool: key, outcome: 'planned', plan, writes: plan.actions.length, transaction: plan.actions.length > 1 };
         }
@@ -86,7 +85,7 @@ export class PoolSyncer {
           return { pool: key, outcome: 'not-leader', plan, writes: 0, transaction: false };
         }
         try {
-          const result = await applyPlan(client, plan);
+          const result = await target.apply(plan);
           metrics?.transactions.inc({ outcome: 'ok' });
           if (plan.driftRepairs > 0) metrics?.driftRepaired.inc({ pool: key }, plan.driftRepairs);
           for (const action of plan.actions) logger.info({ pool: key, action: action.kind, member: 'member' in action ? (typeof action.member === 'string' ? action.member : action.member.name) : undefined, cause: 'cause' in action ? action.cause : undefined }, describe(action.kind));

@@ -1,9 +1,10 @@
 // Act: a pool plan becomes iControl calls, sent as one call or one transaction per pool, idempotently.
 
-import { CodedError } from '@consul-sidecars/core';
-import { memberPath, membersPath, poolPath } from './bigip-names';
-import { isConflict, isNotFound, type IcontrolCall, type IcontrolClient } from './icontrol-client';
-import type { PoolAction, PoolPlan } from './plan';
+import type { PoolAction, PoolPlan } from '../../plan/pool-plan';
+import { StaleLiveStateError, type ApplyResult, type PlanToApply } from '../pool-target';
+import { memberPath, membersPath, poolPath } from './icontrol-paths';
+import type { IcontrolCall, IcontrolClient } from './icontrol-client';
+import { isConflict, isNotFound } from './icontrol-errors';
 
 /** The iControl request for one action (what --dry-run prints). */
 export function callForAction(plan: Pick<PoolPlan, 'ref'>, action: PoolAction): IcontrolCall {
@@ -31,24 +32,11 @@ export function callsForPlan(plan: Pick<PoolPlan, 'ref' | 'actions'>): IcontrolC
   return plan.actions.map((action) => callForAction(plan, action));
 }
 
-/** The BIG-IP moved under us (409 on create, 404 on change): re-read the pool and plan again. */
-export class StaleLiveStateError extends CodedError {
-  constructor(pool: string, cause: unknown) {
-    super('ERR_STALE_LIVE_STATE', `pool ${pool} changed on the BIG-IP while we were applying; re-reading`, { pool }, { cause });
-    this.name = 'StaleLiveStateError';
-  }
-}
-
-export interface ApplyResult {
-  calls: number;
-  transaction: boolean;
-}
-
 /**
  * Sends a plan: a single action as one direct call, several as one transaction (all or nothing).
  * 404 on a DELETE is success; 409 on a create or 404 on a PATCH means our view was stale.
  */
-export async function applyPlan(client: IcontrolClient, plan: Pick<PoolPlan, 'pool' | 'ref' | 'actions'>): Promise<ApplyResult> {
+export async function applyPlan(client: IcontrolClient, plan: PlanToApply): Promise<ApplyResult> {
   const calls = callsForPlan(plan);
   if (calls.length === 0) return { calls: 0, transaction: false };
   if (calls.length === 1) {
