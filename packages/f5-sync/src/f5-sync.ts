@@ -55,7 +55,7 @@ export function createF5Sync(config: F5SyncConfig, options: F5SyncOptions): F5Sy
     abort.signal,
   );
   const consul = options.consul ?? createConsulClient(consulSettingsFromEnv(options.env ?? process.env, config.consul.address));
-  const target = new BigipPoolTarget(client);
+  const target = new BigipPoolTarget(client, { workers: config.concurrency });
   const loop = new SyncLoop({
     config,
     target,

@@ -6,6 +6,7 @@ import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './confi
 import type { F5SyncMetrics } from './metrics';
 import { ConsulInstances } from './observe/consul-instances';
 import { PoolSyncer, type PoolSyncResult } from './pool-pass';
+import { Semaphore } from './semaphore';
 import type { LivePool } from './target/pool-model';
 import type { PoolTarget, TargetCall } from './target/pool-target';
 
@@ -29,23 +30,6 @@ export interface SyncLoopOptions {
 export interface PassSummary {
   results: PoolSyncResult[];
   failed: Array<{ pool: string; error: string }>;
-}
-
-/** A tiny counting semaphore: at most `limit` pool passes at a time. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
 }
 
 export class SyncLoop {
@@ -193,10 +177,17 @@ export class SyncLoop {
     } catch (err) {
       this.options.logger.warn({ err: errorMessage(err) }, 'reading the BIG-IP pools failed; each pool is read on its own');
     }
+    // Pools not mid-pass are planned together and their writes sent together; a pool mid-pass runs again after it.
+    const idle = live && !this.stopped && this.isLeader ? refs.filter((pool) => !this.running.has(poolKey(pool))) : [];
+    const passes = this.syncer.syncMany(idle.map((pool) => ({ pool, desired: this.instances.desired(pool), live: live?.get(poolKey(pool)) })));
+    // Handled here too, so a pass the loop declines to wait for cannot surface as an unhandled rejection.
+    for (const pass of passes) pass.catch(() => undefined);
+    const batched = new Map(idle.map((pool, i) => [poolKey(pool), passes[i]]));
     await Promise.all(
       refs.map(async (pool) => {
         const key = poolKey(pool);
-        const result = await this.runPool(key, live && !this.running.has(key) ? { live: live.get(key) } : undefined);
+        const pass = batched.get(key);
+        const result = await this.runPool(key, pass && (() => pass));
         if (result && 'error' in result) summary.failed.push({ pool: key, error: result.error });
         else if (result) summary.results.push(result);
       }),
@@ -237,8 +228,11 @@ export class SyncLoop {
     this.timers.set(key, timer);
   }
 
-  /** Single flight per pool: a pass asked for while one runs is run once more afterwards. */
-  private async runPool(key: string, preRead?: { live: LivePool | undefined }): Promise<PoolSyncResult | { error: string } | undefined> {
+  /**
+   * Single flight per pool: a pass asked for while one runs is run once more afterwards. `started` is a pass of a
+   * full pass's batch (bounded by the target's request cap); any other pass takes one of `concurrency` slots.
+   */
+  private async runPool(key: string, started?: () => Promise<PoolSyncResult>): Promise<PoolSyncResult | { error: string } | undefined> {
     if (this.stopped || !this.isLeader) return undefined;
     const pool = this.pools.get(key);
     if (!pool) return undefined;
@@ -247,8 +241,7 @@ export class SyncLoop {
       return undefined;
     }
     let outcome: PoolSyncResult | { error: string } | undefined;
-    const pass = this.semaphore
-      .run(() => this.syncer.sync(pool, this.instances.desired(pool), preRead))
+    const pass = (started ? started() : this.semaphore.run(() => this.syncer.sync(pool, this.instances.desired(pool))))
       .then((result) => {
         outcome = result;
         if (this.failures.delete(key)) this.options.logger.info({ pool: key }, 'pool sync recovered');

@@ -41,6 +41,12 @@ export interface PoolTarget {
    * a conflict that says our view was stale throws StaleLiveStateError (the caller re-reads and plans again).
    */
   apply(plan: PlanToApply): Promise<ApplyResult>;
+  /**
+   * Applies many pools' plans (a full pass) in as few round trips as the target allows, each pool still all-or-nothing.
+   * One result per plan, in order: an ApplyResult, or that pool's error (a StaleLiveStateError sends it back to be re-read).
+   * A failure of one pool must never lose the others. `Promise.all(plans.map(apply))` is a correct implementation.
+   */
+  applyMany(plans: readonly PlanToApply[]): Promise<Array<ApplyResult | Error>>;
   /** What apply would send, for --dry-run. */
   preview(plan: PlanToApply): TargetCall[];
   /** Logs out and frees connections. */

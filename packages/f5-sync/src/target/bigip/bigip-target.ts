@@ -5,13 +5,20 @@ import { ConfigError, errorMessage, type Logger } from '@consul-sidecars/core';
 import { durationMs, type F5SyncConfig } from '../../config';
 import type { LivePool, PoolRef } from '../pool-model';
 import type { ApplyResult, PlanToApply, PoolTarget, TargetCall } from '../pool-target';
-import { applyPlan, callsForPlan } from './apply';
-import { IcontrolClient } from './icontrol-client';
+import { applyPlan, applyPlans, callsForPlan, type SharedTransactionOptions } from './apply';
+import { DEFAULT_MAX_CONCURRENT, IcontrolClient } from './icontrol-client';
 import { printablePath, type CallRecord } from './icontrol-errors';
 import { readLivePool, readLivePools } from './live-pools';
 
+/** Commands per shared transaction by default: a full pass of 1,000 new pools is ten commits. */
+export const DEFAULT_TRANSACTION_COMMANDS = 100;
+
 export class BigipPoolTarget implements PoolTarget {
-  constructor(readonly client: IcontrolClient) {}
+  private readonly shared: SharedTransactionOptions;
+
+  constructor(readonly client: IcontrolClient, options: Partial<SharedTransactionOptions> = {}) {
+    this.shared = { ...options, maxCommands: options.maxCommands ?? DEFAULT_TRANSACTION_COMMANDS, workers: options.workers ?? DEFAULT_MAX_CONCURRENT };
+  }
 
   /** GET /mgmt/tm/sys/version: what iControl clients ask first. */
   connect(): Promise<string | undefined> {
@@ -28,6 +35,10 @@ export class BigipPoolTarget implements PoolTarget {
 
   apply(plan: PlanToApply): Promise<ApplyResult> {
     return applyPlan(this.client, plan);
+  }
+
+  applyMany(plans: readonly PlanToApply[]): Promise<Array<ApplyResult | Error>> {
+    return applyPlans(this.client, plans, this.shared);
   }
 
   preview(plan: PlanToApply): TargetCall[] {
@@ -59,6 +70,7 @@ export function createIcontrolClient(config: F5SyncConfig, logger: Logger, onCal
     verifyTls: config.bigip.verifyTls,
     timeoutMs: durationMs(config.bigip.timeout, 'bigip.timeout'),
     callsPerSecond: config.rateLimit.callsPerSecond,
+    maxConcurrent: config.concurrency,
     retry: {
       attempts: config.retry.attempts,
       baseMs: durationMs(config.retry.baseDelay, 'retry.baseDelay'),

@@ -7,7 +7,11 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { backoffDelay, errorMessage, sleep, type Logger } from '@consul-sidecars/core';
 import { icontrolErrorFrom, IcontrolError, isRetryable, outcomeOf, printablePath, TLS_ERROR, type CallRecord } from './icontrol-errors';
 import { parseTransactionState, parseVersion, type TransactionState } from './icontrol-payloads';
+import { Semaphore } from '../../semaphore';
 import { RateLimiter } from './rate-limiter';
+
+/** Requests in flight by default: F5's guidance, see README "Concurrency". */
+export const DEFAULT_MAX_CONCURRENT = 4;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -30,6 +34,8 @@ export interface IcontrolClientOptions {
   timeoutMs?: number;
   /** Calls per second; 0 = no cap. */
   callsPerSecond?: number;
+  /** Requests in flight at once, over as many kept-alive connections (default 4: see README "Concurrency"). */
+  maxConcurrent?: number;
   retry?: { attempts: number; baseMs: number; maxMs: number };
   logger?: Logger;
   /** Every HTTP exchange, for metrics and tests. */
@@ -48,6 +54,7 @@ export class IcontrolClient {
   private readonly agent: https.Agent | http.Agent;
   private readonly options: Required<Pick<IcontrolClientOptions, 'auth' | 'loginProvider' | 'timeoutMs'>> & IcontrolClientOptions;
   private readonly limiter: RateLimiter;
+  private readonly inFlight: Semaphore;
   private token?: string;
   private login?: Promise<string | undefined>;
   private basicOnly: boolean;
@@ -58,10 +65,13 @@ export class IcontrolClient {
     this.options = { auth: 'token', loginProvider: 'tmos', timeoutMs: 30_000, ...options };
     this.basicOnly = this.options.auth === 'basic';
     this.limiter = new RateLimiter(options.callsPerSecond ?? 0);
+    const maxConcurrent = Math.max(1, options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+    this.inFlight = new Semaphore(maxConcurrent);
     const secure = options.url.startsWith('https:');
+    // One kept-alive connection per request slot: no TLS handshake after the first few calls, no idle extras.
     this.agent = secure
-      ? new https.Agent({ ca: options.ca, rejectUnauthorized: options.verifyTls ?? true, keepAlive: true, maxSockets: 16 })
-      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+      ? new https.Agent({ ca: options.ca, rejectUnauthorized: options.verifyTls ?? true, keepAlive: true, maxSockets: maxConcurrent })
+      : new http.Agent({ keepAlive: true, maxSockets: maxConcurrent });
     this.http = axios.create({
       baseURL: options.url.replace(/\/+$/, ''),
       timeout: this.options.timeoutMs,
@@ -150,7 +160,7 @@ export class IcontrolClient {
     throw icontrolErrorFrom(call, response.status, response.data);
   }
 
-  /** The HTTP exchange itself (rate-capped, timed, recorded). Auth headers are built here and never leave. */
+  /** The HTTP exchange itself (rate-capped, bounded in flight, timed, recorded). Auth headers are built here and never leave. */
   private async exchange(call: IcontrolCall, extraHeaders: Record<string, string>, transactionId: number | undefined, cancellable = true): Promise<AxiosResponse> {
     const signal = cancellable ? this.options.signal : undefined;
     await this.limiter.acquire(signal);
@@ -160,10 +170,14 @@ export class IcontrolClient {
       headers.Authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64')}`;
     }
     if (transactionId !== undefined) headers['X-F5-REST-Coordination-Id'] = String(transactionId);
-    const started = Date.now();
+    let started = Date.now();
     let response: AxiosResponse;
     try {
-      response = await this.http.request({ method: call.method, url: call.path, data: call.body, headers, signal });
+      response = await this.inFlight.run(() => {
+        // Timed from when the request leaves, not from when it joined the queue for a slot.
+        started = Date.now();
+        return this.http.request({ method: call.method, url: call.path, data: call.body, headers, signal });
+      });
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       const message = errorMessage(err);
