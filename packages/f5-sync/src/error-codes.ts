@@ -1,9 +1,10 @@
 // Every error code f5-sync raises or branches on, with what it means: callers branch on `err.code`, never on text.
-// test/error-codes.test.ts greps src/ and fails when a code is used here without an entry, or listed and never used.
+// test/error-codes.test.ts greps src/ and fails when a code is used there without an entry here, or listed here and
+// neither used in src/ nor raised for f5-sync by core (RAISED_BY_CORE, checked against core's CORE_ERROR_CODES).
 
 export const ERROR_CODES = {
   ERR_CONFIG: 'config file, environment or flag invalid (names the field and value); the daemon exits 78',
-  ERR_CONSUL_PAYLOAD: 'a /v1/health/service answer is not the shape Consul documents (names the field); the pool is held',
+  ERR_CONSUL_PAYLOAD: "a /v1/health/service answer is not the shape Consul documents (core's strict parser names the field and value); the pool is held",
   ERR_CONSUL_TIMEOUT: 'Consul did not answer for every service before the first pass; pools without an answer are held',
   ERR_MEMBER_NAME: 'a pool member name is neither "<address>:<port>" nor "<ipv6>.<port>"',
   ERR_STALE_LIVE_STATE: 'the pool changed on the target while a plan was applied (409 on create, 404 on change); re-read and planned again',
@@ -20,3 +21,6 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Codes core raises inside f5-sync's work: config validation, and its strict /v1/health/service parser. */
+export const RAISED_BY_CORE: readonly ErrorCode[] = ['ERR_CONFIG', 'ERR_CONSUL_PAYLOAD'];

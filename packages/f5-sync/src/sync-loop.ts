@@ -1,12 +1,11 @@
 // The daemon's loop: Consul changes (debounced per pool), a periodic full resync against the live BIG-IP,
 // drain deadlines and retries, all funnelled into single-flight pool passes; only the leader touches the BIG-IP.
 
-import { backoffDelay, errorMessage, LeaderLock, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { backoffDelay, errorMessage, KeyedSingleFlight, LeaderLock, Semaphore, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './config';
 import type { F5SyncMetrics } from './metrics';
 import { ConsulInstances } from './observe/consul-instances';
 import { PoolSyncer, type PoolSyncResult } from './pool-pass';
-import { Semaphore } from './semaphore';
 import type { LivePool } from './target/pool-model';
 import type { PoolTarget, TargetCall } from './target/pool-target';
 
@@ -39,8 +38,8 @@ export class SyncLoop {
   private readonly byService = new Map<string, string[]>();
   private readonly debounce = new Map<string, { firstAt: number; timer: NodeJS.Timeout }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly rerun = new Set<string>();
+  /** One pass per pool at a time; a pass asked for meanwhile runs once after it. */
+  private readonly flights = new KeyedSingleFlight<string>();
   private readonly failures = new Map<string, { count: number; error: string }>();
   private readonly semaphore: Semaphore;
   private readonly lock?: LeaderLock;
@@ -140,7 +139,8 @@ export class SyncLoop {
     this.debounce.clear();
     this.timers.clear();
     await this.instances.stop();
-    await Promise.allSettled([...this.running.values()]);
+    this.flights.cancelReruns();
+    await this.flights.settled();
     await this.lock?.stop();
   }
 
@@ -178,7 +178,7 @@ export class SyncLoop {
       this.options.logger.warn({ err: errorMessage(err) }, 'reading the BIG-IP pools failed; each pool is read on its own');
     }
     // Pools not mid-pass are planned together and their writes sent together; a pool mid-pass runs again after it.
-    const idle = live && !this.stopped && this.isLeader ? refs.filter((pool) => !this.running.has(poolKey(pool))) : [];
+    const idle = live && !this.stopped && this.isLeader ? refs.filter((pool) => !this.flights.isRunning(poolKey(pool))) : [];
     const passes = this.syncer.syncMany(idle.map((pool) => ({ pool, desired: this.instances.desired(pool), live: live?.get(poolKey(pool)) })));
     // Handled here too, so a pass the loop declines to wait for cannot surface as an unhandled rejection.
     for (const pass of passes) pass.catch(() => undefined);
@@ -236,30 +236,24 @@ export class SyncLoop {
     if (this.stopped || !this.isLeader) return undefined;
     const pool = this.pools.get(key);
     if (!pool) return undefined;
-    if (this.running.has(key)) {
-      this.rerun.add(key);
-      return undefined;
-    }
     let outcome: PoolSyncResult | { error: string } | undefined;
-    const pass = (started ? started() : this.semaphore.run(() => this.syncer.sync(pool, this.instances.desired(pool))))
-      .then((result) => {
-        outcome = result;
-        if (this.failures.delete(key)) this.options.logger.info({ pool: key }, 'pool sync recovered');
-        if (result.plan.recheckAt !== undefined) this.later(key, result.plan.recheckAt + 50);
-      })
-      .catch((err: unknown) => {
-        const failure = { count: (this.failures.get(key)?.count ?? 0) + 1, error: errorMessage(err) };
-        this.failures.set(key, failure);
-        const delay = backoffDelay(failure.count, { baseMs: 1000, maxMs: 30_000, jitter: 0.5 });
-        this.options.logger.error({ pool: key, err: failure.error, code: (err as { code?: string }).code, attempt: failure.count, retryInMs: delay }, 'pool sync failed; keeping the BIG-IP as it is and retrying');
-        outcome = { error: failure.error };
-        this.later(key, Date.now() + delay);
-      })
-      .finally(() => {
-        this.running.delete(key);
-        if (this.rerun.delete(key)) void this.runPool(key);
-      });
-    this.running.set(key, pass);
+    const task = () =>
+      (started ? started() : this.semaphore.run(() => this.syncer.sync(pool, this.instances.desired(pool))))
+        .then((result) => {
+          outcome = result;
+          if (this.failures.delete(key)) this.options.logger.info({ pool: key }, 'pool sync recovered');
+          if (result.plan.recheckAt !== undefined) this.later(key, result.plan.recheckAt + 50);
+        })
+        .catch((err: unknown) => {
+          const failure = { count: (this.failures.get(key)?.count ?? 0) + 1, error: errorMessage(err) };
+          this.failures.set(key, failure);
+          const delay = backoffDelay(failure.count, { baseMs: 1000, maxMs: 30_000, jitter: 0.5 });
+          this.options.logger.error({ pool: key, err: failure.error, code: (err as { code?: string }).code, attempt: failure.count, retryInMs: delay }, 'pool sync failed; keeping the BIG-IP as it is and retrying');
+          outcome = { error: failure.error };
+          this.later(key, Date.now() + delay);
+        });
+    const pass = this.flights.run(key, task, () => void this.runPool(key));
+    if (!pass) return undefined;
     await pass;
     return outcome;
   }

@@ -95,7 +95,8 @@ describe('Consul health entries', () => {
     expect(parsed.map((i) => `${i.id} ${i.address}:${i.port} [${i.tags}]`)).to.deep.equal(['a 10.0.0.9:80 [master,prod]', 'b 10.0.0.2:80 []']);
   });
   it('rejects an entry without a port', () => {
-    expect(() => parseHealthEntries([{ Node: {}, Service: { ID: 'x' } }])).to.throw(/Service\.Port/);
+    // A valid node (core's parser checks the node first), a service without its port.
+    expect(() => parseHealthEntries([{ Node: { Node: 'n1', Address: '10.0.0.1' }, Service: { ID: 'x', Service: 'web' } }])).to.throw(/Service\.Port/);
   });
   it('filters by the pool tag and maps role tags (highest wins, unknown -> default)', () => {
     const mapping = { roleTags: { master: 10, slave: 9 }, defaultPriority: 0, ratioMetaKey: 'f5-ratio' };

@@ -1,5 +1,6 @@
 // Pure: the passing instances of a service -> the members its pool should have, role tags turned into priority groups.
 
+import { highestTagValue } from '@consul-sidecars/core';
 import type { PoolConfig } from '../config';
 import type { ServiceInstance } from '../observe/health-entries';
 import { ipFamily, memberName } from '../target/member-names';
@@ -27,12 +28,7 @@ export interface MemberMapping {
 
 /** The highest priority among the instance's role tags; `defaultPriority` when it has none. */
 export function priorityOf(tags: readonly string[], mapping: Pick<MemberMapping, 'roleTags' | 'defaultPriority'>): number {
-  let best: number | undefined;
-  for (const tag of tags) {
-    const p = mapping.roleTags[tag];
-    if (p !== undefined && (best === undefined || p > best)) best = p;
-  }
-  return best ?? mapping.defaultPriority;
+  return highestTagValue(tags, mapping.roleTags, mapping.defaultPriority);
 }
 
 /** Pure: passing instances -> the members one pool should have (sorted by name). */

@@ -4,10 +4,9 @@
 import https from 'node:https';
 import http from 'node:http';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { backoffDelay, errorMessage, sleep, type Logger } from '@consul-sidecars/core';
+import { backoffDelay, errorMessage, Semaphore, sleep, type Logger } from '@consul-sidecars/core';
 import { icontrolErrorFrom, IcontrolError, isRetryable, outcomeOf, printablePath, TLS_ERROR, type CallRecord } from './icontrol-errors';
 import { parseTransactionState, parseVersion, type TransactionState } from './icontrol-payloads';
-import { Semaphore } from '../../semaphore';
 import { RateLimiter } from './rate-limiter';
 
 /** Requests in flight by default: F5's guidance, see README "Concurrency". */
