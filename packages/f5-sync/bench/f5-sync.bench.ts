@@ -1,8 +1,8 @@
 // f5-sync benchmark against the HTTPS BIG-IP stand-in:
 // 1. initial sync of 1,000 pools x 10 members (time, calls) as the loop's full pass does it: one bulk read, every pool
-//    planned, the creates sent in transactions shared by 100 pools, 4 requests in flight; beside it the floor measured in
-//    the same run (one call's latency x calls / concurrency);
-// 2. a big change: a role swap in every pool (2 member PATCHes each), shared transactions again, with its floor;
+//    planned, one pool POST (with its members) per pool, 4 requests in flight; beside it the floor measured in the same
+//    run (one call's latency x calls / concurrency);
+// 2. a big change: a role swap in every pool (2 member PATCHes each) in transactions shared by 50 pools, with its floor;
 // 3. a full resync with nothing changed (calls: reads only, 0 writes);
 // 4. one member change in Consul -> converged on the BIG-IP (p50/p99, calls per change; 1 call or 1 transaction).
 // Desired state for (1) and (3) is fed to the pool syncer directly (10,000 Consul registrations would measure
@@ -19,7 +19,7 @@ import { parseF5SyncConfig, poolKey, type PoolConfig } from '../src/config';
 import type { ServiceInstance } from '../src/observe/health-entries';
 import { desiredMembers } from '../src/plan/desired-members';
 import { DEFAULT_MAX_CONCURRENT, IcontrolClient } from '../src/target/bigip/icontrol-client';
-import { callsForPlan } from '../src/target/bigip/apply';
+import { applyPlans } from '../src/target/bigip/apply';
 import { planPoolChanges, type PoolAction } from '../src/plan/pool-plan';
 import type { PoolRef } from '../src/target/pool-model';
 import { poolPath } from '../src/target/bigip/icontrol-paths';
@@ -73,14 +73,21 @@ async function fullPass(target: BigipPoolTarget, syncer: PoolSyncer, pools: Pool
 }
 
 /**
- * One iControl call's latency on the loaded stand-in, for the mix of calls the full pass sent: one shared transaction
- * of probe plans (create, an enlist per command, commit), one call at a time (no queueing), time / calls made.
+ * One iControl call's latency on the loaded stand-in, for the mix of calls the full pass sent: probe plans sent the
+ * way the pass sends them (applyPlans), but one request at a time (no queueing); the time divided by the calls made.
  */
-async function callLatency(client: IcontrolClient, calls: CallRecord[], plans: Array<{ pool: string; ref: PoolRef; actions: PoolAction[] }>): Promise<number> {
-  const before = calls.length;
-  const started = performance.now();
-  await client.transaction(plans.flatMap((plan) => callsForPlan(plan)));
-  return (performance.now() - started) / Math.max(1, calls.length - before);
+async function callLatency(url: string, ca: string | undefined, plans: Array<{ pool: string; ref: PoolRef; actions: PoolAction[] }>): Promise<number> {
+  let calls = 0;
+  const probe = new IcontrolClient({ url, username: 'admin', password: 'bench', ca, maxConcurrent: 1, onCall: () => calls++ });
+  try {
+    await probe.version();
+    calls = 0;
+    const started = performance.now();
+    await applyPlans(probe, plans, { maxCommands: DEFAULT_TRANSACTION_COMMANDS, workers: 1 });
+    return (performance.now() - started) / Math.max(1, calls);
+  } finally {
+    await probe.close();
+  }
 }
 
 /** Probe plans: `n` new pools (as the initial sync creates them), or the role swap of `n` pools that exist. */
@@ -118,12 +125,12 @@ export async function run(): Promise<BenchResult[]> {
     const initialCalls = calls.length;
     const initialWrites = calls.filter((c) => c.method !== 'GET').length;
     const commits = calls.filter((c) => c.method === 'PATCH' && c.path.startsWith('/mgmt/tm/transaction/')).length;
-    const probes = probePlans(DEFAULT_TRANSACTION_COMMANDS, 'create', pools);
-    const createLatency = await callLatency(client, calls, probes);
+    const probes = probePlans(20, 'create', pools);
+    const createLatency = await callLatency(bigip.url, bigip.caPem, probes);
     await client.transaction(probes.map((probe) => ({ method: 'DELETE' as const, path: poolPath(probe.ref) })));
     const initialFloor = (createLatency * initialCalls) / CONCURRENCY;
     rows.push({ suite: SUITE, name: `initial sync ${POOLS} pools x ${MEMBERS} members`, value: initialMs, unit: 'ms', note: `floor ${Math.round(initialFloor)} ms = ${createLatency.toFixed(2)} ms/call x ${initialCalls} calls / ${CONCURRENCY} in flight; no rate cap; HTTPS stand-in` });
-    rows.push({ suite: SUITE, name: 'initial sync calls', value: initialCalls, unit: 'calls', note: `${initialWrites} writes incl. login: ${commits} transactions of up to ${DEFAULT_TRANSACTION_COMMANDS} pools (create, enlists, commit)` });
+    rows.push({ suite: SUITE, name: 'initial sync calls', value: initialCalls, unit: 'calls', note: `${initialWrites} writes incl. login: one pool POST with its members each (${commits} transactions)` });
     rows.push({ suite: SUITE, name: 'initial sync floor', value: initialFloor, unit: 'ms', note: 'one iControl call latency (same call mix, one at a time, same run) x calls / concurrency' });
 
     // 2. A big change: the master and a slave swap roles in every pool (2 PATCHes per pool).
@@ -132,7 +139,7 @@ export async function run(): Promise<BenchResult[]> {
     await fullPass(target, syncer, pools, true);
     const swapMs = Date.now() - started;
     const swapCalls = calls.length;
-    const swapLatency = await callLatency(client, calls, probePlans(DEFAULT_TRANSACTION_COMMANDS / 2, 'swap', pools));
+    const swapLatency = await callLatency(bigip.url, bigip.caPem, probePlans(DEFAULT_TRANSACTION_COMMANDS / 2, 'swap', pools));
     const swapFloor = (swapLatency * swapCalls) / CONCURRENCY;
     rows.push({ suite: SUITE, name: `role swap in all ${POOLS} pools`, value: swapMs, unit: 'ms', note: `floor ${Math.round(swapFloor)} ms = ${swapLatency.toFixed(2)} ms/call x ${swapCalls} calls / ${CONCURRENCY} in flight` });
     rows.push({ suite: SUITE, name: 'role swap calls', value: swapCalls, unit: 'calls', note: `a transaction per pool would be ${POOLS * 4 + 1} (create, 2 enlists, commit each, + the read)` });

@@ -65,15 +65,7 @@ export interface SharedTransactionOptions {
   maxCommands: number;
   /** Shared transactions being built at once; each enlists its commands in order. */
   workers: number;
-  /** Single-call plans share transactions only from this many on (default SHARE_SINGLE_CALLS_FROM). */
-  shareSingleCallsFrom?: number;
 }
-
-/**
- * A single-call plan is one call either way, so sharing a transaction costs 2 calls (create, commit) per batch; from
- * 50 such pools on that is at most 4% more calls, and each commit replaces up to 100 separate configuration writes.
- */
-export const SHARE_SINGLE_CALLS_FROM = 50;
 
 /** Which failures of a shared transaction are one command's fault (so each pool is tried on its own), not the BIG-IP's. */
 function blamesACommand(err: unknown): boolean {
@@ -85,9 +77,9 @@ function toError(err: unknown): Error {
 }
 
 /**
- * Sends many pools' plans in as few round trips as keeps each pool's plan all-or-nothing: plans of several calls
- * (and, from SHARE_SINGLE_CALLS_FROM on, single calls) share transactions of up to `maxCommands` commands, which saves
- * each pool its own create and commit. A shared transaction that one command fails (a 409, a 404, a rejected value) is
+ * Sends many pools' plans in as few round trips as keeps each pool's plan all-or-nothing: plans of several calls share
+ * transactions of up to `maxCommands` commands, which saves each pool its own create and commit; a single-call plan
+ * stays one direct call (sharing would add the create and commit, and concentrate the work in long commits). A shared transaction that one command fails (a 409, a 404, a rejected value) is
  * retried pool by pool, so one bad pool never loses the others; a BIG-IP that is down fails the batch's pools alike,
  * for the loop to retry. Results come back in the order of `plans`: an ApplyResult, or the pool's error.
  */
@@ -95,9 +87,7 @@ export async function applyPlans(client: IcontrolClient, plans: readonly PlanToA
   const results: Array<ApplyResult | Error> = plans.map(() => ({ calls: 0, transaction: false }));
   const calls = plans.map((plan) => callsForPlan(plan));
   const writing = plans.map((_, i) => i).filter((i) => calls[i].length > 0);
-  const singles = writing.filter((i) => calls[i].length === 1);
-  const shareSingles = singles.length >= (options.shareSingleCallsFrom ?? SHARE_SINGLE_CALLS_FROM);
-  const shared = writing.filter((i) => calls[i].length <= options.maxCommands && (calls[i].length > 1 || shareSingles));
+  const shared = writing.filter((i) => calls[i].length > 1 && calls[i].length <= options.maxCommands);
   const sharing = new Set(shared);
   const alone = writing.filter((i) => !sharing.has(i));
 

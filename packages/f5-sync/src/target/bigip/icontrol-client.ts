@@ -5,7 +5,7 @@ import https from 'node:https';
 import http from 'node:http';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { backoffDelay, errorMessage, Semaphore, sleep, type Logger } from '@consul-sidecars/core';
-import { icontrolErrorFrom, IcontrolError, isRetryable, outcomeOf, printablePath, TLS_ERROR, type CallRecord } from './icontrol-errors';
+import { icontrolErrorFrom, IcontrolError, isRetryable, isStaleSocketReset, outcomeOf, printablePath, TLS_ERROR, type CallRecord } from './icontrol-errors';
 import { parseTransactionState, parseVersion, type TransactionState } from './icontrol-payloads';
 import { RateLimiter } from './rate-limiter';
 
@@ -59,6 +59,8 @@ export class IcontrolClient {
   private basicOnly: boolean;
   /** Logins performed (tests check "one re-login"). */
   logins = 0;
+  /** Requests resent because the reused kept-alive connection had been closed under them. */
+  staleSocketRetries = 0;
 
   constructor(options: IcontrolClientOptions) {
     this.options = { auth: 'token', loginProvider: 'tmos', timeoutMs: 30_000, ...options };
@@ -172,10 +174,21 @@ export class IcontrolClient {
     let started = Date.now();
     let response: AxiosResponse;
     try {
-      response = await this.inFlight.run(() => {
+      const send = () => this.http.request({ method: call.method, url: call.path, data: call.body, headers, signal });
+      response = await this.inFlight.run(async () => {
         // Timed from when the request leaves, not from when it joined the queue for a slot.
         started = Date.now();
-        return this.http.request({ method: call.method, url: call.path, data: call.body, headers, signal });
+        try {
+          return await send();
+        } catch (err) {
+          if (!isStaleSocketReset(err)) throw err;
+          // A kept-alive socket the BIG-IP closed just as we reused it: the request never reached it, so it goes once
+          // more on a fresh connection (enlists and commits too, which are otherwise never resent).
+          this.staleSocketRetries++;
+          this.options.logger?.debug({ method: call.method, path: printablePath(call.path) }, 'kept-alive connection was closed by the BIG-IP; resending on a new one');
+          started = Date.now();
+          return await send();
+        }
       });
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';

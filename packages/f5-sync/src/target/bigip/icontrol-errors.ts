@@ -77,3 +77,12 @@ export function icontrolErrorFrom(call: Pick<IcontrolCall, 'method' | 'path'>, s
   const code = STATUS_CODES[status] ?? (status >= 500 ? 'ERR_ICONTROL_SERVER' : 'ERR_ICONTROL_REJECTED');
   return new IcontrolError(code, `${call.method} ${call.path}: ${status}${bigipMessage ? ` ${bigipMessage}` : ''}`, { status, method: call.method, path: call.path, bigipMessage });
 }
+
+/**
+ * A request that failed because the kept-alive socket it reused had been closed by the server (ECONNRESET, EPIPE,
+ * "socket hang up" on a reused socket): Node's documented case for sending the request again on a new connection.
+ */
+export function isStaleSocketReset(err: unknown): boolean {
+  const { code, message, request } = (err ?? {}) as { code?: string; message?: string; request?: { reusedSocket?: boolean } };
+  return request?.reusedSocket === true && (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message ?? ''));
+}
