@@ -1,5 +1,6 @@
 // Act: pool plans become iControl calls: one call, one transaction per pool, or transactions shared by many pools.
 
+import { mapLimit } from '@consul-sidecars/core';
 import type { PoolAction, PoolPlan } from '../../plan/pool-plan';
 import { StaleLiveStateError, type ApplyResult, type PlanToApply } from '../pool-target';
 import { memberPath, membersPath, poolPath } from './icontrol-paths';
@@ -79,9 +80,10 @@ function toError(err: unknown): Error {
 /**
  * Sends many pools' plans in as few round trips as keeps each pool's plan all-or-nothing: plans of several calls share
  * transactions of up to `maxCommands` commands, which saves each pool its own create and commit; a single-call plan
- * stays one direct call (sharing would add the create and commit, and concentrate the work in long commits). A shared transaction that one command fails (a 409, a 404, a rejected value) is
- * retried pool by pool, so one bad pool never loses the others; a BIG-IP that is down fails the batch's pools alike,
- * for the loop to retry. Results come back in the order of `plans`: an ApplyResult, or the pool's error.
+ * stays one direct call (sharing would add the create and commit, and concentrate the work in long commits).
+ * A shared transaction that one command fails (a 409, a 404, a rejected value) is retried pool by pool, so one bad
+ * pool never loses the others; a BIG-IP that is down fails the batch's pools alike, for the loop to retry.
+ * Results come back in the order of `plans`: an ApplyResult, or the pool's error.
  */
 export async function applyPlans(client: IcontrolClient, plans: readonly PlanToApply[], options: SharedTransactionOptions): Promise<Array<ApplyResult | Error>> {
   const results: Array<ApplyResult | Error> = plans.map(() => ({ calls: 0, transaction: false }));
@@ -115,11 +117,7 @@ export async function applyPlans(client: IcontrolClient, plans: readonly PlanToA
     }
   };
 
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) await sendBatch(batches[next++]);
-  };
-  // Direct calls are bounded by the client's in-flight cap; shared transactions by `workers`.
-  await Promise.all([...alone.map(single), ...Array.from({ length: Math.max(1, options.workers) }, worker)]);
+  // Direct calls are bounded by the client's in-flight cap; shared transactions by `workers` (sendBatch never rejects).
+  await Promise.all([...alone.map(single), mapLimit(batches, Math.max(1, options.workers), sendBatch)]);
   return results;
 }
