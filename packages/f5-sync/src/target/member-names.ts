@@ -1,12 +1,7 @@
-// BIG-IP naming on the client side: member names ("addr:port", IPv6 "addr.port") and iControl URL paths ("~Partition~name").
+// Member names as BIG-IP spells them, the model's member identity: "addr:port", IPv6 "addr.port", a %routeDomain allowed.
 
 import { isIP } from 'node:net';
 import { CodedError } from '@consul-sidecars/core';
-
-export interface PoolRef {
-  partition: string;
-  name: string;
-}
 
 /** 4 or 6 for an IP address (a %routeDomain suffix allowed), 0 otherwise. */
 export function ipFamily(address: string): 0 | 4 | 6 {
@@ -31,21 +26,4 @@ export function parseMemberName(name: string): { address: string; port: number }
     throw new CodedError('ERR_MEMBER_NAME', `invalid pool member name "${name}" (want "<address>:<port>" or "<ipv6>.<port>")`, { name });
   }
   return { address, port };
-}
-
-/** "~Common~web_pool": a full path as it appears in a URL ('%' of a route domain escaped). */
-export function urlSegment(partition: string, name: string): string {
-  return `~${partition}~${name}`.replace(/%/g, '%25');
-}
-
-export function poolPath(pool: PoolRef): string {
-  return `/mgmt/tm/ltm/pool/${urlSegment(pool.partition, pool.name)}`;
-}
-
-export function membersPath(pool: PoolRef): string {
-  return `${poolPath(pool)}/members`;
-}
-
-export function memberPath(pool: PoolRef, member: string): string {
-  return `${membersPath(pool)}/${urlSegment(pool.partition, member)}`;
 }

@@ -1,59 +1,8 @@
-// Typed iControl REST payloads: what f5-sync sends, and validation of what the BIG-IP answers (once, at the edge).
+// iControl REST answers validated once, at the edge, into the pool model (pools, members, transactions, version).
 
 import { CodedError } from '@consul-sidecars/core';
-import { parseMemberName } from './bigip-names';
-
-/** Pool settings f5-sync manages. `monitor` undefined means "not managed". */
-export interface PoolSettings {
-  loadBalancingMode: string;
-  minActiveMembers: number;
-  monitor?: string;
-}
-
-/** The member fields f5-sync writes. priorityGroup is always sent, 0 included (terraform-provider-bigip#1120). */
-export interface MemberFields {
-  priorityGroup: number;
-  ratio: number;
-  /** Writable values only: user-enabled / user-disabled (drain). */
-  session: 'user-enabled' | 'user-disabled';
-  /** Writable values only: user-up / user-down (forced offline). */
-  state: 'user-up' | 'user-down';
-  description: string;
-}
-
-export interface LiveMember {
-  name: string;
-  address: string;
-  port: number;
-  priorityGroup: number;
-  ratio: number;
-  /** As read: monitor-enabled, user-enabled, user-disabled. */
-  session: string;
-  /** As read: up, down, unchecked, checking, user-down... */
-  state: string;
-  description?: string;
-}
-
-export interface LivePool extends PoolSettings {
-  partition: string;
-  name: string;
-  description?: string;
-  members: LiveMember[];
-}
-
-/** Body of POST /mgmt/tm/ltm/pool/<pool>/members, and of a member inside a pool POST. */
-export interface MemberCreateBody extends MemberFields {
-  name: string;
-  partition: string;
-  address: string;
-}
-
-export interface PoolCreateBody extends PoolSettings {
-  name: string;
-  partition: string;
-  description: string;
-  members: MemberCreateBody[];
-}
+import { parseMemberName } from '../member-names';
+import { normaliseMonitorRule, type LiveMember, type LivePool } from '../pool-model';
 
 export interface TransactionState {
   transId: number;
@@ -103,21 +52,6 @@ export function parseLiveMember(raw: unknown): LiveMember {
     state: str(obj, 'state', `pool member ${name}`, false) ?? 'unchecked',
     description: str(obj, 'description', `pool member ${name}`, false),
   };
-}
-
-const RULE_WORDS = new Set(['and', 'min', 'of', '{', '}']);
-
-/** A monitor rule in one spelling for comparing: single-spaced, names qualified ("http" -> "/Common/http"), "" for none. */
-export function normaliseMonitorRule(rule: string): string {
-  const text = rule.trim();
-  if (text === '' || text === 'none' || text === '/Common/none') return '';
-  return text
-    .replace(/([{}])/g, ' $1 ')
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => (RULE_WORDS.has(word) || /^\d+$/.test(word) || word.startsWith('/') ? word : `/Common/${word}`))
-    .join(' ');
 }
 
 /** A members collection (…:memberscollectionstate) into members. */

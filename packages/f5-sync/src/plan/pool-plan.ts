@@ -1,10 +1,10 @@
 // The pure diff of one pool: what Consul wants vs. what the BIG-IP has, as the smallest list of actions.
 // No I/O here: every rule (ownership, drain, hold, zero priority sent explicitly) is decided from values.
 
-import { poolKey, type PoolConfig } from './config';
-import type { PoolRef } from './bigip-names';
-import type { DesiredMember, DesiredPool } from './desired-pools';
-import { normaliseMonitorRule, type LiveMember, type LivePool, type MemberCreateBody, type MemberFields, type PoolSettings } from './icontrol-payloads';
+import { poolKey, type PoolConfig } from '../config';
+import { normaliseMonitorRule, type LiveMember, type LivePool, type MemberCreateBody, type MemberFields, type PoolRef, type PoolSettings } from '../target/pool-model';
+import type { DesiredMember, DesiredPool } from './desired-members';
+import { ownerDescription, parseOwnerMark, poolDescription, type OwnerMark } from './owner-mark';
 
 /** Why a change is made: Consul changed, or the BIG-IP drifted from what we last applied (a hand edit). */
 export type ChangeCause = 'consul' | 'drift';
@@ -55,32 +55,6 @@ export interface PlanInput {
   options: PlanOptions;
   /** Members as we last applied them (name -> priority/ratio); lets the plan tell drift repairs from Consul changes. */
   lastApplied?: ReadonlyMap<string, Pick<DesiredMember, 'priorityGroup' | 'ratio'>>;
-}
-
-export interface OwnerMark {
-  service: string;
-  /** Epoch ms when the drain began, if the member is draining. */
-  drainingSince?: number;
-}
-
-const DRAIN_NOTE = ' draining since ';
-
-/** "f5-sync:web" or "f5-sync:web draining since 2024-05-01T10:00:00.000Z"; undefined for a member we did not create. */
-export function parseOwnerMark(description: string | undefined, mark: string): OwnerMark | undefined {
-  if (!description || !description.startsWith(`${mark}:`)) return undefined;
-  const rest = description.slice(mark.length + 1);
-  const at = rest.indexOf(DRAIN_NOTE);
-  if (at === -1) return { service: rest.trim() };
-  const since = Date.parse(rest.slice(at + DRAIN_NOTE.length).trim());
-  return { service: rest.slice(0, at).trim(), drainingSince: Number.isFinite(since) ? since : 0 };
-}
-
-export function ownerDescription(mark: string, service: string, drainingSince?: number): string {
-  return drainingSince === undefined ? `${mark}:${service}` : `${mark}:${service}${DRAIN_NOTE}${new Date(drainingSince).toISOString()}`;
-}
-
-export function poolDescription(mark: string, service: string): string {
-  return `managed by ${mark} from Consul service ${service}`;
 }
 
 function memberBody(pool: PoolConfig, member: DesiredMember, mark: string): MemberCreateBody {

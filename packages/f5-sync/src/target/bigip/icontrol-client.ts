@@ -4,9 +4,13 @@
 import https from 'node:https';
 import http from 'node:http';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { backoffDelay, CodedError, errorMessage, sleep, type Logger } from '@consul-sidecars/core';
+import { backoffDelay, errorMessage, Semaphore, sleep, type Logger } from '@consul-sidecars/core';
+import { icontrolErrorFrom, IcontrolError, isRetryable, isStaleSocketReset, outcomeOf, printablePath, TLS_ERROR, type CallRecord } from './icontrol-errors';
 import { parseTransactionState, parseVersion, type TransactionState } from './icontrol-payloads';
 import { RateLimiter } from './rate-limiter';
+
+/** Requests in flight by default: F5's guidance, see README "Concurrency". */
+export const DEFAULT_MAX_CONCURRENT = 4;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -15,73 +19,6 @@ export interface IcontrolCall {
   method: HttpMethod;
   path: string;
   body?: unknown;
-}
-
-export type CallOutcome = 'ok' | 'conflict' | 'not_found' | 'unauthorized' | 'busy' | 'server_error' | 'rejected' | 'network_error';
-
-export interface CallRecord {
-  method: HttpMethod;
-  path: string;
-  outcome: CallOutcome;
-  status: number;
-  ms: number;
-  /** Enlisted in a transaction (queued, not executed). */
-  transactional: boolean;
-}
-
-const STATUS_CODES: Record<number, string> = {
-  400: 'ERR_ICONTROL_REJECTED',
-  401: 'ERR_ICONTROL_AUTH',
-  404: 'ERR_ICONTROL_NOT_FOUND',
-  409: 'ERR_ICONTROL_CONFLICT',
-  503: 'ERR_ICONTROL_BUSY',
-};
-
-/** A failed iControl call: `status` (0 for network errors), BIG-IP's mcpd code ("01020066") and message. */
-export class IcontrolError extends CodedError {
-  readonly status: number;
-  readonly bigipCode?: string;
-
-  constructor(code: string, message: string, details: { status: number; method: string; path: string; bigipMessage?: string }) {
-    super(code, message, details);
-    this.name = 'IcontrolError';
-    this.status = details.status;
-    this.bigipCode = /([0-9a-f]{8}):\d+:/i.exec(details.bigipMessage ?? '')?.[1];
-  }
-}
-
-/** "already exists" (409, or mcpd 01020066 inside a failed transaction). */
-export function isConflict(err: unknown): boolean {
-  return err instanceof IcontrolError && (err.status === 409 || err.bigipCode === '01020066');
-}
-
-/** "was not found" (404, or mcpd 01020036 inside a failed transaction). */
-export function isNotFound(err: unknown): boolean {
-  return err instanceof IcontrolError && (err.status === 404 || err.bigipCode === '01020036');
-}
-
-function outcomeOf(status: number): CallOutcome {
-  if (status >= 200 && status < 300) return 'ok';
-  if (status === 409) return 'conflict';
-  if (status === 404) return 'not_found';
-  if (status === 401) return 'unauthorized';
-  if (status === 503) return 'busy';
-  if (status >= 500) return 'server_error';
-  if (status === 0) return 'network_error';
-  return 'rejected';
-}
-
-function isRetryable(err: unknown): boolean {
-  if (!(err instanceof IcontrolError)) return false;
-  if (err.code === 'ERR_ICONTROL_TLS') return false;
-  return err.status === 0 || err.status === 503 || err.status === 500 || err.status === 502 || err.status === 504 || err.code === 'ERR_ICONTROL_BUSY';
-}
-
-const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/i;
-
-/** The path as logs and metrics may show it: a token in the URL (PATCH/DELETE of a token) is masked. */
-export function printablePath(path: string): string {
-  return path.replace(/(\/mgmt\/shared\/authz\/tokens\/)[^/?]+/, '$1[redacted]');
 }
 
 export interface IcontrolClientOptions {
@@ -96,6 +33,8 @@ export interface IcontrolClientOptions {
   timeoutMs?: number;
   /** Calls per second; 0 = no cap. */
   callsPerSecond?: number;
+  /** Requests in flight at once, over as many kept-alive connections (default 4: see README "Concurrency"). */
+  maxConcurrent?: number;
   retry?: { attempts: number; baseMs: number; maxMs: number };
   logger?: Logger;
   /** Every HTTP exchange, for metrics and tests. */
@@ -114,20 +53,26 @@ export class IcontrolClient {
   private readonly agent: https.Agent | http.Agent;
   private readonly options: Required<Pick<IcontrolClientOptions, 'auth' | 'loginProvider' | 'timeoutMs'>> & IcontrolClientOptions;
   private readonly limiter: RateLimiter;
+  private readonly inFlight: Semaphore;
   private token?: string;
   private login?: Promise<string | undefined>;
   private basicOnly: boolean;
   /** Logins performed (tests check "one re-login"). */
   logins = 0;
+  /** Requests resent because the reused kept-alive connection had been closed under them. */
+  staleSocketRetries = 0;
 
   constructor(options: IcontrolClientOptions) {
     this.options = { auth: 'token', loginProvider: 'tmos', timeoutMs: 30_000, ...options };
     this.basicOnly = this.options.auth === 'basic';
     this.limiter = new RateLimiter(options.callsPerSecond ?? 0);
+    const maxConcurrent = Math.max(1, options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+    this.inFlight = new Semaphore(maxConcurrent);
     const secure = options.url.startsWith('https:');
+    // One kept-alive connection per request slot: no TLS handshake after the first few calls, no idle extras.
     this.agent = secure
-      ? new https.Agent({ ca: options.ca, rejectUnauthorized: options.verifyTls ?? true, keepAlive: true, maxSockets: 16 })
-      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+      ? new https.Agent({ ca: options.ca, rejectUnauthorized: options.verifyTls ?? true, keepAlive: true, maxSockets: maxConcurrent })
+      : new http.Agent({ keepAlive: true, maxSockets: maxConcurrent });
     this.http = axios.create({
       baseURL: options.url.replace(/\/+$/, ''),
       timeout: this.options.timeoutMs,
@@ -188,7 +133,7 @@ export class IcontrolClient {
     const response = await this.exchange({ method: 'POST', path: '/mgmt/shared/authn/login', body }, {}, undefined);
     if (response.status === 200) {
       const token = (response.data as { token?: { token?: unknown } })?.token?.token;
-      if (typeof token !== 'string' || token === '') throw this.errorFrom({ method: 'POST', path: '/mgmt/shared/authn/login' }, 200, 'login answered without a token');
+      if (typeof token !== 'string' || token === '') throw icontrolErrorFrom({ method: 'POST', path: '/mgmt/shared/authn/login' }, 200, 'login answered without a token');
       this.token = token;
       this.logins++;
       this.options.logger?.info({ user: this.options.username }, 'logged in to the BIG-IP');
@@ -200,7 +145,7 @@ export class IcontrolClient {
       this.basicOnly = true;
       return undefined;
     }
-    throw this.errorFrom({ method: 'POST', path: '/mgmt/shared/authn/login' }, response.status, response.data);
+    throw icontrolErrorFrom({ method: 'POST', path: '/mgmt/shared/authn/login' }, response.status, response.data);
   }
 
   private async send<T>(call: IcontrolCall, token: string | undefined, transactionId?: number): Promise<T> {
@@ -213,10 +158,10 @@ export class IcontrolClient {
       }
       return response.data as T;
     }
-    throw this.errorFrom(call, response.status, response.data);
+    throw icontrolErrorFrom(call, response.status, response.data);
   }
 
-  /** The HTTP exchange itself (rate-capped, timed, recorded). Auth headers are built here and never leave. */
+  /** The HTTP exchange itself (rate-capped, bounded in flight, timed, recorded). Auth headers are built here and never leave. */
   private async exchange(call: IcontrolCall, extraHeaders: Record<string, string>, transactionId: number | undefined, cancellable = true): Promise<AxiosResponse> {
     const signal = cancellable ? this.options.signal : undefined;
     await this.limiter.acquire(signal);
@@ -226,10 +171,25 @@ export class IcontrolClient {
       headers.Authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64')}`;
     }
     if (transactionId !== undefined) headers['X-F5-REST-Coordination-Id'] = String(transactionId);
-    const started = Date.now();
+    let started = Date.now();
     let response: AxiosResponse;
     try {
-      response = await this.http.request({ method: call.method, url: call.path, data: call.body, headers, signal });
+      const send = () => this.http.request({ method: call.method, url: call.path, data: call.body, headers, signal });
+      response = await this.inFlight.run(async () => {
+        // Timed from when the request leaves, not from when it joined the queue for a slot.
+        started = Date.now();
+        try {
+          return await send();
+        } catch (err) {
+          if (!isStaleSocketReset(err)) throw err;
+          // A kept-alive socket the BIG-IP closed just as we reused it: the request never reached it, so it goes once
+          // more on a fresh connection (enlists and commits too, which are otherwise never resent).
+          this.staleSocketRetries++;
+          this.options.logger?.debug({ method: call.method, path: printablePath(call.path) }, 'kept-alive connection was closed by the BIG-IP; resending on a new one');
+          started = Date.now();
+          return await send();
+        }
+      });
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       const message = errorMessage(err);
@@ -248,13 +208,6 @@ export class IcontrolClient {
 
   private record(call: IcontrolCall, status: number, started: number, transactionId: number | undefined): void {
     this.options.onCall?.({ method: call.method, path: printablePath(call.path), outcome: outcomeOf(status), status, ms: Date.now() - started, transactional: transactionId !== undefined });
-  }
-
-  private errorFrom(call: IcontrolCall, status: number, data: unknown): IcontrolError {
-    const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
-    const bigipMessage = typeof body.message === 'string' ? body.message : typeof data === 'string' ? data.slice(0, 300) : '';
-    const code = STATUS_CODES[status] ?? (status >= 500 ? 'ERR_ICONTROL_SERVER' : 'ERR_ICONTROL_REJECTED');
-    return new IcontrolError(code, `${call.method} ${call.path}: ${status}${bigipMessage ? ` ${bigipMessage}` : ''}`, { status, method: call.method, path: call.path, bigipMessage });
   }
 
   // ---- transactions ----

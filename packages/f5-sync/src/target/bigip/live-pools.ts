@@ -1,9 +1,11 @@
 // Observe the BIG-IP: a pool with its members as it is now (the diff is always against live state, so drift is seen).
 
-import { poolKey } from './config';
-import { membersPath, poolPath, type PoolRef } from './bigip-names';
-import { isNotFound, type IcontrolClient } from './icontrol-client';
-import { parseLivePool, parseMemberCollection, type LivePool } from './icontrol-payloads';
+import { poolKey } from '../../config';
+import type { LivePool, PoolRef } from '../pool-model';
+import { membersPath, poolPath } from './icontrol-paths';
+import type { IcontrolClient } from './icontrol-client';
+import { isNotFound } from './icontrol-errors';
+import { parseLivePool, parseMemberCollection } from './icontrol-payloads';
 
 async function withMembers(client: IcontrolClient, parsed: ReturnType<typeof parseLivePool>): Promise<LivePool> {
   const members = parsed.members ?? parseMemberCollection(await client.request({ method: 'GET', path: membersPath(parsed) }));
