@@ -346,6 +346,12 @@ describe('consul-standin contract: cluster', function () {
         const woken = (await waiting).json();
         expect(woken.map((e: { Node: { Node: string; Datacenter: string } }) => [e.Node.Node, e.Node.Datacenter])).to.deep.equal([['dc2-host', 'dc2']]);
         expect((await a.client.get(`/v1/health/service/${name}`)).json()).to.deep.equal([]);
+        // Catalog writes name their datacenter in the body too.
+        const external = unique('ext');
+        const registered = await a.client.put('/v1/catalog/register', { Datacenter: 'dc2', Node: external, Address: '10.9.9.9' });
+        expect(registered.text).to.equal('true');
+        expect((await remote.client.get(`/v1/catalog/node/${external}`)).json().Node).to.include({ Node: external, Datacenter: 'dc2' });
+        expect((await a.client.get(`/v1/catalog/node/${external}`)).json()).to.equal(null);
       } finally {
         await other.stop();
         cluster!.server.federate('dc2', '127.0.0.1:1');
