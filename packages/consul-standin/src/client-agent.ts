@@ -7,6 +7,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Agent } from './agent';
 import { normaliseBaseUrl } from './federation';
+import { internal } from './errors';
 import { Forwarder } from './forwarder';
 import { HeartbeatReply } from './cluster-members';
 import { INTERNAL_PREFIX } from './cluster-endpoints';
@@ -58,9 +59,18 @@ export class ClientLink {
     return this.reachable;
   }
 
-  /** Forwards a request this agent does not answer itself to the server. */
-  forward(ctx: RequestContext): Promise<Reply> {
+  /**
+   * Forwards a request this agent does not answer itself to the server. Once gossip would have
+   * marked the server failed (heartbeats missed for a while, or never answered), Consul's router
+   * has no server left to try: "No known Consul servers"; before that the RPC's own error.
+   */
+  async forward(ctx: RequestContext): Promise<Reply> {
+    if (!this.reachable && this.serverLost()) throw internal('No known Consul servers');
     return this.forwarder.forward(this.serverUrl, ctx, { body: this.withSessionNode(ctx) });
+  }
+
+  private serverLost(): boolean {
+    return Date.now() - this.lastContact > this.heartbeatMs * MISSED_BEATS_FAILED;
   }
 
   /** PUT /v1/agent/leave: stop heartbeating and tell the server, which removes the node at once. */
@@ -89,7 +99,7 @@ export class ClientLink {
 
   private memberViews(): MemberView[] {
     const self = this.agent.selfMember();
-    const stale = Date.now() - this.lastContact > this.heartbeatMs * MISSED_BEATS_FAILED;
+    const stale = this.serverLost();
     if (this.members.length === 0) return [self];
     // A partitioned agent sees everyone else fail, as gossip would.
     return this.members.map((m) => (m.Name === self.Name ? self : stale && m.Status === 1 ? { ...m, Status: 4 } : m));
