@@ -39,12 +39,13 @@ export class ClientLink {
   private lastContact = 0;
   private members: MemberView[] = [];
   private inFlight: Promise<void> = Promise.resolve();
+  private readonly onLocalWrite = (): void => this.scheduleSync();
 
   constructor(private readonly agent: Agent, private readonly forwarder: Forwarder, private readonly options: ClientLinkOptions) {
     this.serverUrl = normaliseBaseUrl(options.serverAddress);
     this.heartbeatMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS;
     agent.members = () => this.memberViews();
-    agent.store.onWrite = () => this.scheduleSync();
+    agent.store.writeListeners.add(this.onLocalWrite);
   }
 
   /** Starts heartbeating; resolves after the first attempt, whether the server answered or not. */
@@ -94,7 +95,7 @@ export class ClientLink {
     this.stopped = true;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     if (this.antiEntropyTimer) clearInterval(this.antiEntropyTimer);
-    this.agent.store.onWrite = undefined;
+    this.agent.store.writeListeners.delete(this.onLocalWrite);
   }
 
   private memberViews(): MemberView[] {

@@ -5,6 +5,9 @@
 // (CONSUL_HTTP_ADDR_2: a second agent); what needs killing agents or fast windows is stand-in only.
 
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ConsulAgent } from '../src';
 import { Client, eventually, realAgentAddress, standinOnly, Target, unique } from './support';
 import { FAST_CLUSTER, Link, realSecondAgentAddress, StandinCluster, startStandinCluster } from './cluster-support';
@@ -270,6 +273,35 @@ describe('consul-standin contract: cluster', function () {
       await eventually('the old instance gone', async () => (await a.client.get(`/v1/catalog/service/${name}`)).json().length === 0);
       await second.client.put('/v1/agent/service/register', { Name: name, Port: 3 });
       await eventually('registered again', async () => (await a.client.get(`/v1/health/service/${name}?passing`)).json().length === 1);
+    });
+  });
+
+  describe('data dir', () => {
+    it('an agent killed and restarted with its data dir comes back with its node ID, services and checks', async function () {
+      standinOnly(this, target, 'restarts an agent');
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'consul-standin-data-'));
+      try {
+        const node = unique('host-i');
+        const first = await cluster!.addAgent(node, '127.0.0.11', { dataDir });
+        const name = unique('kept');
+        await first.client.put('/v1/agent/service/register', { Name: name, Port: 6, Check: { TTL: '30s', Status: 'passing' } });
+        await first.client.put('/v1/agent/maintenance?enable=true&reason=draining');
+        const id = (await first.client.get('/v1/agent/self')).json().Config.NodeID;
+        await first.agent.kill();
+        await eventually('failed', async () => (await serfOf(a.client, node))?.Status === 'critical', WINDOW_MS + 3000, 20);
+        const second = await cluster!.addAgent(node, '127.0.0.11', { dataDir });
+        expect((await second.client.get('/v1/agent/self')).json().Config.NodeID).to.equal(id);
+        expect((await second.client.get('/v1/agent/services')).json()).to.have.property(name);
+        expect((await second.client.get('/v1/agent/checks')).json()['_node_maintenance']).to.include({ Status: 'critical', Notes: 'draining' });
+        await second.client.put('/v1/agent/maintenance?enable=false');
+        const back = await eventually('the instance passing again', async () => {
+          const list = (await a.client.get(`/v1/health/service/${name}?passing`)).json();
+          return list.length === 1 ? list : undefined;
+        });
+        expect(back[0].Node.ID).to.equal(id);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 
