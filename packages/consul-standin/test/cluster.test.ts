@@ -149,6 +149,17 @@ describe('consul-standin contract: cluster', function () {
       expect(woken.json().map((e: { Node: { Node: string } }) => e.Node.Node)).to.deep.equal([a.name]);
     });
 
+    it('a client that gives up on a blocking query through an agent frees it on the server too', async function () {
+      standinOnly(this, target, 'reads the stand-in server\'s parked-query count');
+      const key = `consul-standin-test/${unique('abandoned')}`;
+      const index = (await a.client.get(`/v1/kv/${key}`)).headers['x-consul-index'];
+      const before = cluster!.server.parkedQueries;
+      const abandoned = a.client.get(`/v1/kv/${key}?index=${index}&wait=30s`, { timeoutMs: 300 }).then(() => 'answered', () => 'gave up');
+      await eventually('the query parked on the server', async () => cluster!.server.parkedQueries > before);
+      expect(await abandoned).to.equal('gave up');
+      await eventually('the server to let it go', async () => cluster!.server.parkedQueries === before, 3000);
+    });
+
     it('KV and sessions are cluster-wide: a session made through an agent is on its node; a lock taken through another holds', async function () {
       const other = needSecond(this);
       const key = `consul-standin-test/${unique('cluster-lock')}`;
@@ -273,6 +284,28 @@ describe('consul-standin contract: cluster', function () {
       await eventually('the old instance gone', async () => (await a.client.get(`/v1/catalog/service/${name}`)).json().length === 0);
       await second.client.put('/v1/agent/service/register', { Name: name, Port: 3 });
       await eventually('registered again', async () => (await a.client.get(`/v1/health/service/${name}?passing`)).json().length === 1);
+    });
+  });
+
+  describe('ACLs', () => {
+    it('agents heartbeat with the token; the server checks forwarded requests, the agent its own endpoints', async function () {
+      standinOnly(this, target, 'starts a cluster with ACLs on');
+      const secure = await startStandinCluster({ managementToken: 'cluster-secret' });
+      try {
+        const { client, agent } = await secure.addAgent('acl-host', '127.0.0.12');
+        expect(agent.joined).to.equal(true);
+        const anonymous = new Client(agent.url);
+        const forwarded = await anonymous.get('/v1/kv/x');
+        expect(forwarded.status).to.equal(403);
+        expect(forwarded.text).to.contain("anonymous token lacks permission 'key:read'");
+        const local = await anonymous.get('/v1/agent/services');
+        expect(local.status).to.equal(403);
+        expect((await client.get('/v1/catalog/nodes')).json().map((n: { Node: string }) => n.Node)).to.include('acl-host');
+        const sneaky = await new Client(secure.server.url).put('/v1/internal/standin/heartbeat', { Node: 'intruder', Address: '127.0.0.13' });
+        expect(sneaky.status).to.equal(403);
+      } finally {
+        await secure.stop();
+      }
     });
   });
 
