@@ -13,7 +13,47 @@ import { HeartbeatReply } from './cluster-members';
 import { INTERNAL_PREFIX } from './cluster-endpoints';
 import { MemberView } from './member-view';
 import { Reply, RequestContext } from './router';
-import { checkView, nodeServiceView } from './views';
+import { CheckRecord, ServiceRecord } from './catalog';
+import { formatGoDuration } from './duration';
+
+/** A service as anti-entropy registers it (structs.NodeService). */
+function syncedService(service: ServiceRecord): Record<string, unknown> {
+  return {
+    ID: service.id,
+    Service: service.name,
+    Kind: service.kind,
+    Tags: service.tags,
+    Address: service.address,
+    TaggedAddresses: service.taggedAddresses,
+    Meta: service.meta,
+    Port: service.port,
+    Weights: service.weights,
+    EnableTagOverride: service.enableTagOverride,
+  };
+}
+
+/** A check as anti-entropy registers it (structs.HealthCheck): only the definition fields it has,
+ * so the catalog shows what the agent shows (a TTL check has no Interval). */
+function syncedCheck(check: CheckRecord, node: string): Record<string, unknown> {
+  const d = check.definition;
+  const definition: Record<string, unknown> = {};
+  if (d.http !== undefined) Object.assign(definition, { HTTP: d.http, Header: d.header, Method: d.method, Body: d.body, TLSSkipVerify: d.tlsSkipVerify });
+  if (d.tcp !== undefined) definition.TCP = d.tcp;
+  if (d.ttlMs === undefined && d.intervalMs !== undefined) definition.Interval = formatGoDuration(d.intervalMs);
+  if (d.timeoutMs !== undefined) definition.Timeout = formatGoDuration(d.timeoutMs);
+  if (d.deregisterCriticalServiceAfterMs !== undefined) definition.DeregisterCriticalServiceAfter = formatGoDuration(d.deregisterCriticalServiceAfterMs);
+  return {
+    Node: node,
+    CheckID: check.checkId,
+    Name: check.name,
+    Status: check.status,
+    Notes: check.notes,
+    Output: check.output,
+    ServiceID: check.serviceId,
+    Type: check.type,
+    Definition: definition,
+  };
+}
 
 export interface ClientLinkOptions {
   serverAddress: string;
@@ -182,8 +222,8 @@ export class ClientLink {
     const body = {
       Node: options.node,
       SyncVersion: version,
-      Services: [...catalog.services.values()].filter((s) => s.agentLocal).map(nodeServiceView),
-      Checks: [...catalog.checks.values()].filter((c) => c.agentLocal).map((c) => checkView(c, options.node)),
+      Services: [...catalog.services.values()].filter((s) => s.agentLocal).map(syncedService),
+      Checks: [...catalog.checks.values()].filter((c) => c.agentLocal).map((c) => syncedCheck(c, options.node)),
     };
     try {
       await this.call('PUT', `${INTERNAL_PREFIX}/sync`, body, 10_000);

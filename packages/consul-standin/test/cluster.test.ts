@@ -133,6 +133,28 @@ describe('consul-standin contract: cluster', function () {
       expect(viaA.json()[0]).to.include({ Node: a.name, ServiceID: name, ServicePort: 8080 });
     });
 
+    it('the catalog shows an agent\'s checks as the agent does: name, type, interval, timeout, definition', async function () {
+      const other = needSecond(this);
+      const name = unique('shapes');
+      const self = `${a.client.baseUrl}/v1/status/leader`;
+      const reply = await a.client.put('/v1/agent/service/register', {
+        Name: name,
+        Port: 7,
+        Tags: ['t'],
+        Checks: [{ TTL: '30s', Status: 'passing' }, { HTTP: self, Interval: '1s', Timeout: '2s', Name: 'http' }],
+      });
+      expect(reply.status, reply.text).to.equal(200);
+      registered.push([a, name]);
+      const local = (await a.client.get('/v1/agent/checks')).json();
+      const fields = ['Node', 'CheckID', 'Name', 'Type', 'Interval', 'Timeout', 'ServiceID', 'ServiceName', 'ServiceTags', 'Definition'];
+      const pick = (check: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, check[f]]));
+      await eventually('both checks passing in the catalog', async () =>
+        (await other.client.get(`/v1/health/checks/${name}`)).json().filter((c: { Status: string }) => c.Status === 'passing').length === 2);
+      const remote = (await other.client.get(`/v1/health/checks/${name}`)).json();
+      for (const check of remote) expect(pick(check), check.CheckID).to.deep.equal(pick(local[check.CheckID]));
+      expect(remote.map((c: { Interval: string }) => c.Interval).sort()).to.deep.equal(['', '1s']);
+    });
+
     it('a blocking query through one agent wakes on a registration through another, with a higher index', async function () {
       const other = needSecond(this);
       const name = unique('blocking');
