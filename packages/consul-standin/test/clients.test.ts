@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ConsulStandin, startConsulStandin } from '../src';
+import { ConsulStandin, startConsulServer, startConsulStandin } from '../src';
 import { StandinCluster, startStandinCluster } from './cluster-support';
 import { FAST } from './support';
 
@@ -68,9 +68,16 @@ describe('consul-standin held to python-consul and Ansible\'s consul modules', f
     expect(found).to.deep.equal({ node: single.node, ok: true });
   });
 
-  it('python-consul against a cluster agent, reading back through another agent', async () => {
-    const found = await python([agents.a, agents.b]);
-    expect(found).to.deep.equal({ node: 'py-host-a', ok: true });
+  it('python-consul against a cluster agent, reading back through another agent, and a federated datacenter', async () => {
+    const dc2 = await startConsulServer({ ...FAST, datacenter: 'dc2', node: 'server-dc2' });
+    try {
+      cluster.server.federate('dc2', dc2.address);
+      dc2.federate('dc1', cluster.server.address);
+      const found = await python([agents.a, agents.b, 'dc2']);
+      expect(found).to.deep.equal({ node: 'py-host-a', ok: true, federated: 'dc2' });
+    } finally {
+      await dc2.stop();
+    }
   });
 
   it('ansible-playbook (connection local) with consul, consul_kv and consul_session against a cluster agent', async function () {

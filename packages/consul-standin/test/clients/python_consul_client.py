@@ -2,8 +2,9 @@
 registration with HTTP/TCP/TTL checks, KV put/get/cas/recurse/keys/blocking, sessions and locks,
 health, catalog, members. Asserts as it goes; prints one JSON line of findings at the end.
 
-usage: python_consul_client.py HOST:PORT [OTHER_HOST:PORT]
+usage: python_consul_client.py HOST:PORT [OTHER_HOST:PORT [FEDERATED_DC]]
 The second address (another agent of the same cluster) reads what the first wrote; default: the first.
+FEDERATED_DC: a datacenter federated with the first's, written and read through dc=.
 """
 
 import json
@@ -183,6 +184,25 @@ def main():
     index, released = other.kv.get('py/lock')
     check('Session' not in released, 'destroying the holder released the lock')
     c.kv.delete('py/lock')
+
+    # Another datacenter, through python-consul's dc= (every KV, catalog, health and session call takes it).
+    if len(sys.argv) > 3:
+        remote_dc = sys.argv[3]
+        check(remote_dc in c.catalog.datacenters(), 'federated datacenter listed')
+        far = client(first)
+        far.dc = remote_dc
+        check(far.kv.put('py/far', 'away') is True, 'put in %s' % remote_dc)
+        check(c.kv.get('py/far')[1] is None, 'not in the local datacenter')
+        check(other.kv.get('py/far', dc=remote_dc)[1]['Value'] == b'away', 'read back from %s' % remote_dc)
+        index, far_nodes = far.catalog.nodes()
+        check(all(n['Datacenter'] == remote_dc for n in far_nodes), 'nodes of %s' % remote_dc)
+        check(far.kv.delete('py/far') is True, 'delete in %s' % remote_dc)
+        try:
+            c.kv.get('py/far', dc='nowhere')
+            raise AssertionError('an unknown datacenter must fail')
+        except consul.ConsulException as unknown:
+            check('500 No path to datacenter' in str(unknown), 'unknown dc: %s' % unknown)
+        found['federated'] = remote_dc
 
     # Cleanup.
     check(c.agent.service.deregister('py-tcp') is False, 'GET service/deregister is refused')
