@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConsulAgent } from '../src';
+import { ConsulAgent, ConsulServer, startConsulServer } from '../src';
 import { Client, eventually, realAgentAddress, standinOnly, Target, unique } from './support';
 import { FAST_CLUSTER, Link, realSecondAgentAddress, StandinCluster, startStandinCluster } from './cluster-support';
 
@@ -309,6 +309,33 @@ describe('consul-standin contract: cluster', function () {
       await eventually('the old instance gone', async () => (await a.client.get(`/v1/catalog/service/${name}`)).json().length === 0);
       await second.client.put('/v1/agent/service/register', { Name: name, Port: 3 });
       await eventually('registered again', async () => (await a.client.get(`/v1/health/service/${name}?passing`)).json().length === 1);
+    });
+  });
+
+  describe('a server replaced', () => {
+    it('a new, empty server gets every agent\'s services back from their anti-entropy sync', async function () {
+      standinOnly(this, target, 'replaces the server');
+      const own = await startStandinCluster();
+      let replacement: ConsulServer | undefined;
+      try {
+        const { client, link } = await own.addAgent('survivor', '127.0.0.14');
+        const name = unique('survives');
+        await client.put('/v1/agent/service/register', { Name: name, Port: 8, Check: { TTL: '30s', Status: 'passing' } });
+        await eventually('registered', async () => (await client.get(`/v1/catalog/service/${name}`)).json().length === 1);
+        await own.server.stop();
+        replacement = await startConsulServer({ ...FAST_CLUSTER });
+        link.retarget({ host: '127.0.0.1', port: replacement.port });
+        await link.cut();
+        await link.restore();
+        const back = await eventually('the service in the new server\'s catalog', async () => {
+          const list = (await client.get(`/v1/health/service/${name}?passing`)).json();
+          return list.length === 1 ? list : undefined;
+        }, 5000, 20);
+        expect(back[0].Node.Node).to.equal('survivor');
+      } finally {
+        await own.stop();
+        await replacement?.stop();
+      }
     });
   });
 
