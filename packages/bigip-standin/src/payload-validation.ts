@@ -8,6 +8,7 @@ export type FieldSpec =
   | { kind: 'pattern'; pattern: RegExp; expected: string }
   | { kind: 'object' }
   | { kind: 'array' }
+  | { kind: 'boolean' }
   /** Read-only properties a GET returned: accepted (clients send objects back) and ignored. */
   | { kind: 'readOnly' };
 
@@ -60,6 +61,9 @@ function checkValue(item: string, key: string, value: unknown, spec: FieldSpec):
       return;
     case 'array':
       if (!Array.isArray(value)) throw framework.invalidValue(item, key, value, 'an array');
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw framework.invalidValue(item, key, value, 'true or false');
       return;
     case 'readOnly':
       return;

@@ -6,6 +6,12 @@ import { findMember, memberReadState, renderMember } from './members';
 import { DEFAULT_PARTITION, fullPathOf, parseFullPath, parseUrlSegment, type ObjectRef } from './names';
 import { nodeReadState, renderNode } from './nodes';
 import { renderPool } from './pools';
+import { listObjects, renderObject } from './ltm-objects';
+import { renderPartition } from './partitions';
+import { SNAT_TRANSLATION, SNATPOOL } from './snat-pools';
+import { StatsStore } from './stats';
+import { VIRTUAL_SERVER } from './virtual-servers';
+import { HTTP_MONITOR } from './http-monitors';
 import { RequestLog } from './request-log';
 import { decideTraffic, isAvailable, type TrafficMember } from './traffic-view';
 import { renderTransaction, TransactionStore, type ConfigHolder } from './transactions';
@@ -30,6 +36,13 @@ export interface StandinSnapshot {
   generation: number;
   pools: Record<string, unknown>[];
   nodes: Record<string, unknown>[];
+  /** Virtual servers with their profiles expanded. */
+  virtuals: Record<string, unknown>[];
+  snatpools: Record<string, unknown>[];
+  snatTranslations: Record<string, unknown>[];
+  /** User HTTP monitors (not the built-in ones). */
+  httpMonitors: Record<string, unknown>[];
+  partitions: Record<string, unknown>[];
   transactions: Record<string, unknown>[];
   liveTokens: number;
 }
@@ -45,6 +58,8 @@ export class StandinCore implements ConfigHolder {
   readonly transactions: TransactionStore;
   readonly faults = new FaultInjector();
   readonly log = new RequestLog();
+  /** Statistics counters set by tests; everything else reads idle. */
+  readonly stats = new StatsStore();
 
   constructor(readonly settings: StandinSettings) {
     this.config = emptyConfig(settings.partitions);
@@ -58,6 +73,7 @@ export class StandinCore implements ConfigHolder {
     this.tokens.expireAll();
     this.transactions.clear();
     this.faults.clear();
+    this.stats.clear();
     this.log.reset();
   }
 
@@ -69,6 +85,13 @@ export class StandinCore implements ConfigHolder {
         members: pool.members.map((member) => ({ ...renderMember(pool, member), monitorStatus: member.monitorStatus })),
       })),
       nodes: [...this.config.nodes.values()].map(renderNode),
+      virtuals: listObjects(this.config, VIRTUAL_SERVER).map((record) => renderObject(this.config, VIRTUAL_SERVER, record, true)),
+      snatpools: listObjects(this.config, SNATPOOL).map((record) => renderObject(this.config, SNATPOOL, record)),
+      snatTranslations: listObjects(this.config, SNAT_TRANSLATION).map((record) => renderObject(this.config, SNAT_TRANSLATION, record)),
+      httpMonitors: listObjects(this.config, HTTP_MONITOR)
+        .filter((record) => !HTTP_MONITOR.builtins?.includes(record))
+        .map((record) => renderObject(this.config, HTTP_MONITOR, record)),
+      partitions: [...this.config.partitions.values()].map(renderPartition),
       transactions: this.transactions.list().map((transaction) => ({ ...renderTransaction(transaction), commands: transaction.commands.length })),
       liveTokens: this.tokens.liveCount,
     };
