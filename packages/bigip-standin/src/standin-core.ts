@@ -3,7 +3,9 @@ import { TokenStore, type Credentials } from './auth';
 import { FaultInjector } from './faults';
 import { emptyConfig, findPool, type LtmConfig, type MonitorStatus } from './ltm-config';
 import { findMember, memberReadState, renderMember } from './members';
-import { DEFAULT_PARTITION, fullPathOf, parseFullPath, parseUrlSegment, type ObjectRef } from './names';
+import { IcrError } from './errors';
+import { DEFAULT_PARTITION, fullPathOf, parseFullPath, parseUrlSegment, urlSegmentOf, type ObjectRef } from './names';
+import { statsKindNamed, statsRoute } from './stats-routes';
 import { nodeReadState, renderNode } from './nodes';
 import { renderPool } from './pools';
 import { listObjects, renderObject } from './ltm-objects';
@@ -120,6 +122,25 @@ export class StandinCore implements ConfigHolder {
       receiving: decision.receiving,
       members: members.map((member) => ({ ...member, available: isAvailable(member), receiving: decision.receiving.includes(member.name) })),
     };
+  }
+
+  /**
+   * Sets statistics counters of one object ("virtual", "/Tenant/vs" or "~Tenant~vs"); the object must exist.
+   * Unknown counter names are refused, so a typo cannot pass silently.
+   */
+  setStats(collection: string, objectPath: string, entries: Record<string, unknown>): void {
+    const kind = statsKindNamed(collection);
+    if (!kind) throw new IcrError(404, `no statistics for ${JSON.stringify(collection)}; use virtual, pool, node or snat-translation`);
+    const ref = parseObjectPath(objectPath);
+    statsRoute(this.config, this.stats, 'GET', `${kind.mgmtPath}/${urlSegmentOf(ref)}/stats`);
+    this.stats.set(kind, ref, entries);
+  }
+
+  /** The statistics of one object as its …/stats endpoint reports them. */
+  statsOf(collection: string, objectPath: string): unknown {
+    const kind = statsKindNamed(collection);
+    if (!kind) throw new IcrError(404, `no statistics for ${JSON.stringify(collection)}; use virtual, pool, node or snat-translation`);
+    return statsRoute(this.config, this.stats, 'GET', `${kind.mgmtPath}/${urlSegmentOf(parseObjectPath(objectPath))}/stats`)!.body;
   }
 
   /** Simulates the health monitor's verdict on a member (it matters only when a monitor applies). */
