@@ -2,7 +2,7 @@
 import { IcrError, mcpd } from './errors';
 import { fullPathOf } from './names';
 import { builtin, hasObject, type ObjectKind } from './ltm-objects';
-import type { Schema } from './payload-validation';
+import { READ_ONLY_IDENTITY, type Schema } from './payload-validation';
 
 const ENABLED_DISABLED = { kind: 'enum', values: ['enabled', 'disabled'] } as const;
 
@@ -30,10 +30,7 @@ const HTTP_MONITOR_SCHEMA: Schema = {
   transparent: ENABLED_DISABLED,
   upInterval: { kind: 'integer', min: 0, max: 86400 },
   username: { kind: 'string' },
-  kind: { kind: 'readOnly' },
-  selfLink: { kind: 'readOnly' },
-  fullPath: { kind: 'readOnly' },
-  generation: { kind: 'readOnly' },
+  ...READ_ONLY_IDENTITY,
 };
 
 /** What `GET /mgmt/tm/ltm/monitor/http/~Common~http` shows on a fresh BIG-IP. */

@@ -72,7 +72,7 @@ export function renderObject(config: LtmConfig, kind: ObjectKind, record: Object
   };
 }
 
-function writableAttributes(kind: ObjectKind, fields: Record<string, unknown>): Record<string, unknown> {
+function writableAttributes(fields: Record<string, unknown>): Record<string, unknown> {
   const { name: _name, partition: _partition, ...attributes } = fields;
   return attributes;
 }
@@ -84,7 +84,7 @@ export function createObject(config: LtmConfig, kind: ObjectKind, body: unknown)
   const ref = { partition: typeof fields.partition === 'string' ? fields.partition : DEFAULT_PARTITION, name: fields.name };
   requirePartition(config, ref.partition);
   if (hasObject(config, kind, fullPathOf(ref))) throw existsError(kind, ref);
-  const merged = { ...kind.defaults, ...writableAttributes(kind, fields) };
+  const merged = { ...kind.defaults, ...writableAttributes(fields) };
   const attributes = kind.normalise ? kind.normalise(config, ref, merged, undefined) : merged;
   const record: ObjectRecord = { ...ref, attributes, generation: nextGeneration(config) };
   objectsOf(config, kind.mgmtPath).set(fullPathOf(ref), record);
@@ -101,7 +101,7 @@ export function updateObject(config: LtmConfig, kind: ObjectKind, ref: ObjectRef
   const fields = validateFields<Record<string, unknown>>(kind.item, body, kind.schema) as Record<string, unknown>;
   checkIdentity(kind.item, record, fields);
   if (Object.keys(fields).length === 0) throw framework.noProperties();
-  const merged = { ...(mode === 'put' ? kind.defaults : record.attributes), ...writableAttributes(kind, fields) };
+  const merged = { ...(mode === 'put' ? kind.defaults : record.attributes), ...writableAttributes(fields) };
   record.attributes = kind.normalise ? kind.normalise(config, record, merged, record) : merged;
   record.generation = nextGeneration(config);
   kind.afterWrite?.(config, record);

@@ -3,25 +3,19 @@ import { selfLink } from './bigip-version';
 import { framework, IcrError, mcpd, rest } from './errors';
 import { checkObjectName, nextGeneration, type LtmConfig, type PartitionRecord } from './ltm-config';
 import type { LtmReply } from './ltm-routes';
-import { validateFields, type Schema } from './payload-validation';
+import { READ_ONLY_IDENTITY, validateFields, type Schema } from './payload-validation';
 
 const ITEM = '/auth/partition';
 const PARTITION_SCHEMA: Schema = {
   name: { kind: 'string' },
   description: { kind: 'string' },
   defaultRouteDomain: { kind: 'integer', min: 0, max: 65534 },
-  kind: { kind: 'readOnly' },
-  selfLink: { kind: 'readOnly' },
-  fullPath: { kind: 'readOnly' },
-  generation: { kind: 'readOnly' },
+  ...READ_ONLY_IDENTITY,
 };
 const FOLDER_SCHEMA: Schema = {
   description: { kind: 'string' },
   name: { kind: 'readOnly' },
-  kind: { kind: 'readOnly' },
-  selfLink: { kind: 'readOnly' },
-  fullPath: { kind: 'readOnly' },
-  generation: { kind: 'readOnly' },
+  ...READ_ONLY_IDENTITY,
 };
 
 export function renderPartition(partition: PartitionRecord): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { IcrError, mcpd } from './errors';
 import { objectsOf } from './ltm-config';
 import { hasObject, type ObjectKind } from './ltm-objects';
 import { fullPathOf, isIpAddress, parseFullPath } from './names';
-import type { Schema } from './payload-validation';
+import { READ_ONLY_IDENTITY, type Schema } from './payload-validation';
 
 const READ_ONLY = { kind: 'readOnly' } as const;
 
@@ -12,10 +12,7 @@ const SNATPOOL_SCHEMA: Schema = {
   partition: { kind: 'string' },
   description: { kind: 'string' },
   members: { kind: 'array' },
-  kind: READ_ONLY,
-  selfLink: READ_ONLY,
-  fullPath: READ_ONLY,
-  generation: READ_ONLY,
+  ...READ_ONLY_IDENTITY,
   membersReference: READ_ONLY,
 };
 
@@ -32,10 +29,7 @@ const TRANSLATION_SCHEMA: Schema = {
   tcpIdleTimeout: { kind: 'string' },
   udpIdleTimeout: { kind: 'string' },
   trafficGroup: { kind: 'string' },
-  kind: READ_ONLY,
-  selfLink: READ_ONLY,
-  fullPath: READ_ONLY,
-  generation: READ_ONLY,
+  ...READ_ONLY_IDENTITY,
   inheritedTrafficGroup: READ_ONLY,
   unit: READ_ONLY,
 };

@@ -24,7 +24,7 @@ function statsOf(config: LtmConfig, store: StatsStore, collection: string, ref: 
     }
     case 'pool': {
       const pools = ref ? [findPool(config, ref)] : [...config.pools.values()];
-      return { kind: POOL_STATS, objects: pools.map((pool) => ({ ref: pool, entries: poolStatEntries(config, store, pool) })) };
+      return { kind: POOL_STATS, objects: pools.map((pool) => ({ ref: pool, entries: poolStatEntries(store, pool) })) };
     }
     case 'node': {
       const nodes = ref ? [findNode(config, ref)] : [...config.nodes.values()];

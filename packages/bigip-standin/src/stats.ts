@@ -1,7 +1,7 @@
 // Statistics (…/stats) in BIG-IP's nested `entries`/`nestedStats` shape, with counters tests can set.
 import { selfLink } from './bigip-version';
 import { IcrError } from './errors';
-import type { LtmConfig, NodeRecord, ObjectRecord, PoolRecord } from './ltm-config';
+import type { NodeRecord, ObjectRecord, PoolRecord } from './ltm-config';
 import { memberReadState } from './members';
 import { fullPathOf, urlSegmentOf, type ObjectRef } from './names';
 import { nodeReadState } from './nodes';
@@ -97,10 +97,9 @@ function encode(entries: StatEntries): Record<string, unknown> {
   }));
 }
 
-export function poolStatEntries(config: LtmConfig, store: StatsStore, pool: PoolRecord): StatEntries {
+export function poolStatEntries(store: StatsStore, pool: PoolRecord): StatEntries {
   const members = pool.members.map((member) => ({ name: member.name, priorityGroup: member.attributes.priorityGroup, ...memberReadState(pool, member) }));
   const decision = decideTraffic(pool.attributes.minActiveMembers, members);
-  void config;
   return {
     ...store.get(POOL_STATS, pool),
     activeMemberCnt: decision.receiving.length,

@@ -4,7 +4,7 @@ import { framework, IcrError, mcpd } from './errors';
 import { type LtmConfig, type ObjectRecord } from './ltm-config';
 import { hasObject, type ObjectKind } from './ltm-objects';
 import { fullPathOf, isIpAddress, parseFullPath, urlSegmentOf, type ObjectRef } from './names';
-import type { Schema } from './payload-validation';
+import { READ_ONLY_IDENTITY, type Schema } from './payload-validation';
 import { profileType } from './profiles';
 import { SNATPOOL } from './snat-pools';
 
@@ -22,7 +22,7 @@ const VIRTUAL_SCHEMA: Schema = {
   source: STRING,
   mask: STRING,
   pool: STRING,
-  ipProtocol: READ_ONLY, // checked in normalise: a name or a protocol number
+  ipProtocol: { kind: 'stringOrInteger' },
   profiles: { kind: 'array' },
   sourceAddressTranslation: { kind: 'object' },
   enabled: BOOLEAN,
@@ -45,10 +45,7 @@ const VIRTUAL_SCHEMA: Schema = {
   persist: { kind: 'array' },
   fallbackPersistence: STRING,
   metadata: { kind: 'array' },
-  kind: READ_ONLY,
-  selfLink: READ_ONLY,
-  fullPath: READ_ONLY,
-  generation: READ_ONLY,
+  ...READ_ONLY_IDENTITY,
   profilesReference: READ_ONLY,
   policiesReference: READ_ONLY,
   poolReference: READ_ONLY,
@@ -122,7 +119,8 @@ function referencePath(partition: string, value: string): string {
   return fullPathOf(parseFullPath(value, partition));
 }
 
-function parseProfiles(config: LtmConfig, partition: string, given: unknown[]): VirtualProfile[] {
+/** Profile names resolve in /Common, where the built-ins live (the stand-in has no user profiles). */
+function parseProfiles(given: unknown[]): VirtualProfile[] {
   const profiles: VirtualProfile[] = [];
   for (const entry of given) {
     const fields = typeof entry === 'string' ? { name: entry } : (entry as Record<string, unknown>);
@@ -141,8 +139,6 @@ function parseProfiles(config: LtmConfig, partition: string, given: unknown[]): 
     if (profiles.some((profile) => profile.name === ref.name && profile.partition === ref.partition)) continue;
     profiles.push({ ...ref, context });
   }
-  void config;
-  void partition;
   return profiles;
 }
 
@@ -180,8 +176,8 @@ export const VIRTUAL_SERVER: ObjectKind = {
     result.sourceAddressTranslation = parseTranslation(config, ref.partition, result.sourceAddressTranslation as Record<string, unknown>);
     const given = attributes.profiles;
     result.profiles = Array.isArray(given) && given.length > 0
-      ? parseProfiles(config, ref.partition, given)
-      : ((previous?.attributes.profiles as VirtualProfile[] | undefined) ?? parseProfiles(config, ref.partition, [result.ipProtocol === 'udp' ? 'udp' : 'tcp']));
+      ? parseProfiles(given)
+      : ((previous?.attributes.profiles as VirtualProfile[] | undefined) ?? parseProfiles([result.ipProtocol === 'udp' ? 'udp' : 'tcp']));
     // enabled/disabled are one switch shown as whichever key is true.
     if (attributes.disabled === true) result.enabled = false;
     else if (attributes.enabled === false) result.enabled = false;
@@ -208,7 +204,6 @@ export const VIRTUAL_SERVER: ObjectKind = {
       profilesReference: { link: selfLink(`${base}/profiles`), isSubcollection: true, ...(expand ? { items: profileItems } : {}) },
     };
   },
-  beforeDelete() {},
 };
 
 function poolSegment(fullPath: string): string {

@@ -63,6 +63,8 @@ describe('bigip-standin ltm virtual', () => {
     const put = await harness.api.put(`${VIRTUAL}/~Common~vs`, { destination: '10.3.0.10:80' });
     expect(put.data.sourceAddressTranslation).to.deep.equal({ type: 'none' });
     expect(put.data).to.not.have.any.keys('description', 'pool');
+    expect((await harness.api.patch(`${VIRTUAL}/~Common~vs`, { ipProtocol: 17 })).data.ipProtocol).to.equal('udp');
+    expect((await harness.api.patch(`${VIRTUAL}/~Common~vs`, { ipProtocol: 'bogus' })).status).to.equal(400);
     const disabled = await harness.api.patch(`${VIRTUAL}/~Common~vs`, { disabled: true });
     expect(disabled.data).to.include({ disabled: true }).and.not.have.property('enabled');
   });
