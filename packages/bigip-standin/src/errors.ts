@@ -48,8 +48,8 @@ export const mcpd = {
   nodeAddressInUse: (address: string, node: string) =>
     new IcrError(400, `01070734:3: Configuration error: Node address ${address} is already used by node ${node}.`),
   folderNotFound: (folder: string) => new IcrError(404, `01020036:3: The requested folder (${folder}) was not found.`),
+  // (inferred) texts for partitions: the 01020036/01020066 forms mcpd uses for other objects.
   partitionNotFound: (partition: string) => new IcrError(404, `01020036:3: The requested partition (${partition}) was not found.`),
-  // (inferred) texts for partitions: the 01020066 form mcpd uses for other objects.
   partitionExists: (partition: string) => new IcrError(409, `01020066:3: The requested partition (${partition}) already exists.`),
   partitionNotEmpty: (partition: string, object: string) =>
     new IcrError(400, `0107082a:3: All objects must be removed from a partition (${partition}) before the partition may be removed, type ID (${object})`),

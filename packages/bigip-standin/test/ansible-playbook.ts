@@ -59,6 +59,8 @@ export function runPlaybook(playbook: string, extraVars: Record<string, string |
     F5_TELEMETRY_OFF: 'true',
     // Nothing but the stand-in on loopback: no proxy may step in.
     NO_PROXY: '*',
+    // The module goes to python's stdin instead of a temp file per task (local connection supports it).
+    ANSIBLE_PIPELINING: '1',
   };
   return new Promise((resolve, reject) => {
     execFile('ansible-playbook', args, { cwd: scratch, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {

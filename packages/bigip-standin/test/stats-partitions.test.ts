@@ -114,5 +114,12 @@ describe('bigip-standin partitions', () => {
     expect(provision.data.items.filter((item: { level: string }) => item.level !== 'none').map((item: { name: string }) => item.name)).to.deep.equal(['ltm']);
     const page = await harness.api.get(`${POOL}?$top=1&$skip=0`);
     expect(page.data).to.not.have.property('items');
+    // ver= pins the answer format; the stand-in speaks only 15.1.0's.
+    await harness.api.post(POOL, { name: 'a' });
+    await harness.api.post(POOL, { name: 'b' });
+    const second = await harness.api.get(`${POOL}?ver=15.1.0&$top=1&$skip=1&$select=name,fullPath`);
+    expect(second.data).to.deep.include({ items: [{ name: 'b', fullPath: '/Common/b' }], totalItems: 2, currentItemCount: 1 });
+    const log = harness.standin.requestLog().at(-1)!;
+    expect(log).to.include({ method: 'GET', path: POOL, query: 'ver=15.1.0&$top=1&$skip=1&$select=name,fullPath' });
   });
 });
