@@ -57,7 +57,7 @@ interface ResolvedRoute {
   kind?: ObjectKind;
 }
 
-function startsWith(segments: string[], prefix: readonly string[]): boolean {
+function startsWith(segments: readonly string[], prefix: readonly string[]): boolean {
   return prefix.every((segment, index) => segments[index] === segment);
 }
 
@@ -66,28 +66,28 @@ export function resolveLtmRoute(method: string, path: string): ResolvedRoute {
   const segments = path.replace(/^\/mgmt\/tm\/ltm\/?/, '').split('/').filter((segment) => segment !== '');
   let route: Route | undefined;
   let kind: ObjectKind | undefined;
-  let rest_ = segments;
+  let tail = segments;
   if (segments[0] === 'pool') {
     route = (['pools', 'pool', 'members', 'member'] as const)[segments.length - 1];
     if (segments.length >= 3 && segments[2] !== 'members') route = undefined;
   } else if (segments[0] === 'node') {
     route = (['nodes', 'node'] as const)[segments.length - 1];
-  } else if ((segments[0] === 'profile' && segments.length === 2) || startsWith(segments, ['message-routing', 'sip', 'profile', 'session'])) {
-    route = segments[0] === 'profile' || segments.length === 4 ? 'profiles' : undefined;
+  } else if ((segments[0] === 'profile' && segments.length === 2) || segments.join('/') === 'message-routing/sip/profile/session') {
+    route = 'profiles';
   } else {
     const match = OBJECT_KINDS.find(([prefix]) => startsWith(segments, prefix));
     if (match) {
       kind = match[1];
       // Keep the pool/node layout: index 0 the collection, 1 the object, 2.. its subcollections.
-      rest_ = ['', ...segments.slice(match[0].length)];
-      if (rest_.length === 1) route = 'objects';
-      else if (rest_.length === 2) route = 'object';
-      else if (kind === VIRTUAL_SERVER && rest_[2] === 'profiles') route = rest_.length === 3 ? 'virtualProfiles' : rest_.length === 4 ? 'virtualProfile' : undefined;
+      tail = ['', ...segments.slice(match[0].length)];
+      if (tail.length === 1) route = 'objects';
+      else if (tail.length === 2) route = 'object';
+      else if (kind === VIRTUAL_SERVER && tail[2] === 'profiles') route = tail.length === 3 ? 'virtualProfiles' : tail.length === 4 ? 'virtualProfile' : undefined;
     }
   }
   if (!route) throw rest.uriNotRegistered(path);
   if (!ALLOWED[route].includes(method)) throw rest.methodNotAllowed(method, path, ALLOWED[route]);
-  return { route, segments: rest_, ...(kind ? { kind } : {}) };
+  return { route, segments: tail, ...(kind ? { kind } : {}) };
 }
 
 function collection(kind: string, mgmtPath: string, items: Record<string, unknown>[], query?: URLSearchParams): Record<string, unknown> {
@@ -226,8 +226,8 @@ export function executeLtm(config: LtmConfig, request: LtmRequest): LtmReply {
       if (route === 'virtualProfiles') {
         return ok(collection('tm:ltm:virtual:profiles:profilescollectionstate', path, profiles.map((profile) => renderVirtualProfile(virtual, profile)), query));
       }
-      const profile = profiles.find((candidate) => urlSegmentOf(candidate) === urlSegmentOf(subRefOf(segments[3]!)));
-      if (!profile) throw framework.objectNotFound(`/${subRefOf(segments[3]!).partition}/${subRefOf(segments[3]!).name}`);
+      const profile = profiles.find((candidate) => candidate.partition === subRef.partition && candidate.name === subRef.name);
+      if (!profile) throw framework.objectNotFound(`/${subRef.partition}/${subRef.name}`);
       return ok(renderVirtualProfile(virtual, profile));
     }
     case 'profiles': {
@@ -237,8 +237,4 @@ export function executeLtm(config: LtmConfig, request: LtmRequest): LtmReply {
       return ok(body);
     }
   }
-}
-
-function subRefOf(segment: string) {
-  return parseUrlSegment(segment);
 }
