@@ -62,6 +62,9 @@ const EXPECTED_ENDPOINTS = [
   'POST /mgmt/tm/transaction',
   'DELETE /mgmt/tm/ltm/pool/~Common~legacy/members/~Common~10.1.0.15:80 (enlisted in a transaction)',
   'PATCH /mgmt/tm/transaction/<transId>',
+  // bigip_snat_translation
+  'GET /mgmt/tm/ltm/snat-translation/~Common~10.2.0.3',
+  'POST /mgmt/tm/ltm/snat-translation',
   // bigip_snat_pool
   'GET /mgmt/tm/ltm/snatpool/~Common~snat-web',
   'POST /mgmt/tm/ltm/snatpool',
@@ -212,8 +215,13 @@ describe('F5 Ansible modules against the stand-in @integration', function () {
     expect(virtual('/Common/vs-web').sourceAddressTranslation).to.include({ type: 'snat', pool: '/Common/snat-web' });
     expect(virtual('/Common/vs-web').profilesReference.items.map((profile: { fullPath: string }) => profile.fullPath)).to.have.members(['/Common/tcp', '/Common/http']);
     expect(virtual('/Tenant/vs-api')).to.deep.include({ destination: '/Tenant/10.3.0.20:80', pool: '/Tenant/api', sourceAddressTranslation: { type: 'automap' } });
-    expect(state.snatpools.map((snatpool) => [snatpool.fullPath, snatpool.members])).to.deep.equal([['/Common/snat-web', ['/Common/10.2.0.1', '/Common/10.2.0.2']]]);
-    expect(state.snatTranslations.map((translation) => translation.fullPath)).to.deep.equal(['/Common/10.2.0.1', '/Common/10.2.0.2']);
+    expect(state.snatpools.map((snatpool) => [snatpool.fullPath, snatpool.members])).to.deep.equal([['/Common/snat-web', ['/Common/10.2.0.1', '/Common/10.2.0.2', '/Common/10.2.0.3']]]);
+    // 10.2.0.3 made by bigip_snat_translation, the others by the SNAT pool.
+    expect(state.snatTranslations.map((translation) => [translation.fullPath, translation.connectionLimit])).to.deep.equal([
+      ['/Common/10.2.0.3', 64000],
+      ['/Common/10.2.0.1', 0],
+      ['/Common/10.2.0.2', 0],
+    ]);
     expect(state.httpMonitors.map((monitor) => [monitor.fullPath, monitor.defaultsFrom, monitor.recv])).to.deep.equal([['/Common/web_health', '/Common/http', '200 OK']]);
     expect(state.partitions.map((partition) => partition.name)).to.deep.equal(['Common', 'Tenant']);
     expect(state.nodes.find((node) => node.fullPath === '/Common/app-1')).to.include({ address: '10.1.0.21', description: 'app host 1' });
