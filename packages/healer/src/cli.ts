@@ -4,14 +4,17 @@ import {
   ConfigError, createConsulClient, createLogger, consulSettingsFromEnv, describeFlags, errorMessage, installShutdown,
   parseDuration, parseFlags, type FlagSpec,
 } from '@consul-sidecars/core';
-import { CommandAlertSink, splitCommand } from './alert-hook';
-import { assessService } from './assess';
-import { ComposeRunner } from './compose-runner';
-import { DesiredStateSource } from './desired-state';
-import { DEFAULT_LEADER_KEY, DEFAULT_SCHEDULE, Healer, summarise } from './healer';
-import { ConsulDockerReader } from './live-state';
-import { serviceState } from './plan';
-import { validateSchedule } from './triggers';
+import { CommandAlertSink, splitCommand } from './act/alert-hook';
+import { ComposeBackend } from './backends/compose/compose-backend';
+import { ComposeRunner } from './backends/compose/compose-runner';
+import { defaultBackends } from './backends/registry';
+import { DesiredStateSource } from './desired/desired-source';
+import { DEFAULT_LEADER_KEY, DEFAULT_SCHEDULE, Healer } from './healer';
+import { ConsulBackendReader } from './observe/reader';
+import { summarise } from './pass-report';
+import { assessService } from './plan/assess';
+import { serviceState } from './plan/plan';
+import { validateSchedule } from './triggers/cron-trigger';
 
 export const DEFAULT_OPS_PORT = 9766;
 
@@ -78,10 +81,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const schedule = values.schedule === 'off' ? false : validateSchedule(values.schedule ?? DEFAULT_SCHEDULE);
   const consul = createConsulClient(consulSettingsFromEnv(process.env, values.consul));
   const runner = new ComposeRunner({ logger, command: values.composeCommand ? splitCommand(values.composeCommand) : undefined });
+  const backends = { compose: new ComposeBackend({ runner, logger }) };
   const alerts = values.alertCommand ? new CommandAlertSink(splitCommand(values.alertCommand), logger) : undefined;
   const once = Boolean(values.once);
   const healer = new Healer({
-    desired, consul, logger, runner, alerts,
+    desired, consul, logger, backends, alerts,
     dryRun: values.dryRun,
     leaderLock: values.leaderLock,
     leaderKey: values.leaderKey,
@@ -135,7 +139,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const spec = desired.services.find((s) => s.name === name);
   if (!spec) throw new ConfigError(`service ${name} is not in the desired-state file`, { field: 'service', value: name });
   const consul = createConsulClient(consulSettingsFromEnv(process.env, values.consul as string | undefined));
-  const live = await new ConsulDockerReader({ consul }).observe({ ...desired, services: [spec] });
+  const live = await new ConsulBackendReader({ consul, backends: defaultBackends() }).observe({ ...desired, services: [spec] });
   const serviceLive = live.services[name];
   if (serviceLive.consulError) {
     process.stdout.write(`${name}: CRITICAL - cannot read consul: ${serviceLive.consulError}\n`);

@@ -2,7 +2,7 @@
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@consul-sidecars/core';
-import type { ServiceDecision } from './plan';
+import type { ServiceDecision } from './plan/plan';
 
 const STATE_VALUE = { passing: 0, warning: 1, critical: 2 } as const;
 
@@ -34,6 +34,11 @@ export class HealerMetrics {
     this.triggers = new Counter({ name: 'healer_triggers_total', help: 'Trigger hints received by source', labelNames: ['source'], registers });
     this.leader = new Gauge({ name: 'healer_is_leader', help: '1 when this healer holds the leader lock and may act', registers });
     this.breakerOpen = new Gauge({ name: 'healer_breaker_open', help: '1 while the service circuit breaker is open', labelNames: ['service'], registers });
+  }
+
+  /** One scale call's result; compose runs keep their own counter (the swarm backend will add its own). */
+  recordScaleRun(backend: string, service: string, result: string): void {
+    if (backend === 'compose') this.composeRuns.inc({ service, result });
   }
 
   recordDecisions(decisions: ServiceDecision[], breakers: Record<string, boolean>): void {

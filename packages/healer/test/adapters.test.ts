@@ -2,11 +2,13 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DesiredStateSource, parseDesiredState } from '../src/desired-state';
-import { normaliseHealthEntries, instanceBelongsTo } from '../src/live-state';
-import { classifyComposeFailure, composeScaleArgs } from '../src/compose-runner';
-import { CoalescingRunner } from '../src/triggers';
-import { splitCommand } from '../src/alert-hook';
+import { DesiredStateSource } from '../src/desired/desired-source';
+import { parseDesiredState } from '../src/desired/desired-state';
+import { normaliseHealthEntries } from '../src/observe/consul-health';
+import { instanceBelongsTo } from '../src/plan/instance-match';
+import { classifyComposeFailure, composeScaleArgs } from '../src/backends/compose/compose-runner';
+import { CoalescingRunner } from '../src/triggers/coalescing-runner';
+import { splitCommand } from '../src/act/alert-hook';
 import { container, instance } from './fixtures';
 
 const scale = { composeProject: 'shop', composeFile: 'compose.yml', composeService: 'web' };
@@ -24,6 +26,7 @@ describe('healer desired-state file', () => {
     ['two services on one compose service', { services: { web: { min: 1, scale }, www: { min: 1, scale } } }, /services\.www\.scale names the same compose service as services\.web/],
     ['no services', { services: {} }, /services must NOT have fewer than 1 properties/],
     ['bad policy', { services: { web: { min: 1, scale } }, policy: { backoffBase: 'x' } }, /policy\.backoffBase/],
+    ['a backend kind there is none of', { services: { web: { min: 1, scale: { ...scale, kind: 'nomad' } } } }, /services\.web\.scale\.kind must be equal to constant \(got "nomad"\)/],
   ];
   for (const [name, data, pattern] of bad) {
     it(`rejects ${name}, naming the service and field`, () => {
@@ -37,6 +40,13 @@ describe('healer desired-state file', () => {
     expect(state.services[0].scale.composeFile).to.equal('/srv/app/compose.yml');
     expect(state.policy.backoffBaseMs).to.equal(1000);
     expect(state.policy.maxActionsPerWindow).to.equal(5);
+  });
+
+  it('scale.kind names the backend; absent, it is compose (files written before backends had names)', () => {
+    const implicit = parseDesiredState({ services: { web: { min: 1, scale } } }, { baseDir: '/srv' });
+    const explicit = parseDesiredState({ services: { web: { min: 1, scale: { ...scale, kind: 'compose' } } } }, { baseDir: '/srv' });
+    expect(implicit.services[0].scale).to.deep.equal({ kind: 'compose', composeProject: 'shop', composeFile: '/srv/compose.yml', composeService: 'web' });
+    expect(explicit).to.deep.equal(implicit);
   });
 
   describe('reload', () => {
@@ -105,7 +115,7 @@ describe('healer live-state normalisation', () => {
 
 describe('healer compose runner', () => {
   it('builds an argument array pinned to one service', () => {
-    expect(composeScaleArgs({ ...scale, composeFile: '/srv/c.yml' }, 3)).to.deep.equal(['-p', 'shop', '-f', '/srv/c.yml', 'up', '-d', '--no-deps', '--no-recreate', '--scale', 'web=3', 'web']);
+    expect(composeScaleArgs({ ...scale, kind: 'compose', composeFile: '/srv/c.yml' }, 3)).to.deep.equal(['-p', 'shop', '-f', '/srv/c.yml', 'up', '-d', '--no-deps', '--no-recreate', '--scale', 'web=3', 'web']);
   });
   const cases: Array<[string, string, boolean]> = [
     ['ERROR: pull access denied for nosuch/image, repository does not exist or may require \'docker login\'', 'image-missing', true],

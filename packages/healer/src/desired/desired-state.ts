@@ -1,19 +1,12 @@
 // The desired-state file: per service how many healthy instances, how to scale it, and the safety policy.
 
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ConfigError, errorMessage, parseDuration, readJsonFile, validateWithSchema } from '@consul-sidecars/core';
+import { resolveScaleTarget, scaleTargetIdentity, type ScaleTarget } from '../backends/scale-target';
+import { DESIRED_STATE_SCHEMA } from './desired-schema';
 
-/** How to add instances of a service: one compose service, run against one Docker host. */
-export interface ScaleTarget {
-  composeProject: string;
-  /** Absolute path (a relative one in the file is resolved against the file's directory). */
-  composeFile: string;
-  composeService: string;
-  /** DOCKER_HOST for the compose run and the container reads (a swarm manager or a node); unset: the local engine. */
-  dockerHost?: string;
-}
+export type { ScaleTarget } from '../backends/scale-target';
 
 export interface ServiceSpec {
   /** Consul service name. */
@@ -24,6 +17,7 @@ export interface ServiceSpec {
   tag?: string;
   /** New or restarted containers are not judged (nor counted as failed) for this long. */
   graceMs: number;
+  /** How to add and remove its containers: the backend named by `kind` and that backend's settings. */
   scale: ScaleTarget;
 }
 
@@ -73,67 +67,6 @@ export const DEFAULT_POLICY: HealPolicy = {
 
 const DEFAULT_GRACE = '30s';
 
-const duration = { type: ['string', 'number'] } as const;
-
-const serviceSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['min', 'scale'],
-  properties: {
-    min: { type: 'integer', minimum: 0 },
-    max: { type: 'integer', minimum: 0 },
-    tag: { type: 'string', minLength: 1 },
-    gracePeriod: duration,
-    scale: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['composeProject', 'composeFile', 'composeService'],
-      properties: {
-        // Compose's own project-name rule (lower case, digits, dash, underscore).
-        composeProject: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' },
-        composeFile: { type: 'string', minLength: 1 },
-        composeService: { type: 'string', pattern: '^[a-zA-Z0-9._-]+$' },
-        dockerHost: { type: 'string', pattern: '^(unix|tcp|ssh|npipe)://' },
-      },
-    },
-  },
-} as const;
-
-const policySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    expectationTimeout: duration,
-    backoffBase: duration,
-    backoffMax: duration,
-    backoffJitter: { type: 'number', minimum: 0, maximum: 1 },
-    maxActionsPerWindow: { type: 'integer', minimum: 1 },
-    actionWindow: duration,
-    breakerFailures: { type: 'integer', minimum: 1 },
-    breakerCooldown: duration,
-    maxBatch: { type: 'integer', minimum: 1 },
-    quorumMinServices: { type: 'integer', minimum: 1 },
-    quorumMaxFailingFraction: { type: 'number', minimum: 0, maximum: 1 },
-    composeTimeout: duration,
-  },
-} as const;
-
-export const DESIRED_STATE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['services'],
-  properties: {
-    services: {
-      type: 'object',
-      minProperties: 1,
-      // Consul service names: letters, digits, dashes (and the dots/underscores people use anyway).
-      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
-      additionalProperties: serviceSchema,
-    },
-    policy: policySchema,
-  },
-} as const;
-
 interface RawService {
   min: number;
   max?: number;
@@ -178,20 +111,19 @@ export function parseDesiredState(data: unknown, options: { baseDir?: string; so
     if (spec.max !== undefined && spec.max < spec.min) {
       throw new ConfigError(`invalid ${source}: ${at}.max (${spec.max}) is below ${at}.min (${spec.min})`, { field: `${at}.max`, value: spec.max, source });
     }
-    const key = `${spec.scale.dockerHost ?? ''}|${spec.scale.composeProject}|${spec.scale.composeService}`;
-    const other = projects.get(key);
+    const identity = scaleTargetIdentity(spec.scale);
+    const other = projects.get(identity.key);
     if (other) {
-      throw new ConfigError(`invalid ${source}: ${at}.scale names the same compose service as services.${other}.scale`, { field: `${at}.scale.composeService`, value: spec.scale.composeService, source });
+      throw new ConfigError(`invalid ${source}: ${at}.scale names the same ${identity.what} as services.${other}.scale`, { field: `${at}.scale.${identity.field}`, value: identity.value, source });
     }
-    projects.set(key, name);
-    const composeFile = isAbsolute(spec.scale.composeFile) ? spec.scale.composeFile : resolve(options.baseDir ?? process.cwd(), spec.scale.composeFile);
+    projects.set(identity.key, name);
     services.push({
       name,
       min: spec.min,
       ...(spec.max !== undefined ? { max: spec.max } : {}),
       ...(spec.tag !== undefined ? { tag: spec.tag } : {}),
       graceMs: durationField(spec.gracePeriod ?? DEFAULT_GRACE, `${at}.gracePeriod`, source),
-      scale: { ...spec.scale, composeFile },
+      scale: resolveScaleTarget(spec.scale, options.baseDir ?? process.cwd()),
     });
   }
   const policy: HealPolicy = { ...DEFAULT_POLICY };
@@ -215,72 +147,3 @@ export function loadDesiredStateFile(path: string): DesiredState {
   return parseDesiredState(data, { baseDir: dirname(resolve(path)), source: `desired-state file ${path}` });
 }
 
-export interface ReloadResult {
-  changed: boolean;
-  error?: ConfigError | Error;
-}
-
-/** The desired-state file as the daemon sees it: loaded once strictly, then reloaded keeping the last good state on error. */
-export class DesiredStateSource {
-  readonly path: string;
-  private state?: DesiredState;
-  private seenMtimeMs = -1;
-  private seenSize = -1;
-  /** The error of the last failed reload (cleared by a good one). */
-  lastError?: Error;
-
-  constructor(path: string) {
-    this.path = path;
-  }
-
-  /** The last good state; throws when none was ever loaded. */
-  get current(): DesiredState {
-    if (!this.state) throw new ConfigError(`desired-state file ${this.path} was not loaded`, { field: 'desired', value: this.path });
-    return this.state;
-  }
-
-  /** First load: an invalid file is fatal (throws). */
-  load(): DesiredState {
-    this.remember();
-    this.state = loadDesiredStateFile(this.path);
-    this.lastError = undefined;
-    return this.state;
-  }
-
-  /** Reloads; on any error keeps the last good state and reports the error. */
-  reload(): ReloadResult {
-    this.remember();
-    try {
-      const next = loadDesiredStateFile(this.path);
-      const changed = next.hash !== this.state?.hash;
-      this.state = next;
-      this.lastError = undefined;
-      return { changed };
-    } catch (err) {
-      this.lastError = err as Error;
-      return { changed: false, error: err as Error };
-    }
-  }
-
-  /** Reloads only when the file's mtime or size moved since the last read (cheap to call every pass). */
-  reloadIfModified(): ReloadResult {
-    try {
-      const stat = statSync(this.path);
-      if (stat.mtimeMs === this.seenMtimeMs && stat.size === this.seenSize) return { changed: false };
-    } catch {
-      // Fall through: reload() reports the unreadable file and keeps the last good state.
-    }
-    return this.reload();
-  }
-
-  private remember(): void {
-    try {
-      const stat = statSync(this.path);
-      this.seenMtimeMs = stat.mtimeMs;
-      this.seenSize = stat.size;
-    } catch {
-      this.seenMtimeMs = -1;
-      this.seenSize = -1;
-    }
-  }
-}

@@ -1,8 +1,10 @@
 // Pure reading of one service's live view: which instances count as healthy, and what each container is.
 
-import type { ServiceSpec } from './desired-state';
-import type { ComposeContainer } from './docker-containers';
-import { instanceBelongsTo, type InstanceHealth, type ServiceLive } from './live-state';
+import type { ServiceContainer } from '../backends/scaling-backend';
+import type { ServiceSpec } from '../desired/desired-state';
+import type { InstanceHealth } from '../observe/consul-health';
+import type { ServiceLive } from '../observe/live-state';
+import { instanceBelongsTo } from './instance-match';
 
 export type ContainerClass =
   /** Running, with a passing Consul instance. */
@@ -17,7 +19,7 @@ export type ContainerClass =
   | 'other';
 
 export interface ClassifiedContainer {
-  container: ComposeContainer;
+  container: ServiceContainer;
   class: ContainerClass;
   reason: string;
 }
@@ -31,7 +33,7 @@ export interface ServiceAssessment {
   failed: ClassifiedContainer[];
 }
 
-function isRunning(container: ComposeContainer): boolean {
+function isRunning(container: ServiceContainer): boolean {
   return container.state === 'running';
 }
 
@@ -39,7 +41,7 @@ function countsHealthy(instance: InstanceHealth): boolean {
   return instance.status === 'passing' && !instance.maintenance;
 }
 
-function classify(container: ComposeContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number): ClassifiedContainer {
+function classify(container: ServiceContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number): ClassifiedContainer {
   const mine = instances.filter((i) => instanceBelongsTo(i, container));
   const inGrace = now - container.startedAtMs < spec.graceMs;
   const done = (cls: ContainerClass, reason: string): ClassifiedContainer => ({ container, class: cls, reason });

@@ -1,0 +1,19 @@
+// How a backend's part of the desired state (`scale`) is validated, completed and told apart from another service's.
+
+export interface TargetIdentity {
+  /** Equal keys mean two services would scale the same thing: the file is rejected. */
+  key: string;
+  /** The field that names it (relative to `scale`), its value, and what it is in words, for the error. */
+  field: string;
+  value: string;
+  what: string;
+}
+
+export interface TargetCodec<T extends { kind: string }> {
+  readonly kind: T['kind'];
+  /** JSON schema of `scale` for this kind (its `kind` property included). */
+  readonly schema: object;
+  /** Completes a schema-valid target (e.g. resolves paths against the desired file's directory). */
+  resolve(target: T, baseDir: string): T;
+  identity(target: T): TargetIdentity;
+}
