@@ -21,6 +21,9 @@ export interface BlockingQueryParams {
 export interface BlockingQueryResult<T> {
   data: T;
   index: number;
+  /** X-Consul-KnownLeader and X-Consul-LastContact (ms) when the query reads them (core's ConsulHttpClient does). */
+  knownLeader?: boolean;
+  lastContact?: number;
 }
 
 export type BlockingQuery<T> = (params: BlockingQueryParams) => Promise<BlockingQueryResult<T>>;
