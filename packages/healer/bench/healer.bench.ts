@@ -65,7 +65,7 @@ export async function run(): Promise<BenchResult[]> {
     // As deployed: the health watch is the trigger (plus the cron schedule, off here to keep runs independent).
     const healerComposeMs: number[] = [];
     const runner = new ComposeRunner({ onRun: (_target, result) => healerComposeMs.push(result.durationMs) });
-    healer = new Healer({ desired, consul: consul.consul, logger: silentLogger(), backends: { compose: new ComposeBackend({ runner }) }, schedule: false, leaderLock: false, debounceMs: 100 });
+    healer = new Healer({ desired, consul: consul.http, logger: silentLogger(), backends: { compose: new ComposeBackend({ runner }) }, schedule: false, leaderLock: false, debounceMs: 100 });
     await healer.start();
     const h = healer;
     await h.trigger('bench-start');

@@ -1,7 +1,7 @@
 // `healer run` (the daemon, or one pass with --once) and `healer check <service>` (a Consul check script: exit 0/1/2).
 
 import {
-  ConfigError, createConsulClient, createLogger, consulSettingsFromEnv, describeFlags, errorMessage, installShutdown,
+  ConfigError, consulHttpClientFromEnv, createLogger, describeFlags, errorMessage, installShutdown,
   parseDuration, parseFlags, type FlagSpec,
 } from '@consul-sidecars/core';
 import { CommandAlertSink, splitCommand } from './act/alert-hook';
@@ -79,7 +79,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const desired = new DesiredStateSource(requireDesired(values.desired));
   desired.load();
   const schedule = values.schedule === 'off' ? false : validateSchedule(values.schedule ?? DEFAULT_SCHEDULE);
-  const consul = createConsulClient(consulSettingsFromEnv(process.env, values.consul));
+  const consul = consulHttpClientFromEnv(process.env, { address: values.consul });
   const runner = new ComposeRunner({ logger, command: values.composeCommand ? splitCommand(values.composeCommand) : undefined });
   const backends = { compose: new ComposeBackend({ runner, logger }) };
   const alerts = values.alertCommand ? new CommandAlertSink(splitCommand(values.alertCommand), logger) : undefined;
@@ -138,7 +138,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const desired = new DesiredStateSource(requireDesired(values.desired as string | undefined)).load();
   const spec = desired.services.find((s) => s.name === name);
   if (!spec) throw new ConfigError(`service ${name} is not in the desired-state file`, { field: 'service', value: name });
-  const consul = createConsulClient(consulSettingsFromEnv(process.env, values.consul as string | undefined));
+  const consul = consulHttpClientFromEnv(process.env, { address: values.consul as string | undefined });
   const live = await new ConsulBackendReader({ consul, backends: defaultBackends() }).observe({ ...desired, services: [spec] });
   const serviceLive = live.services[name];
   if (serviceLive.consulError) {

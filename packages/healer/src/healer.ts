@@ -2,7 +2,7 @@
 
 import type { Logger } from 'pino';
 import type { ScheduledTask } from 'node-cron';
-import { LeaderLock, errorMessage, silentLogger, waitFor, type ConsulClient } from '@consul-sidecars/core';
+import { CoalescingRunner, LeaderLock, errorMessage, silentLogger, waitFor, type ConsulHttpClient } from '@consul-sidecars/core';
 import { Actor } from './act/actor';
 import { AlertDispatcher } from './act/alert-dispatch';
 import { NoopAlertSink, type AlertSink } from './act/alert-hook';
@@ -18,7 +18,6 @@ import { leaderPassResult, passLogFields, summarise, type PassReport } from './p
 import { desiredInvalidAlert, type Alert } from './plan/alerts';
 import { afterDryRun, emptyMemory, openBreakers, recordOutcome, type HealerMemory } from './plan/memory';
 import { plan } from './plan/plan';
-import { CoalescingRunner } from './triggers/coalescing-runner';
 import { startCronTrigger } from './triggers/cron-trigger';
 import { HealthWatchTriggers } from './triggers/health-watch';
 
@@ -27,7 +26,7 @@ export const DEFAULT_SCHEDULE = '* * * * *';
 
 export interface HealerOptions {
   desired: DesiredStateSource;
-  consul: ConsulClient;
+  consul: ConsulHttpClient;
   logger?: Logger;
   reader?: LiveStateReader;
   /** The backend of each `scale.kind` (default: docker-compose and the local Docker API). */

@@ -7,7 +7,7 @@ import { ComposeBackend } from '../src/backends/compose/compose-backend';
 import { ComposeRunner, type ComposeResult } from '../src/backends/compose/compose-runner';
 import type { ComposeTarget } from '../src/backends/compose/compose-target';
 import { DEFAULT_POLICY } from '../src/desired/desired-state';
-import { HEALER_ERROR_CODES } from '../src/errors';
+import { ERROR_CODES } from '../src/errors';
 import { HealerMetrics } from '../src/metrics';
 import type { ServiceDecision } from '../src/plan/plan';
 import { spec } from './fixtures';
@@ -97,7 +97,7 @@ describe('healer source hygiene', () => {
 
   it('every error code thrown in src is in the catalogue (src/errors.ts)', () => {
     const used = new Set(sources.flatMap((s) => [...s.text.matchAll(/'(ERR_[A-Z_]+)'/g)].map((m) => m[1])));
-    expect([...used].filter((code) => !(code in HEALER_ERROR_CODES))).to.deep.equal([]);
+    expect([...used].filter((code) => !(code in ERROR_CODES))).to.deep.equal([]);
   });
 
   it('no plain `new Error(` and no `as never` / `as unknown as` casts', () => {

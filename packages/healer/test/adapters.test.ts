@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DesiredStateSource } from '../src/desired/desired-source';
 import { parseDesiredState } from '../src/desired/desired-state';
-import { normaliseHealthEntries } from '../src/observe/consul-health';
 import { instanceBelongsTo } from '../src/plan/instance-match';
 import { classifyComposeFailure, composeScaleArgs } from '../src/backends/compose/compose-runner';
-import { CoalescingRunner } from '../src/triggers/coalescing-runner';
+import { CoalescingRunner, parseHealthService } from '@consul-sidecars/core';
 import { splitCommand } from '../src/act/alert-hook';
 import { container, instance } from './fixtures';
 
@@ -26,6 +25,8 @@ describe('healer desired-state file', () => {
     ['two services on one compose service', { services: { web: { min: 1, scale }, www: { min: 1, scale } } }, /services\.www\.scale names the same compose service as services\.web/],
     ['no services', { services: {} }, /services must NOT have fewer than 1 properties/],
     ['bad policy', { services: { web: { min: 1, scale } }, policy: { backoffBase: 'x' } }, /policy\.backoffBase/],
+    ['a docker host scheme the engine client cannot use', { services: { web: { min: 1, scale: { ...scale, dockerHost: 'npipe:////./pipe/docker_engine' } } } }, /services\.web\.scale\.dockerHost: unsupported scheme "npipe"/],
+    ['a docker host port out of range', { services: { web: { min: 1, scale: { ...scale, dockerHost: 'tcp://swarm-manager:99999' } } } }, /services\.web\.scale\.dockerHost: port "99999" is not 1\.\.65535/],
     ['a backend kind there is none of', { services: { web: { min: 1, scale: { ...scale, kind: 'nomad' } } } }, /services\.web\.scale\.kind must be equal to constant \(got "nomad"\)/],
   ];
   for (const [name, data, pattern] of bad) {
@@ -97,18 +98,29 @@ describe('healer live-state normalisation', () => {
   ];
   for (const [name, raw, status, maintenance] of cases) {
     it(name, () => {
-      const [i] = normaliseHealthEntries([raw]);
-      expect(i.status).to.equal(status);
-      expect(i.maintenance).to.equal(maintenance);
-      expect(i.address).to.equal('10.0.0.1');
+      const [i] = parseHealthService([raw]);
+      expect(i.Status).to.equal(status);
+      expect(i.Maintenance).to.equal(maintenance);
+      expect(i.Address).to.equal('10.0.0.1');
+    });
+  }
+
+  const rejected: Array<[string, unknown, RegExp]> = [
+    ['a non-list answer', { error: 'x' }, /a list of health entries/],
+    ['a port that is a string', [{ ...entry('a', []), Service: { ...entry('a', []).Service, Port: '80' } }], /\[0\]\.Service\.Port/],
+    ['a check status Consul does not write', [entry('a', [['service:a', 'fine', 'a']])], /\[0\]\.Checks\[0\]\.Status/],
+  ];
+  for (const [name, raw, message] of rejected) {
+    it(`rejects ${name} (ERR_CONSUL_PAYLOAD, naming the field), never coerces it`, () => {
+      expect(() => parseHealthService(raw)).to.throw(message).with.property('code', 'ERR_CONSUL_PAYLOAD');
     });
   }
 
   it('matches instances to containers by name, id or meta', () => {
     const c = container('shop_web_2');
     expect(instanceBelongsTo(instance('shop_web_2'), c)).to.equal(true);
-    expect(instanceBelongsTo({ ...instance('x'), id: c.id.slice(0, 12) }, c)).to.equal(true);
-    expect(instanceBelongsTo({ ...instance('x'), meta: { container_id: c.id } }, c)).to.equal(true);
+    expect(instanceBelongsTo({ ...instance('x'), ID: c.id.slice(0, 12) }, c)).to.equal(true);
+    expect(instanceBelongsTo({ ...instance('x'), Meta: { container_id: c.id } }, c)).to.equal(true);
     expect(instanceBelongsTo(instance('shop_web_20'), c)).to.equal(false);
   });
 });

@@ -26,8 +26,8 @@ export function container(name: string, state: ContainerState = 'running', extra
   return { id: `${name}-id`.padEnd(64, '0'), name, slot, state, startedAtMs: NOW - 60_000, ...extra };
 }
 
-export function instance(containerName: string, status: InstanceHealth['status'] = 'passing', extra: Partial<InstanceHealth> = {}): InstanceHealth {
-  return { id: `host:${containerName}:80`, node: 'n1', address: '127.0.0.1', port: 80, tags: [], meta: {}, status, failingChecks: status === 'passing' ? [] : ['service:x'], ...extra };
+export function instance(containerName: string, status: InstanceHealth['Status'] = 'passing', extra: Partial<InstanceHealth> = {}): InstanceHealth {
+  return { ID: `host:${containerName}:80`, Node: 'n1', Meta: {}, Status: status, FailingChecks: status === 'passing' ? [] : ['service:x'], ...extra };
 }
 
 /** A service whose containers are named `<svc>_<n>` with one instance each, from a compact spec string per container:
@@ -53,7 +53,7 @@ export function service(name: string, kinds: string[]): ServiceLive {
       containers.push(container(cname));
     } else if (kind === 'maint') {
       containers.push(container(cname));
-      instances.push(instance(cname, 'critical', { maintenance: 'node' }));
+      instances.push(instance(cname, 'critical', { Maintenance: 'node' }));
     } else if (kind === 'restarting') {
       containers.push(container(cname, 'restarting'));
       instances.push(instance(cname, 'critical'));

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createLogger, silentLogger, waitFor, type ConsulClient } from '@consul-sidecars/core';
+import { createLogger, silentLogger, waitFor, type ConsulClient, type ConsulHttpClient } from '@consul-sidecars/core';
 import { CommandAlertSink, type AlertSink } from '../src/act/alert-hook';
 import { DesiredStateSource } from '../src/desired/desired-source';
 import { Healer, type HealerOptions } from '../src/healer';
@@ -41,12 +41,14 @@ describe('healer against real docker-compose and Consul @integration', function 
   this.timeout(90_000);
   let consul: TestConsul;
   let client: ConsulClient;
+  let http: ConsulHttpClient;
   let dir: string;
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
 
   before(async () => {
     consul = await startTestConsul();
     client = consul.consul;
+    http = consul.http;
   });
   after(async () => {
     await consul?.stop();
@@ -79,7 +81,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     desired.load();
     const healer = new Healer({
       desired,
-      consul: client,
+      consul: http,
       logger: logger(),
       opsPort: 0,
       schedule: false,

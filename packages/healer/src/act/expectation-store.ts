@@ -1,7 +1,7 @@
 // The leader's memory (expectations, backoffs, breakers) in Consul KV, so a failover does not repeat an action still settling.
 
 import type { Logger } from 'pino';
-import { errorMessage, type ConsulClient } from '@consul-sidecars/core';
+import { errorMessage, type ConsulHttpClient } from '@consul-sidecars/core';
 import { parsePersistedMemory, type HealerMemory } from '../plan/memory';
 
 export class ExpectationStore {
@@ -9,7 +9,7 @@ export class ExpectationStore {
   private persisted?: string;
 
   constructor(
-    private readonly consul: ConsulClient,
+    private readonly consul: ConsulHttpClient,
     readonly key: string,
     private readonly logger: Logger,
   ) {}
@@ -17,7 +17,7 @@ export class ExpectationStore {
   /** A predecessor's memory; undefined when there is none, it is unreadable, or Consul does not answer (start fresh). */
   async adopt(): Promise<HealerMemory['services'] | undefined> {
     try {
-      const entry = (await this.consul.kv.get({ key: this.key })) as { Value?: string | null } | undefined | null;
+      const entry = await this.consul.kv.get(this.key);
       if (!entry?.Value) return undefined;
       const services = parsePersistedMemory(entry.Value);
       if (!services) {
@@ -38,7 +38,7 @@ export class ExpectationStore {
     const text = JSON.stringify(memory.services);
     if (text === this.persisted) return;
     try {
-      await this.consul.kv.set({ key: this.key, value: text });
+      await this.consul.kv.put(this.key, text);
       this.persisted = text;
     } catch (err) {
       this.logger.warn({ key: this.key, err: errorMessage(err) }, 'cannot write healer memory to consul');

@@ -21,10 +21,10 @@ export function scaleTargetSchema(): object {
   );
 }
 
-export function resolveScaleTarget(target: ScaleTarget, baseDir: string): ScaleTarget {
+export function resolveScaleTarget(target: ScaleTarget, context: { baseDir: string; field: string }): ScaleTarget {
   switch (target.kind) {
     case 'compose':
-      return composeTargetCodec.resolve(target, baseDir);
+      return composeTargetCodec.resolve(target, context);
   }
 }
 

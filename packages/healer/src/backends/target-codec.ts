@@ -13,7 +13,10 @@ export interface TargetCodec<T extends { kind: string }> {
   readonly kind: T['kind'];
   /** JSON schema of `scale` for this kind (its `kind` property included). */
   readonly schema: object;
-  /** Completes a schema-valid target (e.g. resolves paths against the desired file's directory). */
-  resolve(target: T, baseDir: string): T;
+  /**
+   * Completes a schema-valid target (e.g. resolves paths against the desired file's directory) and checks what a
+   * schema cannot; throws a CodedError whose details name `field` (the target's path in the file) and the value.
+   */
+  resolve(target: T, context: { baseDir: string; field: string }): T;
   identity(target: T): TargetIdentity;
 }

@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, errorMessage, parseDuration, readJsonFile, validateWithSchema } from '@consul-sidecars/core';
+import { CodedError, ConfigError, errorMessage, parseDuration, readJsonFile, validateWithSchema } from '@consul-sidecars/core';
 import { resolveScaleTarget, scaleTargetIdentity, type ScaleTarget } from '../backends/scale-target';
 import { DESIRED_STATE_SCHEMA } from './desired-schema';
 
@@ -100,6 +100,16 @@ function durationField(value: string | number, field: string, source: string): n
   }
 }
 
+/** A backend's own checks of its target, as a ConfigError of this file. */
+function scaleTarget(target: ScaleTarget, context: { baseDir: string; field: string }, source: string): ScaleTarget {
+  try {
+    return resolveScaleTarget(target, context);
+  } catch (err) {
+    if (!(err instanceof CodedError) || err instanceof ConfigError) throw err;
+    throw new ConfigError(`invalid ${source}: ${err.message}`, { field: String(err.details.field ?? context.field), value: err.details.value, source });
+  }
+}
+
 /** Validates parsed JSON into a DesiredState; errors name the service and the field (`services.web.max ...`). */
 export function parseDesiredState(data: unknown, options: { baseDir?: string; source?: string } = {}): DesiredState {
   const source = options.source ?? 'desired state';
@@ -123,7 +133,7 @@ export function parseDesiredState(data: unknown, options: { baseDir?: string; so
       ...(spec.max !== undefined ? { max: spec.max } : {}),
       ...(spec.tag !== undefined ? { tag: spec.tag } : {}),
       graceMs: durationField(spec.gracePeriod ?? DEFAULT_GRACE, `${at}.gracePeriod`, source),
-      scale: resolveScaleTarget(spec.scale, options.baseDir ?? process.cwd()),
+      scale: scaleTarget(spec.scale, { baseDir: options.baseDir ?? process.cwd(), field: `${at}.scale` }, source),
     });
   }
   const policy: HealPolicy = { ...DEFAULT_POLICY };

@@ -32,7 +32,7 @@ export interface LiveStateReader {
 export function liveStateHash(live: LiveState): string {
   const view = Object.values(live.services).map((s) => ({
     s: s.service,
-    i: (s.instances ?? []).map((i) => [i.id, i.status, i.maintenance ?? '']).sort(),
+    i: (s.instances ?? []).map((i) => [i.ID, i.Status, i.Maintenance ?? '']).sort(),
     c: (s.containers ?? []).map((c) => [c.id, c.state, c.dockerHealth ?? '']).sort(),
     e: [s.consulError ?? '', s.backendError ?? ''],
   }));

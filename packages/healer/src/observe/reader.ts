@@ -1,20 +1,20 @@
 // Observe: Consul's health of every desired service (all instances, maintenance included) and its backend's containers.
 
-import { callWithResponse, errorMessage, type ConsulClient } from '@consul-sidecars/core';
+import { errorMessage, isConsulStatus, type ConsulHttpClient } from '@consul-sidecars/core';
 import { backendFor, type ScalingBackends } from '../backends/registry';
 import type { DesiredState, ServiceSpec } from '../desired/desired-state';
-import { healthServiceMethod, normaliseHealthEntries } from './consul-health';
+import { serviceHealthRead } from './consul-health';
 import type { LiveState, LiveStateReader, ServiceLive } from './live-state';
 
 export interface ConsulBackendReaderOptions {
-  consul: ConsulClient;
+  consul: ConsulHttpClient;
   backends: ScalingBackends;
   requestTimeoutMs?: number;
 }
 
 /** Reads health from Consul (no ?passing, so maintenance and failing instances are seen) and containers from each service's backend. */
 export class ConsulBackendReader implements LiveStateReader {
-  private readonly consul: ConsulClient;
+  private readonly consul: ConsulHttpClient;
   private readonly backends: ScalingBackends;
   private readonly requestTimeoutMs: number;
 
@@ -30,16 +30,14 @@ export class ConsulBackendReader implements LiveStateReader {
     let consulError: string | undefined;
     try {
       // An agent without a cluster leader answers reads from stale state: treat it as unhealthy.
-      // The consul package takes `timeout` on every call, though its typings omit it here.
-      const options = { timeout: this.requestTimeoutMs } as Parameters<ConsulClient['status']['leader']>[0];
-      const leader: unknown = await this.consul.status.leader(options);
-      if (typeof leader === 'string' && leader.trim() === '') {
+      const leader = await this.consul.leader({ timeoutMs: this.requestTimeoutMs });
+      if (leader.trim() === '') {
         consulOk = false;
         consulError = 'consul has no leader';
       }
     } catch (err) {
       // Only "no answer" or a server error means an unhealthy Consul; an agent that lacks the endpoint (404) is judged by the reads below.
-      if ((err as { statusCode?: number }).statusCode !== 404) {
+      if (!isConsulStatus(err, 404)) {
         consulOk = false;
         consulError = `consul unreachable: ${errorMessage(err)}`;
       }
@@ -57,21 +55,12 @@ export class ConsulBackendReader implements LiveStateReader {
 
   private async observeService(spec: ServiceSpec): Promise<ServiceLive> {
     const live: ServiceLive = { service: spec.name };
-    const options: Record<string, unknown> = { service: spec.name, timeout: this.requestTimeoutMs };
-    if (spec.tag) options.tag = spec.tag;
     const [health, containers] = await Promise.allSettled([
-      callWithResponse<unknown>(healthServiceMethod(this.consul), options),
+      this.consul.read(serviceHealthRead(spec), { timeoutMs: this.requestTimeoutMs }),
       backendFor(this.backends, spec.scale).observe(),
     ]);
-    if (health.status === 'fulfilled') {
-      try {
-        live.instances = normaliseHealthEntries(health.value.data);
-      } catch (err) {
-        live.consulError = errorMessage(err);
-      }
-    } else {
-      live.consulError = errorMessage(health.reason);
-    }
+    if (health.status === 'fulfilled') live.instances = health.value;
+    else live.consulError = errorMessage(health.reason);
     if (containers.status === 'fulfilled') live.containers = containers.value;
     else live.backendError = errorMessage(containers.reason);
     return live;

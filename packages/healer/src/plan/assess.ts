@@ -38,7 +38,7 @@ function isRunning(container: ServiceContainer): boolean {
 }
 
 function countsHealthy(instance: InstanceHealth): boolean {
-  return instance.status === 'passing' && !instance.maintenance;
+  return instance.Status === 'passing' && !instance.Maintenance;
 }
 
 function classify(container: ServiceContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number): ClassifiedContainer {
@@ -49,13 +49,13 @@ function classify(container: ServiceContainer, instances: InstanceHealth[], spec
   // Docker is already restarting it (autoheal's lesson): do not pile a second action on top.
   if (container.state === 'restarting' || container.state === 'removing') return done('starting', `container ${container.state}`);
   if (container.state === 'paused') return done('other', 'container paused');
-  if (mine.some((i) => i.maintenance)) return done('maintenance', 'instance in consul maintenance');
+  if (mine.some((i) => i.Maintenance)) return done('maintenance', 'instance in consul maintenance');
   if (isRunning(container) && mine.some(countsHealthy)) return done('healthy', 'passing');
   if (inGrace) return done('starting', 'within grace period');
   if (container.state === 'created') return done('failed', 'container never started');
   if (container.dockerHealth === 'unhealthy') return done('failed', 'docker healthcheck unhealthy');
   if (mine.length === 0) return done('other', 'not registered in consul');
-  if (mine.every((i) => i.status === 'critical')) return done('failed', `consul checks critical: ${mine.flatMap((i) => i.failingChecks).join(', ')}`);
+  if (mine.every((i) => i.Status === 'critical')) return done('failed', `consul checks critical: ${mine.flatMap((i) => i.FailingChecks).join(', ')}`);
   return done('other', 'consul checks warning');
 }
 

@@ -9,8 +9,8 @@ import type { InstanceHealth } from '../observe/consul-health';
  */
 export function instanceBelongsTo(instance: InstanceHealth, container: ServiceContainer): boolean {
   const shortId = container.id.slice(0, 12);
-  const idParts = instance.id.split(/[:/]/);
+  const idParts = instance.ID.split(/[:/]/);
   if (idParts.includes(container.name) || idParts.includes(container.id) || idParts.includes(shortId)) return true;
-  if (instance.id === container.name || instance.id === container.id || instance.id === shortId) return true;
-  return Object.values(instance.meta).some((v) => v === container.id || v === shortId || v === container.name);
+  if (instance.ID === container.name || instance.ID === container.id || instance.ID === shortId) return true;
+  return Object.values(instance.Meta).some((v) => v === container.id || v === shortId || v === container.name);
 }

@@ -1,14 +1,14 @@
 // The health hint: one blocking query per desired service on /v1/health/service/<name>; a real change asks for a pass.
 
 import type { Logger } from 'pino';
-import { BlockingWatcher, consulBlockingQuery, type ConsulClient } from '@consul-sidecars/core';
+import { mapRead, type BlockingWatcher, type ConsulHttpClient } from '@consul-sidecars/core';
 import type { ServiceSpec } from '../desired/desired-state';
-import { healthServiceMethod, normaliseHealthEntries } from '../observe/consul-health';
+import { serviceHealthRead, type InstanceHealth } from '../observe/consul-health';
 
 /** The part of a health answer that matters to a healer: which instances exist and their aggregated status. */
-export function healthFingerprint(raw: unknown): string[] {
-  return normaliseHealthEntries(raw)
-    .map((i) => `${i.id}@${i.node}=${i.status}${i.maintenance ? `/${i.maintenance}` : ''}`)
+export function healthFingerprint(instances: InstanceHealth[]): string[] {
+  return instances
+    .map((i) => `${i.ID}@${i.Node}=${i.Status}${i.Maintenance ? `/${i.Maintenance}` : ''}`)
     .sort();
 }
 
@@ -17,7 +17,7 @@ export class HealthWatchTriggers {
   private readonly watchers = new Map<string, { key: string; watcher: BlockingWatcher<string[]> }>();
 
   constructor(
-    private readonly consul: ConsulClient,
+    private readonly consul: ConsulHttpClient,
     private readonly onChange: (service: string) => void,
     private readonly logger?: Logger,
     private readonly waitSeconds = 60,
@@ -34,10 +34,7 @@ export class HealthWatchTriggers {
     }
     for (const spec of services) {
       if (this.watchers.has(spec.name)) continue;
-      const options: Record<string, unknown> = { service: spec.name };
-      if (spec.tag) options.tag = spec.tag;
-      const query = consulBlockingQuery(healthServiceMethod(this.consul), options, healthFingerprint);
-      const watcher = new BlockingWatcher<string[]>(query, { name: `health:${spec.name}`, logger: this.logger, waitSeconds: this.waitSeconds });
+      const watcher = this.consul.watch(mapRead(serviceHealthRead(spec), healthFingerprint), { name: `health:${spec.name}`, logger: this.logger, waitSeconds: this.waitSeconds });
       watcher.on('change', () => this.onChange(spec.name));
       watcher.on('error', () => undefined);
       this.watchers.set(spec.name, { key: wanted.get(spec.name)!, watcher: watcher.start() });

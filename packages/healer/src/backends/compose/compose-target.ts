@@ -1,6 +1,7 @@
 // The compose backend's part of the desired state: one compose service in one project, on one Docker host.
 
 import { isAbsolute, resolve } from 'node:path';
+import { parseDockerHost } from '@consul-sidecars/core';
 import type { TargetCodec } from '../target-codec';
 
 export interface ComposeTarget {
@@ -30,7 +31,11 @@ export const COMPOSE_TARGET_SCHEMA = {
 export const composeTargetCodec: TargetCodec<ComposeTarget> = {
   kind: 'compose',
   schema: COMPOSE_TARGET_SCHEMA,
-  resolve: (target, baseDir) => ({ ...target, composeFile: isAbsolute(target.composeFile) ? target.composeFile : resolve(baseDir, target.composeFile) }),
+  resolve: (target, { baseDir, field }) => {
+    // The one DOCKER_HOST parser: a value the engine client could not use is a config error at load, not at the first heal.
+    if (target.dockerHost !== undefined) parseDockerHost(target.dockerHost, { field: `${field}.dockerHost` });
+    return { ...target, composeFile: isAbsolute(target.composeFile) ? target.composeFile : resolve(baseDir, target.composeFile) };
+  },
   identity: (target) => ({
     key: `${target.dockerHost ?? ''}|${target.composeProject}|${target.composeService}`,
     field: 'composeService',

@@ -1,25 +1,19 @@
-// One dockerode client per DOCKER_HOST value (unix://, tcp://, ssh://), shared by every read and removal.
+// One dockerode client per DOCKER_HOST value, through core's one DOCKER_HOST parser (unix, tcp, tcp+TLS, ssh).
 
-import Docker from 'dockerode';
-import { healerError } from '../../errors';
-
-/** dockerode connection options for a DOCKER_HOST value; undefined: the local socket. */
-export function dockerOptionsFor(dockerHost?: string): Docker.DockerOptions {
-  if (!dockerHost) return { socketPath: process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock' };
-  const url = new URL(dockerHost);
-  if (url.protocol === 'unix:') return { socketPath: url.pathname };
-  if (url.protocol === 'tcp:') return { protocol: 'http', host: url.hostname, port: Number(url.port || 2375) };
-  if (url.protocol === 'ssh:') return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined };
-  throw healerError('ERR_DOCKER_HOST', `unsupported docker host ${dockerHost}`, { dockerHost });
-}
+import type Docker from 'dockerode';
+import { connectDocker } from '@consul-sidecars/core';
 
 const clients = new Map<string, Docker>();
 
+/**
+ * The engine a target names; unset: the environment's (DOCKER_HOST and its TLS variables, else the local socket),
+ * the same engine docker-compose talks to, since the compose run inherits that environment.
+ */
 export function dockerClientFor(dockerHost?: string): Docker {
   const key = dockerHost ?? '';
   let client = clients.get(key);
   if (!client) {
-    client = new Docker(dockerOptionsFor(dockerHost));
+    client = connectDocker(dockerHost, { field: 'scale.dockerHost' });
     clients.set(key, client);
   }
   return client;
