@@ -9,6 +9,7 @@ import { ComposeBackend } from './backends/compose/compose-backend';
 import { ComposeRunner } from './backends/compose/compose-runner';
 import { defaultBackends } from './backends/registry';
 import { DesiredStateSource } from './desired/desired-source';
+import { checkDesiredStateOnHost } from './desired/desired-state';
 import { DEFAULT_LEADER_KEY, DEFAULT_SCHEDULE, Healer } from './healer';
 import { ConsulBackendReader } from './observe/reader';
 import { summarise } from './pass-report';
@@ -119,10 +120,9 @@ export async function runCommand(argv: string[]): Promise<number> {
         await healer.stop();
         resolve();
       },
-      onReload: () => {
-        const err = healer.reload();
-        if (err) throw err;
-      },
+      // An invalid file is logged (naming the field), counted and alerted by the healer, which keeps the
+      // last good state: throwing here would kill the daemon from inside the signal handler.
+      onReload: () => void healer.reload(),
     });
   });
   return 0;
@@ -154,7 +154,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, CHECK_FLAGS);
-  const desired = new DesiredStateSource(requireDesired(values.desired as string | undefined)).load();
+  const path = requireDesired(values.desired as string | undefined);
+  const desired = new DesiredStateSource(path).load();
+  checkDesiredStateOnHost(desired, `desired-state file ${path}`);
   process.stdout.write(`ok: ${desired.services.map((s) => `${s.name} (min ${s.min}${s.max !== undefined ? `, max ${s.max}` : ''})`).join(', ')}\n`);
   return 0;
 }

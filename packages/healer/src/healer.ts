@@ -2,14 +2,14 @@
 
 import type { Logger } from 'pino';
 import type { ScheduledTask } from 'node-cron';
-import { CoalescingRunner, LeaderLock, errorMessage, silentLogger, waitFor, type ConsulHttpClient } from '@consul-sidecars/core';
+import { CodedError, CoalescingRunner, LeaderLock, errorMessage, silentLogger, waitFor, type ConsulHttpClient } from '@consul-sidecars/core';
 import { Actor } from './act/actor';
 import { AlertDispatcher } from './act/alert-dispatch';
 import { NoopAlertSink, type AlertSink } from './act/alert-hook';
 import { ExpectationStore } from './act/expectation-store';
 import { defaultBackends, type ScalingBackends } from './backends/registry';
 import type { DesiredState } from './desired/desired-state';
-import type { DesiredStateSource } from './desired/desired-source';
+import type { DesiredStateSource, ReloadResult } from './desired/desired-source';
 import { HealerMetrics } from './metrics';
 import { liveStateHash, type LiveStateReader } from './observe/live-state';
 import { ConsulBackendReader } from './observe/reader';
@@ -198,35 +198,41 @@ export class Healer {
     };
   }
 
+  /** Re-reads the desired file when it changed (every pass); an invalid edit keeps the last good state. */
   private reloadDesired(): DesiredState {
+    this.noteReload(this.options.desired.reloadIfModified(), 'modified');
+    return this.options.desired.current;
+  }
+
+  /** Re-reads the desired file now (SIGHUP); returns the error, if any, while keeping the last good state. Never throws. */
+  reload(): Error | undefined {
+    const result = this.options.desired.reload();
+    this.noteReload(result, 'reload');
+    if (!result.error) void this.trigger('reload').catch(() => undefined);
+    return result.error;
+  }
+
+  /** One place for what a re-read means: the log line naming the field, the metrics, one alert per distinct error. */
+  private noteReload(result: ReloadResult, why: 'modified' | 'reload'): void {
     const source = this.options.desired;
-    const result = source.reloadIfModified();
     if (result.error) {
       const message = result.error.message;
-      this.logger.error({ err: message, file: source.path }, 'desired-state file is invalid; keeping the last good state');
+      const details = result.error instanceof CodedError ? result.error.details : {};
+      this.metrics.desiredValid.set(0);
+      this.metrics.desiredReloads.inc({ result: 'error' });
+      this.logger.error({ err: message, file: source.path, field: details.field, value: details.value, trigger: why }, 'desired-state file is invalid; keeping the last good state');
       if (message !== this.lastDesiredError && this.isLeader) {
         this.lastDesiredError = message;
         void this.alerts.send([desiredInvalidAlert(message)]);
       }
-    } else if (result.changed) {
+    } else if (!result.unmodified) {
+      this.metrics.desiredValid.set(1);
+      this.metrics.desiredReloads.inc({ result: 'ok' });
       this.lastDesiredError = undefined;
-      this.logger.info({ file: source.path, hash: source.current.hash }, 'desired state reloaded');
+      if (result.changed) this.logger.info({ file: source.path, hash: source.current.hash, trigger: why }, 'desired state reloaded');
       this.watchers?.sync(source.current.services);
     }
     this.desiredHash = source.current.hash;
-    return source.current;
-  }
-
-  /** Re-reads the desired file now (SIGHUP); returns the error, if any, while keeping the last good state. */
-  reload(): Error | undefined {
-    const result = this.options.desired.reload();
-    if (result.error) {
-      this.logger.error({ err: result.error.message }, 'reload failed; keeping the last good desired state');
-      return result.error;
-    }
-    this.watchers?.sync(this.options.desired.current.services);
-    void this.trigger('reload').catch(() => undefined);
-    return undefined;
   }
 
   private async adoptMemory(): Promise<void> {

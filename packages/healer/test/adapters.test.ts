@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DesiredStateSource } from '../src/desired/desired-source';
-import { parseDesiredState } from '../src/desired/desired-state';
+import { checkDesiredStateOnHost, parseDesiredState } from '../src/desired/desired-state';
 import { instanceBelongsTo } from '../src/plan/instance-match';
 import { classifyComposeFailure, composeScaleArgs } from '../src/backends/compose/compose-runner';
 import { CoalescingRunner, parseHealthService } from '@consul-sidecars/core';
@@ -48,6 +48,24 @@ describe('healer desired-state file', () => {
     const explicit = parseDesiredState({ services: { web: { min: 1, scale: { ...scale, kind: 'compose' } } } }, { baseDir: '/srv' });
     expect(implicit.services[0].scale).to.deep.equal({ kind: 'compose', composeProject: 'shop', composeFile: '/srv/compose.yml', composeService: 'web' });
     expect(explicit).to.deep.equal(implicit);
+  });
+
+  describe('checkDesiredStateOnHost (healer validate: what parsing cannot know)', () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'healer-host-'))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const cases: Array<[string, (dir: string) => string, RegExp | undefined]> = [
+      ['a compose file that exists', (d) => (writeFileSync(join(d, 'c.yml'), 'services: {}\n'), 'c.yml'), undefined],
+      ['a missing compose file', () => 'gone.yml', /services\.web\.scale\.composeFile: \/.*\/gone\.yml does not exist/],
+      ['a directory where the compose file should be', () => '.', /services\.web\.scale\.composeFile: \/.* is not a file/],
+    ];
+    for (const [name, make, error] of cases) {
+      it(`${name}: ${error ? 'rejected, naming the service, field and path' : 'accepted'}`, () => {
+        const state = parseDesiredState({ services: { web: { min: 1, scale: { ...scale, composeFile: make(dir) } } } }, { baseDir: dir });
+        if (error) expect(() => checkDesiredStateOnHost(state)).to.throw(error);
+        else expect(() => checkDesiredStateOnHost(state)).to.not.throw();
+      });
+    }
   });
 
   describe('reload', () => {

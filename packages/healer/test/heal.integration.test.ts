@@ -332,6 +332,59 @@ describe('healer against real docker-compose and Consul @integration', function 
     expect(Date.now() - stopAt).to.be.lessThan(5000);
   });
 
+  it('SIGHUP with a bad desired-state file -> the daemon lives on with the last good state, logs the field, a metric says so', async () => {
+    const { project: p, consulName } = await project({ web: 'httpd' });
+    const web = consulName('web');
+    await p.up('web', 1);
+    await waitPassing(web, 1);
+    const file = writeDesired({ services: { [web]: { min: 1, scale: p.scaleTarget('web') } } });
+    const port = await freePort();
+    const child = spawn(process.execPath, [HEALER_BIN, 'run', '--desired', file, '--consul', consul.address, '--metrics-port', String(port), '--schedule', 'off', '--leader-key', `consul-sidecars/healer-test/${randomBytes(4).toString('hex')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    cleanups.push(() => child.kill('SIGKILL'));
+    await waitFor(() => output.includes('healer started'), { timeoutMs: 15_000, message: 'the daemon to start' });
+    const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+
+    writeFileSync(file, JSON.stringify({ services: { [web]: { min: 5, max: 2, scale: p.scaleTarget('web') } } }));
+    child.kill('SIGHUP');
+    await waitFor(async () => child.exitCode === null && /healer_desired_reloads_total\{result="error"\} 1/.test(await metrics()), { timeoutMs: 10_000, message: 'the failed reload to be counted' });
+    expect(await metrics()).to.match(/healer_desired_state_valid 0/);
+    // pino writes asynchronously: wait for the whole line, then read the field it names.
+    const failedLine = () => output.split('\n').slice(0, -1).find((l) => l.includes('keeping the last good'));
+    await waitFor(failedLine, { timeoutMs: 5000, message: 'the log line of the failed reload' });
+    expect((JSON.parse(failedLine()!) as { field?: string }).field).to.equal(`services.${web}.max`);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).to.equal(503);
+    // The last good state is what a pass uses.
+    const pass = (await (await fetch(`http://127.0.0.1:${port}/trigger?wait=1`, { method: 'POST' })).json()) as { services: Array<{ min: number }> };
+    expect(pass.services[0].min).to.equal(1);
+
+    // A second SIGHUP with the file fixed: valid again.
+    writeFileSync(file, JSON.stringify({ services: { [web]: { min: 1, max: 2, scale: p.scaleTarget('web') } } }));
+    child.kill('SIGHUP');
+    await waitFor(async () => /healer_desired_state_valid 1/.test(await metrics()), { timeoutMs: 10_000, message: 'the good reload' });
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).to.equal(200);
+    expect(child.exitCode).to.equal(null);
+    child.kill('SIGTERM');
+    expect(await exited).to.equal(0);
+  });
+
+  it('healer validate rejects a desired file whose compose file does not exist, naming the service and the path', async () => {
+    const missing = join(dir, 'no-such-compose.yml');
+    const file = writeDesired({ services: { web: { min: 1, scale: { composeProject: 'shop', composeFile: missing, composeService: 'web' } } } });
+    const out = await execCode(process.execPath, [HEALER_BIN, 'validate', '--desired', file]);
+    expect(out.code).to.equal(2);
+    expect(out.stderr).to.contain('services.web.scale.composeFile').and.to.contain(missing);
+    // A compose file that exists passes.
+    writeFileSync(missing, 'version: "2.4"\nservices: {}\n');
+    const ok = await execCode(process.execPath, [HEALER_BIN, 'validate', '--desired', file]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/^ok: web \(min 1\)/);
+  });
+
   it('the watch handler falls back to a one-shot pass when no healer answers', async () => {
     const { project: p, consulName } = await project({ web: 'httpd' });
     const web = consulName('web');

@@ -1,7 +1,7 @@
 // Every backend's `scale` section as one tagged union, and the dispatch from a target's `kind` to its codec.
 
 import { composeTargetCodec, type ComposeTarget } from './compose/compose-target';
-import type { TargetIdentity } from './target-codec';
+import type { TargetIdentity, TargetProblem } from './target-codec';
 
 /** `scale` of a desired service; `kind` names the backend (absent in the file: "compose"). */
 export type ScaleTarget = ComposeTarget;
@@ -32,5 +32,12 @@ export function scaleTargetIdentity(target: ScaleTarget): TargetIdentity {
   switch (target.kind) {
     case 'compose':
       return composeTargetCodec.identity(target);
+  }
+}
+
+export function checkScaleTarget(target: ScaleTarget): TargetProblem[] {
+  switch (target.kind) {
+    case 'compose':
+      return composeTargetCodec.check(target);
   }
 }

@@ -9,6 +9,14 @@ export interface TargetIdentity {
   what: string;
 }
 
+/** Something only this machine can tell about a valid target (a file that is missing), for `healer validate`. */
+export interface TargetProblem {
+  /** Relative to `scale`. */
+  field: string;
+  value: string;
+  message: string;
+}
+
 export interface TargetCodec<T extends { kind: string }> {
   readonly kind: T['kind'];
   /** JSON schema of `scale` for this kind (its `kind` property included). */
@@ -19,4 +27,6 @@ export interface TargetCodec<T extends { kind: string }> {
    */
   resolve(target: T, context: { baseDir: string; field: string }): T;
   identity(target: T): TargetIdentity;
+  /** Checks against this machine (I/O, so never part of parsing): an empty list when the backend can run it. */
+  check(target: T): TargetProblem[];
 }

@@ -7,6 +7,8 @@ import { loadDesiredStateFile, type DesiredState } from './desired-state';
 export interface ReloadResult {
   changed: boolean;
   error?: ConfigError | Error;
+  /** Set when the file had not moved since the last read, so it was not read again. */
+  unmodified?: true;
 }
 
 /** The desired-state file as the daemon sees it: loaded once strictly, then reloaded keeping the last good state on error. */
@@ -55,7 +57,7 @@ export class DesiredStateSource {
   reloadIfModified(): ReloadResult {
     try {
       const stat = statSync(this.path);
-      if (stat.mtimeMs === this.seenMtimeMs && stat.size === this.seenSize) return { changed: false };
+      if (stat.mtimeMs === this.seenMtimeMs && stat.size === this.seenSize) return { changed: false, unmodified: true };
     } catch {
       // Fall through: reload() reports the unreadable file and keeps the last good state.
     }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { CodedError, ConfigError, errorMessage, parseDuration, readJsonFile, validateWithSchema } from '@consul-sidecars/core';
-import { resolveScaleTarget, scaleTargetIdentity, type ScaleTarget } from '../backends/scale-target';
+import { checkScaleTarget, resolveScaleTarget, scaleTargetIdentity, type ScaleTarget } from '../backends/scale-target';
 import { DESIRED_STATE_SCHEMA } from './desired-schema';
 
 export type { ScaleTarget } from '../backends/scale-target';
@@ -150,6 +150,17 @@ export function parseDesiredState(data: unknown, options: { baseDir?: string; so
   }
   const hash = createHash('sha256').update(JSON.stringify({ services, policy })).digest('hex').slice(0, 16);
   return { services, policy, hash };
+}
+
+/**
+ * What parsing cannot know: whether each backend can run its target on this machine (its compose file exists).
+ * Throws one ConfigError naming every service, field and path; `healer validate` runs it.
+ */
+export function checkDesiredStateOnHost(state: DesiredState, source = 'desired state'): void {
+  const problems = state.services.flatMap((spec) => checkScaleTarget(spec.scale).map((p) => ({ ...p, field: `services.${spec.name}.scale.${p.field}` })));
+  if (problems.length === 0) return;
+  const text = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  throw new ConfigError(`invalid ${source}: ${text}`, { field: problems[0].field, value: problems[0].value, source });
 }
 
 export function loadDesiredStateFile(path: string): DesiredState {

@@ -1,8 +1,22 @@
 // The compose backend's part of the desired state: one compose service in one project, on one Docker host.
 
+import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseDockerHost } from '@consul-sidecars/core';
-import type { TargetCodec } from '../target-codec';
+import { errorMessage, parseDockerHost } from '@consul-sidecars/core';
+import type { TargetCodec, TargetProblem } from '../target-codec';
+
+/** docker-compose reads its file on the machine the healer runs on, whatever DOCKER_HOST says. */
+function checkComposeFile(path: string): TargetProblem[] {
+  const problem = (message: string): TargetProblem[] => [{ field: 'composeFile', value: path, message }];
+  try {
+    if (!statSync(path).isFile()) return problem(`${path} is not a file`);
+    accessSync(path, constants.R_OK);
+    return [];
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return problem(code === 'ENOENT' ? `${path} does not exist` : `${path} cannot be read: ${errorMessage(err)}`);
+  }
+}
 
 export interface ComposeTarget {
   kind: 'compose';
@@ -42,4 +56,5 @@ export const composeTargetCodec: TargetCodec<ComposeTarget> = {
     value: target.composeService,
     what: 'compose service',
   }),
+  check: (target) => checkComposeFile(target.composeFile),
 };
