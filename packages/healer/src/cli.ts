@@ -112,7 +112,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 
   await healer.start();
-  logger.info({ desired: desired.path, services: desired.current.services.map((s) => s.name), dryRun: Boolean(values.dryRun), schedule }, 'healer started');
   await new Promise<void>((resolve) => {
     installShutdown({
       logger,
@@ -124,6 +123,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       // last good state: throwing here would kill the daemon from inside the signal handler.
       onReload: () => void healer.reload(),
     });
+    // Only now: "started" means SIGTERM and SIGHUP are handled.
+    logger.info({ desired: desired.path, services: desired.current.services.map((s) => s.name), dryRun: Boolean(values.dryRun), schedule }, 'healer started');
   });
   return 0;
 }
