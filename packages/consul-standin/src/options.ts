@@ -63,3 +63,33 @@ export function resolveOptions(options: ConsulStandinOptions = {}): ResolvedOpti
     log: options.log ?? (() => undefined),
   };
 }
+
+/** A server of a cluster: the single node's options plus membership and federation. */
+export interface ConsulServerOptions extends ConsulStandinOptions {
+  /** How long a client agent's heartbeats may stop before its node is failed (serfHealth critical). Default 5000. */
+  failureDetectionMs?: number;
+  /** The heartbeat period the server asks of its agents. Default: failureDetectionMs / 5. */
+  heartbeatIntervalMs?: number;
+  /** Other datacenters' servers to federate with at start (more with `federate()`). */
+  federation?: { datacenter: string; address: string }[];
+}
+
+/** A client agent: its own node's agent endpoints; everything else goes to its server. */
+export interface ConsulAgentOptions extends ConsulStandinOptions {
+  /** The server's HTTP address, "host:port" or a URL. */
+  serverAddress: string;
+  /** Heartbeat period; default: what the server asks for (1000 ms until it answers). */
+  heartbeatIntervalMs?: number;
+  /** Full anti-entropy sync period (Consul: about a minute); changes sync at once anyway. Default 60000. */
+  antiEntropyIntervalMs?: number;
+}
+
+export function resolveClusterTiming(options: ConsulServerOptions): { failureDetectionMs: number; heartbeatIntervalMs: number } {
+  const failureDetectionMs = options.failureDetectionMs ?? 5000;
+  if (!(failureDetectionMs > 0)) throw new Error(`failureDetectionMs: must be > 0, got ${failureDetectionMs}`);
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(20, Math.floor(failureDetectionMs / 5));
+  if (!(heartbeatIntervalMs > 0 && heartbeatIntervalMs < failureDetectionMs)) {
+    throw new Error(`heartbeatIntervalMs: must be > 0 and below failureDetectionMs (${failureDetectionMs}), got ${heartbeatIntervalMs}`);
+  }
+  return { failureDetectionMs, heartbeatIntervalMs };
+}
