@@ -75,6 +75,13 @@ export class TestbedHost {
     if (this.alive) spawnInHost(this.layout, command, args, service.options);
   }
 
+  /** Starts a service of the host again by name (after it exited, e.g. an agent that left the cluster). */
+  restartService(name: string): void {
+    const service = this.services.find((s) => s.name === name);
+    if (service === undefined) throw new Error(`testbed host ${this.name}: no service named ${name}`);
+    spawnInHost(this.layout, service.command, service.args, service.options);
+  }
+
   /** Runs a one-off process inside the host (not restarted). */
   spawn(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
     return spawnInHost(this.layout, command, args, { env, logFile: `${this.layout.runDir}/${name}.log` });
