@@ -6,18 +6,45 @@
 import { expect } from 'chai';
 import { waitFor } from '../../packages/core/src';
 import { ensureBusyboxImage } from '../support/docker-images';
-import { Fleet } from '../support/fleet/fleet';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startBigipStandin, type BigipStandin } from '../../packages/bigip-standin/src';
+import { F5_OPS_PORT, Fleet, startF5SyncOn } from '../support/fleet/fleet';
 import { startEdge, type Edge } from '../support/fleet/edge';
 
 const DETECTION_MS = 2_000;
 const SITE = 'web';
 const WEB_PORT = 8080;
+const LOCK_DELAY_MS = 3_000;
+const POOL = '/Common/fleet-web';
+const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
 
 describe('the chain across hosts @integration', function () {
   this.timeout(240_000);
   let fleet: Fleet;
   let edge: Edge;
+  let bigip: BigipStandin;
+  let caDir: string;
   const addresses: Record<string, string> = {};
+  const f5Metrics: Record<string, number> = {};
+
+  /** Member names ("address:port") of the BIG-IP pool, sorted. */
+  function poolMembers(): string[] {
+    const pool = bigip.snapshot().pools.find((p) => p.fullPath === POOL);
+    return ((pool?.members ?? []) as Array<{ name: string }>).map((m) => m.name).sort();
+  }
+
+  /** Which f5-sync processes say they hold the leader lock now (a dead host's says nothing). */
+  async function leaders(): Promise<string[]> {
+    const holding: string[] = [];
+    for (const [host, port] of Object.entries(f5Metrics)) {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.text()).catch(() => '');
+      if (/^f5sync_leader 1$/m.test(text)) holding.push(host);
+    }
+    return holding;
+  }
 
   /** Names answering through nginx over `count` requests. */
   async function reached(count: number): Promise<Set<string>> {
@@ -38,9 +65,19 @@ describe('the chain across hosts @integration', function () {
       fleet.startRegistrator(host);
     }
     edge = await startEdge(fleet, fleet.host('edge'), { siteTag: 'fleet' });
+    caDir = mkdtempSync(join(tmpdir(), 'fleet-bigip-'));
+    bigip = await startBigipStandin({ port: 0, user: 'admin', password: PASSWORD, tls: true, caOut: join(caDir, 'ca.pem') });
+    for (const name of ['h1', 'h2']) {
+      const host = fleet.host(name);
+      await host.importPort(bigip.port);
+      startF5SyncOn(fleet, host, { bigipPort: bigip.port, caFile: join(caDir, 'ca.pem'), password: PASSWORD, pools: [{ consulService: 'web', name: 'fleet-web' }], lockDelay: `${LOCK_DELAY_MS}ms` });
+      f5Metrics[name] = (await host.expose(F5_OPS_PORT)).port;
+    }
   });
 
   after(async () => {
+    if (bigip) await bigip.stop();
+    if (caDir) rmSync(caDir, { recursive: true, force: true });
     if (!fleet) return;
     await fleet.stop();
     expect(fleet.bed.leftovers(), 'the fleet left something behind').to.deep.equal([]);
@@ -56,6 +93,12 @@ describe('the chain across hosts @integration', function () {
     expect([...seen].sort()).to.deep.equal(['web-h1', 'web-h2', 'web-h3']);
   });
 
+  it("the BIG-IP pool, kept by f5-sync from another host's agent, holds every host's instance", async () => {
+    await waitFor(() => poolMembers().length === 3, { timeoutMs: 30_000, message: 'three members in the BIG-IP pool' });
+    expect(poolMembers()).to.deep.equal(Object.values(addresses).sort());
+    expect(await leaders()).to.have.length(1);
+  });
+
   it('a killed host leaves nginx within the detection window + one render, and returns when it comes back', async () => {
     const h3 = fleet.host('h3');
     const killedAt = Date.now();
@@ -66,10 +109,12 @@ describe('the chain across hosts @integration', function () {
     const names = await reached(10);
     expect(names.has('web-h3')).to.equal(false);
     expect(names.size).to.equal(2);
+    await waitFor(() => !poolMembers().includes(addresses.h3), { timeoutMs: DETECTION_MS + 8_000, message: 'h3 out of the BIG-IP pool' });
 
     await h3.revive();
     await waitFor(() => edge.upstreamServers().includes(addresses.h3), { timeoutMs: 40_000, message: 'h3 back in the rendered upstream' });
     await waitFor(async () => (await reached(9)).has('web-h3'), { timeoutMs: 10_000, message: 'h3 answers through nginx again' });
+    await waitFor(() => poolMembers().includes(addresses.h3), { timeoutMs: 20_000, message: 'h3 back in the BIG-IP pool' });
   });
 
   it('a cut link is a dead host to Consul: out after the detection window, back when the link returns', async () => {
@@ -97,5 +142,33 @@ describe('the chain across hosts @integration', function () {
     h1.restartService('consul-agent');
     await fleet.agentAnswers(h1);
     await waitFor(() => edge.upstreamServers().includes(addresses.h1), { timeoutMs: 30_000, message: 'h1 back after its agent rejoined' });
+  });
+
+  it("the leader lock of a killed host's f5-sync moves to the other host after detection + lock-delay, never earlier, never two", async () => {
+    const [leader] = await waitFor(async () => {
+      const now = await leaders();
+      return now.length === 1 ? now : undefined;
+    }, { timeoutMs: 15_000, message: 'one f5-sync leader' });
+    const other = leader === 'h1' ? 'h2' : 'h1';
+    const killedAt = Date.now();
+    await fleet.host(leader).kill();
+    let tookOverAfterMs = 0;
+    let samples = 0;
+    for (const deadline = Date.now() + DETECTION_MS + LOCK_DELAY_MS + 15_000; Date.now() < deadline; samples++) {
+      const now = await leaders();
+      expect(now.length, `two leaders at once: ${now.join(', ')}`).to.be.at.most(1);
+      if (now[0] === other) {
+        tookOverAfterMs = Date.now() - killedAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(tookOverAfterMs, 'the other host took over').to.be.above(0);
+    expect(tookOverAfterMs, 'not before the detection window and the lock-delay ran out').to.be.at.least(DETECTION_MS + LOCK_DELAY_MS - 500);
+    expect(samples).to.be.above(10);
+    // The new leader keeps the pool in step with what is left: the killed host's instance is removed.
+    const gone = addresses[leader];
+    await waitFor(() => !poolMembers().includes(gone), { timeoutMs: 15_000, message: `${leader}'s instance out of the pool` });
+    await fleet.host(leader).revive();
   });
 });

@@ -118,3 +118,34 @@ export class Fleet {
     await this.bed.destroy();
   }
 }
+
+export const F5_OPS_PORT = 9467;
+
+export interface F5SyncOnHost {
+  configFile: string;
+}
+
+/**
+ * f5-sync on a host, reading its local agent and talking to a BIG-IP (stand-in) whose port the host sees on its own
+ * loopback; the leader lock in Consul makes one of several such processes the only writer.
+ */
+export function startF5SyncOn(fleet: Fleet, host: TestbedHost, options: { bigipPort: number; caFile: string; password: string; pools: Array<Record<string, unknown>>; lockDelay: string }): F5SyncOnHost {
+  const dir = fleet.workDir(`f5-sync-${host.name}`);
+  const configFile = fleet.writeFile(dir, 'f5-sync.json', JSON.stringify({
+    consul: { address: `127.0.0.1:${AGENT_PORT}` },
+    bigip: { url: `https://127.0.0.1:${options.bigipPort}`, username: 'admin', caFile: options.caFile },
+    pools: options.pools,
+    drainPeriod: '1s',
+    debounce: { min: '50ms', max: '300ms' },
+    resyncInterval: '2s',
+    rateLimit: { callsPerSecond: 0 },
+    retry: { attempts: 3, baseDelay: '100ms', maxDelay: '500ms' },
+    leaderLock: { enabled: true, ttl: '30s', lockDelay: options.lockDelay },
+  }));
+  host.runService('f5-sync', process.execPath, [BIN.f5sync, '--config', configFile, '--metrics-port', String(F5_OPS_PORT)], {
+    ...process.env,
+    BIGIP_PASSWORD: options.password,
+    CONSUL_HTTP_ADDR: `127.0.0.1:${AGENT_PORT}`,
+  });
+  return { configFile };
+}
