@@ -7,6 +7,7 @@ import { createConnection, createServer, type AddressInfo, type Server, type Soc
 import { join } from 'node:path';
 import { spawnInHost } from './host-processes';
 import type { HostLayout } from './layout';
+import { processAlive } from './system';
 
 const FORWARDER = join(__dirname, 'forwarder.cjs');
 
@@ -56,11 +57,14 @@ async function waitForLine(path: string, line: string, deadlineMs: number, what:
 }
 
 async function stopForwarder(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+  if (child.pid === undefined) return;
+  child.kill('SIGKILL');
+  // Polled, not awaited on 'exit': the child is unref'd, so an await on its exit event alone would let a process
+  // with nothing else to do end right here.
+  const deadline = Date.now() + 5_000;
+  while (child.exitCode === null && child.signalCode === null && processAlive(child.pid) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** Shows `address:port` inside the host on the root's 127.0.0.1 (an ephemeral port unless given). */
