@@ -10,19 +10,18 @@ import { percentile, runStandalone, type BenchResult } from './stats';
 
 const DETECTION_MS = 2_000;
 const KILLS = 5;
-const WEB_PORT = 8080;
 
 export async function run(): Promise<BenchResult[]> {
   const image = ensureBusyboxImage();
   const fleet = await Fleet.start({ id: 'fbn', index: 6, workers: ['h1', 'h2', 'h3'], others: ['edge'], detectionMs: DETECTION_MS, images: [image] });
   try {
     for (const host of fleet.workers) {
-      fleet.runWeb(host, `web-${host.name}`, WEB_PORT, { image, tags: ['fleet'] });
+      fleet.composeWeb(host, 1, { image, tags: ['fleet'] });
       fleet.startRegistrator(host);
     }
     const edge = await startEdge(fleet, fleet.host('edge'), { siteTag: 'fleet' });
-    const member = (name: string) => `${fleet.host(name).address}:${WEB_PORT}`;
-    const allIn = () => fleet.workers.every((host) => edge.upstreamServers().includes(member(host.name)));
+    const hostsIn = () => new Set(edge.upstreamServers().map((server) => server.slice(0, server.lastIndexOf(':'))));
+    const allIn = () => fleet.workers.every((host) => hostsIn().has(host.address));
     await waitFor(allIn, { timeoutMs: 60_000, message: 'every host in the rendered upstream' });
 
     /** Time from `act` until `name` is out of the rendered upstream and nginx has reloaded since. */
@@ -30,7 +29,7 @@ export async function run(): Promise<BenchResult[]> {
       const reloadsBefore = edge.reloads();
       const started = Date.now();
       await act();
-      await waitFor(() => !edge.upstreamServers().includes(member(name)) && edge.reloads() > reloadsBefore, { timeoutMs: DETECTION_MS + 15_000, message: `${name} out of nginx` });
+      await waitFor(() => !hostsIn().has(fleet.host(name).address) && edge.reloads() > reloadsBefore, { timeoutMs: DETECTION_MS + 15_000, message: `${name} out of nginx` });
       return Date.now() - started;
     };
 
@@ -39,7 +38,7 @@ export async function run(): Promise<BenchResult[]> {
     for (let i = 0; i < KILLS; i++) {
       const host = fleet.workers[i % fleet.workers.length];
       const agent = await host.expose(8500);
-      const id = `${host.name}:web-${host.name}:${WEB_PORT}`;
+      const id = `${host.name}:fleetweb_web_1:80`; // registrator's id: host, container name, exposed port
       const maintenance = (enable: boolean) => fetch(`http://127.0.0.1:${agent.port}/v1/agent/service/maintenance/${encodeURIComponent(id)}?enable=${enable}&reason=bench`, { method: 'PUT' }).then((r) => {
         if (r.status !== 200) throw new Error(`maintenance on ${id}: HTTP ${r.status}`);
       });

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../../packages/core/src';
 import { Testbed, type TestbedHost } from '../testbed';
+import { composeOn, webProjectYaml, type WebProject } from './web-project';
 
 const REPO = join(__dirname, '..', '..', '..');
 export const BIN = {
@@ -99,6 +100,19 @@ export class Fleet {
       'run', '-d', '--name', name, '--network', 'host', '--expose', String(port), '--restart', 'unless-stopped', ...env,
       options.image, 'sh', '-c', `mkdir -p /www && echo ${name} > /www/index.html && exec httpd -f -p ${host.address}:${port} -h /www`,
     ]);
+  }
+
+  /** `docker-compose up -d --scale web=<n>` of the web project on the host (written once per host). */
+  composeWeb(host: TestbedHost, scale: number, options: { image: string; service?: string; tags?: readonly string[] }): WebProject {
+    const dir = this.workDir(`web-${host.name}`);
+    const project: WebProject = {
+      name: 'fleetweb',
+      file: this.writeFile(dir, 'docker-compose.yml', webProjectYaml({
+        image: options.image, service: options.service ?? 'web', tags: options.tags ?? [], hostAddress: host.address, subnet: this.bed.layout.localNetworkSubnet,
+      })),
+    };
+    composeOn(host, project, ['up', '-d', '--scale', `web=${scale}`]);
+    return project;
   }
 
   /** A scratch directory of the bed (removed with it). */

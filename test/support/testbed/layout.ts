@@ -41,6 +41,8 @@ export interface BedLayout {
   /** Address pools for swarm mode's overlay networks and docker_gwbridge, inside the testbed's own range. */
   swarmAddressPool: string;
   gatewayBridgeSubnet: string;
+  /** For a bridge network local to each host's engine (containers publishing on the host's address). */
+  localNetworkSubnet: string;
   hosts: HostLayout[];
 }
 
@@ -82,6 +84,7 @@ export function planBedLayout(options: LayoutOptions): BedLayout {
     ownerFile: `${runDir}/owner`,
     swarmAddressPool: `10.213.${64 + index * 4}.0/22`,
     gatewayBridgeSubnet: `10.213.${32 + index}.0/24`,
+    localNetworkSubnet: `10.213.${16 + index}.0/24`,
     hosts: hosts.map((name, i) => planHostLayout(base, runDir, dataDir, index, name, i)),
   };
 }
