@@ -41,3 +41,15 @@ export function composeOn(host: TestbedHost, project: WebProject, args: readonly
     timeout: 120_000,
   });
 }
+
+/** The busybox test image with a port exposed: swarm services on host networking have no --expose of their own. */
+export function ensureExposingImage(baseImage: string, port: number): string {
+  const tag = `consul-sidecars/busybox-expose-${port}:test`;
+  try {
+    execFileSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' });
+    return tag;
+  } catch {
+    execFileSync('docker', ['build', '-q', '-t', tag, '-'], { input: `FROM ${baseImage}\nEXPOSE ${port}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+    return tag;
+  }
+}
