@@ -27,6 +27,8 @@ export interface CheckWarning {
   /** `label SERVICE_CHECK_INTERVAL` or `env ...`. */
   source: string;
   message: string;
+  /** 'error': a check the labels ask for is not registered. */
+  severity?: 'error';
 }
 
 export interface ServiceChecks {
@@ -37,6 +39,11 @@ export interface ServiceChecks {
 
 export function isGoDuration(value: string): boolean {
   return GO_DURATION.test(value.trim());
+}
+
+/** A valid Go duration of zero length ("0", "0s", "0m0s", "0.0s"): Consul refuses it as a check Interval or TTL (HTTP 400). */
+export function isZeroDuration(value: string): boolean {
+  return isGoDuration(value) && !/[1-9]/.test(value);
 }
 
 /** host:port, with brackets around an IPv6 address. */
@@ -95,7 +102,11 @@ export function buildChecks(metadata: ServiceMetadata, ctx: CheckContext): Servi
     warnings.push({ source: where(key), message: `invalid duration "${value}" (want e.g. 10s, 1m30s); ignored` });
     return undefined;
   };
-  const interval = duration('check_interval') ?? DEFAULT_CHECK_INTERVAL;
+  // A zero interval would make Consul refuse the whole registration (400, "Interval must be > 0"): the checks that run
+  // on an interval are left out instead, and the service is registered without them.
+  const rawInterval = duration('check_interval');
+  const zeroInterval = rawInterval !== undefined && isZeroDuration(rawInterval);
+  const interval = zeroInterval ? DEFAULT_CHECK_INTERVAL : rawInterval ?? DEFAULT_CHECK_INTERVAL;
   const timeout = duration('check_timeout');
   const deregisterAfter = duration('check_deregister_after');
   let initialStatus: CheckStatus | undefined;
@@ -147,8 +158,22 @@ export function buildChecks(metadata: ServiceMetadata, ctx: CheckContext): Servi
       ...(timeout ? { timeout } : {}), ...common(),
     });
   }
+  if (zeroInterval) {
+    const dropped = checks.splice(0);
+    if (dropped.length > 0) {
+      warnings.push({
+        source: where('check_interval'),
+        severity: 'error',
+        message: `check interval "${values.get('check_interval')}" is zero, which Consul refuses; registered without the ${dropped.map((c) => c.checkId.slice(c.checkId.lastIndexOf(':') + 1)).join(', ')} check${dropped.length > 1 ? 's' : ''}`,
+      });
+    }
+  }
   const ttl = duration('check_ttl');
-  if (ttl) checks.push({ checkId: id('ttl'), name: `TTL ${ttl}`, ttl, ...common() });
+  if (ttl && isZeroDuration(ttl)) {
+    warnings.push({ source: where('check_ttl'), severity: 'error', message: `check TTL "${values.get('check_ttl')}" is zero, which Consul refuses; registered without the ttl check` });
+  } else if (ttl) {
+    checks.push({ checkId: id('ttl'), name: `TTL ${ttl}`, ttl, ...common() });
+  }
 
   const ttlStatuses: TtlStatus[] = [];
   if (ctx.hasHealthcheck) {

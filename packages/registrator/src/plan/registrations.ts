@@ -1,29 +1,9 @@
 // Pure: desired services (from containers) vs the agent's services -> the writes that make them equal. Foreign services are never touched.
 
-import { META_CONTAINER, META_NODE, type CheckStatus, type ServiceRegistration } from './registration';
+import type { AgentService, AgentState } from '../observe/agent-view';
+import { isLegacy, isOwned } from './ownership';
+import { META_CONTAINER, type CheckStatus, type ServiceRegistration } from './registration';
 import type { ContainerDefinition } from './service-definitions';
-
-/** A service as GET /v1/agent/services returns it, normalised. */
-export interface AgentService {
-  id: string;
-  name: string;
-  tags: string[];
-  address: string;
-  port: number;
-  meta: Record<string, string>;
-}
-
-export interface AgentCheck {
-  checkId: string;
-  serviceId: string;
-  status: string;
-}
-
-export interface AgentState {
-  services: ReadonlyMap<string, AgentService>;
-  /** Undefined when checks were not read (then missing checks and TTL statuses are not compared). */
-  checks?: ReadonlyMap<string, AgentCheck>;
-}
 
 export type DeregisterReason = 'container-gone' | 'container-stopped' | 'not-defined' | 'legacy-orphan';
 
@@ -54,19 +34,6 @@ export interface PlanInput {
   scope?: ReadonlySet<string>;
   /** -cleanup: gliderlabs-style IDs `<this host>:<container>:<port>[:udp]` without a marker count as ours. */
   adoptLegacyFrom?: string;
-}
-
-const LEGACY_ID = /^(.+?):([a-zA-Z0-9][a-zA-Z0-9_.-]+):[0-9]+(?::udp)?$/;
-
-export function isOwned(service: AgentService, node: string): boolean {
-  return service.meta[META_NODE] === node;
-}
-
-/** A service the original registrator made on this host (no marker, its ID pattern, our host name). */
-export function isLegacy(service: AgentService, hostname: string | undefined): boolean {
-  if (!hostname || service.meta[META_NODE] !== undefined) return false;
-  const match = LEGACY_ID.exec(service.id);
-  return match !== null && match[1] === hostname;
 }
 
 function sameTags(a: readonly string[], b: readonly string[]): boolean {

@@ -111,10 +111,22 @@ export function describeSource(source: MetadataSource | undefined, fallbackKey: 
   return source ? `${source.kind} ${source.key}` : `SERVICE_${fallbackKey.toUpperCase()}`;
 }
 
-/** SERVICE_IGNORE: gliderlabs ignores on any non-empty value, even "false"; we read it as a boolean. */
+const IGNORE_FALSE = /^\s*(|false|0|no|off|n|f)\s*$/i;
+const IGNORE_TRUE = /^\s*(true|1|yes|on|y|t)\s*$/i;
+
+/** SERVICE_IGNORE: gliderlabs ignores on any non-empty value, even "false"; we read false/0/no/off/n/f as "do not ignore". */
 export function isIgnored(value: string | undefined): boolean {
   if (value === undefined) return false;
-  return !/^\s*(|false|0|no|off|n|f)\s*$/i.test(value);
+  return !IGNORE_FALSE.test(value);
+}
+
+/**
+ * A SERVICE_IGNORE value that is neither a false nor a true word ("flase", "ignore"): it still ignores, as gliderlabs
+ * reads any non-empty value (so its deployments keep their meaning, and a typo never puts a container into routing
+ * it was meant to stay out of), but it is worth a warning naming the value.
+ */
+export function isUnclearIgnore(value: string | undefined): boolean {
+  return value !== undefined && !IGNORE_FALSE.test(value) && !IGNORE_TRUE.test(value);
 }
 
 /** SERVICE_TAGS: comma list, `\,` escapes a comma, empty items dropped, order kept (gliderlabs reverses it). */

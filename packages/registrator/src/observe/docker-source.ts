@@ -1,33 +1,22 @@
 // Observes the Docker engine: list + inspect, and an event stream that reconnects with backoff and replays with `since`.
 
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { backoffDelay, CodedError, errorMessage, sleep } from '@consul-sidecars/core';
+import { backoffDelay, dockerodeOptions, errorMessage, sleep, type DockerConnection } from '@consul-sidecars/core';
+import { registratorError } from '../errors';
 import { parseContainerInspect, type ContainerInspect, type ContainerStatus } from './container-inspect';
+import { parseDockerEvent, sinceParameter, type DockerEvent } from './docker-events';
 
 /** Engine API version: dockerd 20.10 speaks 1.41; pinning it keeps newer clients' defaults from being refused. */
 export const DOCKER_API_VERSION = 'v1.41';
-
-/** Container actions that can change what a container publishes; anything else (exec_*, attach, ...) is ignored. */
-const RELEVANT_ACTIONS = new Set(['start', 'restart', 'die', 'stop', 'kill', 'oom', 'pause', 'unpause', 'destroy', 'rename', 'health_status', 'update']);
-const RELEVANT_NETWORK_ACTIONS = new Set(['connect', 'disconnect']);
 
 export interface ContainerSummary {
   id: string;
   name: string;
   status: ContainerStatus;
   labels: Record<string, string>;
-}
-
-export interface DockerEvent {
-  containerId: string;
-  type: 'container' | 'network';
-  action: string;
-  /** Nanoseconds since the epoch (timeNano). */
-  timeNano: bigint;
 }
 
 export interface ContainerSourceEvents {
@@ -47,59 +36,6 @@ export interface ContainerSource extends EventEmitter<ContainerSourceEvents> {
   readonly connected: boolean;
 }
 
-export interface DockerConnection {
-  socketPath?: string;
-  host?: string;
-  port?: number;
-  protocol?: 'http' | 'https';
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-}
-
-/** DOCKER_HOST (unix:// or tcp://, with DOCKER_TLS_VERIFY / DOCKER_CERT_PATH); default /tmp/docker.sock as gliderlabs, else /var/run/docker.sock. */
-export function dockerConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): DockerConnection {
-  const host = env.DOCKER_HOST;
-  if (!host) return { socketPath: existsSync('/tmp/docker.sock') ? '/tmp/docker.sock' : '/var/run/docker.sock' };
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
-  if (host.startsWith('/')) return { socketPath: host };
-  const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
-  const tls = Boolean(env.DOCKER_TLS_VERIFY && env.DOCKER_TLS_VERIFY !== '0') || url.protocol === 'https:';
-  const connection: DockerConnection = { host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' };
-  if (tls && env.DOCKER_CERT_PATH) {
-    connection.ca = readFileSync(join(env.DOCKER_CERT_PATH, 'ca.pem'));
-    connection.cert = readFileSync(join(env.DOCKER_CERT_PATH, 'cert.pem'));
-    connection.key = readFileSync(join(env.DOCKER_CERT_PATH, 'key.pem'));
-  }
-  return connection;
-}
-
-/** `since` for the Engine API from a timeNano: seconds with a 9-digit fraction. */
-export function sinceParameter(timeNano: bigint): string {
-  const seconds = timeNano / 1_000_000_000n;
-  const fraction = (timeNano % 1_000_000_000n).toString().padStart(9, '0');
-  return `${seconds}.${fraction}`;
-}
-
-/** One JSON message of GET /events -> the container it concerns, if registrator cares about it. */
-export function parseDockerEvent(raw: unknown): DockerEvent | undefined {
-  if (raw === null || typeof raw !== 'object') return undefined;
-  const m = raw as Record<string, unknown>;
-  const actor = (m.Actor ?? {}) as { ID?: string; Attributes?: Record<string, string> };
-  const type = m.Type;
-  const action = String(m.Action ?? m.status ?? '');
-  const timeNano = typeof m.timeNano === 'number' ? BigInt(Math.trunc(m.timeNano)) : BigInt(Math.trunc(Number(m.time ?? 0))) * 1_000_000_000n;
-  if (type === 'container') {
-    const base = action.split(':')[0]; // "health_status: healthy", "exec_start: sh"
-    if (!RELEVANT_ACTIONS.has(base) || !actor.ID) return undefined;
-    return { containerId: actor.ID, type, action: base, timeNano };
-  }
-  if (type === 'network' && RELEVANT_NETWORK_ACTIONS.has(action) && actor.Attributes?.container) {
-    return { containerId: actor.Attributes.container, type, action, timeNano };
-  }
-  return undefined;
-}
-
 export interface DockerSourceOptions {
   connection: DockerConnection;
   logger: Logger;
@@ -108,6 +44,24 @@ export interface DockerSourceOptions {
   /** Timeout of list and inspect calls. */
   requestTimeoutMs?: number;
   reconnectBackoff?: { baseMs: number; maxMs: number };
+}
+
+// GET /events and /_ping through dockerode's own modem, as its getEvents and ping do: its typings take neither a
+// nanosecond `since` (a string: seconds.nanoseconds) nor an abort signal for these two calls.
+function openEventStream(docker: Docker, query: { since: string; filters: Record<string, string[]> }, signal: AbortSignal): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial({ path: '/events?', method: 'GET', options: query, abortSignal: signal, isStream: true, statusCodes: { 200: true, 500: 'server error' } }, (err, result) => {
+      if (err) reject(err);
+      else if (result instanceof Readable) resolve(result);
+      else reject(new Error('GET /events: the engine answered no stream'));
+    });
+  });
+}
+
+function pingEngine(docker: Docker, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial({ path: '/_ping', method: 'GET', abortSignal: signal, statusCodes: { 200: true, 500: 'server error' } }, (err) => (err ? reject(err) : resolve()));
+  });
 }
 
 function isNotFound(err: unknown): boolean {
@@ -119,7 +73,7 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
   private readonly options: Required<Omit<DockerSourceOptions, 'connection'>>;
   private abort?: AbortController;
   private loop?: Promise<void>;
-  private stream?: NodeJS.ReadableStream & { destroy?: (err?: Error) => void };
+  private stream?: Readable;
   private lastEventNano?: bigint;
   private isConnected = false;
   /** Events seen, for metrics and tests. */
@@ -129,7 +83,7 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
   constructor(options: DockerSourceOptions) {
     super();
     this.options = { pingIntervalMs: 10_000, requestTimeoutMs: 10_000, reconnectBackoff: { baseMs: 200, maxMs: 5000 }, ...options };
-    this.docker = new Docker({ ...options.connection, version: DOCKER_API_VERSION });
+    this.docker = new Docker(dockerodeOptions(options.connection, { version: DOCKER_API_VERSION }));
   }
 
   get connected(): boolean {
@@ -151,7 +105,7 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
       raw = await this.docker.getContainer(id).inspect({ abortSignal: this.timeoutSignal() } as Docker.ContainerInspectOptions);
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw new CodedError('ERR_DOCKER_INSPECT', `inspect ${id.slice(0, 12)}: ${errorMessage(err)}`, { containerId: id }, { cause: err });
+      throw registratorError('ERR_DOCKER_INSPECT', `inspect ${id.slice(0, 12)}: ${errorMessage(err)}`, { containerId: id }, { cause: err });
     }
     const container = parseContainerInspect(raw);
     if (container.networkMode.startsWith('container:')) {
@@ -174,14 +128,14 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
 
   async stop(): Promise<void> {
     this.abort?.abort(new Error('docker source stopped'));
-    this.stream?.destroy?.();
+    this.stream?.destroy();
     await this.loop;
     this.loop = undefined;
   }
 
   /** Cuts the current stream as if the engine had gone away (tests, and the ping watchdog). */
   dropStream(reason: string): void {
-    this.stream?.destroy?.(new Error(reason));
+    this.stream?.destroy(new Error(reason));
   }
 
   private async streamLoop(signal: AbortSignal): Promise<void> {
@@ -193,13 +147,9 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
     while (!signal.aborted) {
       try {
         const since = sinceParameter(this.lastEventNano ?? startedNano);
-        const stream = (await this.docker.getEvents({
-          since,
-          filters: { type: ['container', 'network'] },
-          abortSignal: signal,
-        } as unknown as Parameters<Docker['getEvents']>[0])) as NodeJS.ReadableStream & { destroy?: (err?: Error) => void };
+        const stream = await openEventStream(this.docker, { since, filters: { type: ['container', 'network'] } }, signal);
         if (signal.aborted) {
-          stream.destroy?.();
+          stream.destroy();
           break;
         }
         this.stream = stream;
@@ -232,7 +182,7 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
   }
 
   /** Reads newline-delimited JSON until the stream ends; resolves with why it ended. */
-  private consume(stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<string> {
+  private consume(stream: Readable, signal: AbortSignal): Promise<string> {
     return new Promise<string>((resolve) => {
       let buffer = '';
       let done = false;
@@ -243,9 +193,9 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
         resolve(reason);
       };
       const watchdog = setInterval(() => {
-        (this.docker.ping as unknown as (opts: object) => Promise<unknown>).call(this.docker, { abortSignal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
+        pingEngine(this.docker, AbortSignal.timeout(5000)).catch((err: unknown) => {
           this.options.logger.warn({ err: errorMessage(err) }, 'docker ping failed; dropping the event stream');
-          (stream as { destroy?: (e?: Error) => void }).destroy?.(new Error('ping failed'));
+          stream.destroy(new Error('ping failed'));
           finish(`ping failed: ${errorMessage(err)}`);
         });
       }, this.options.pingIntervalMs);

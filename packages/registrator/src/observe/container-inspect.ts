@@ -1,6 +1,6 @@
 // The part of `docker inspect` registrator reads, parsed once at the edge into a plain typed value.
 
-import { CodedError } from '@consul-sidecars/core';
+import { registratorError } from '../errors';
 
 export interface PortBinding {
   hostIp: string;
@@ -68,7 +68,7 @@ function parseNetworks(raw: unknown): Record<string, ContainerNetwork> {
 export function parseContainerInspect(raw: unknown): ContainerInspect {
   const root = obj(raw);
   const id = str(root.Id);
-  if (!/^[0-9a-f]{12,64}$/.test(id)) throw new CodedError('ERR_DOCKER_PAYLOAD', `container inspect without a valid Id (${JSON.stringify(root.Id)})`);
+  if (!/^[0-9a-f]{12,64}$/.test(id)) throw registratorError('ERR_DOCKER_PAYLOAD', `container inspect without a valid Id (${JSON.stringify(root.Id)})`);
   const config = obj(root.Config);
   const state = obj(root.State);
   const hostConfig = obj(root.HostConfig);

@@ -1,6 +1,7 @@
 // What registrator registers with the Consul agent: a service with its checks, its ownership marker and a spec hash.
 
 import { createHash } from 'node:crypto';
+import type { AgentService } from '../observe/agent-view';
 
 /** Meta keys registrator reserves on every service it registers (the ownership marker). */
 export const META_NODE = 'registrator-node';
@@ -29,14 +30,8 @@ export interface CheckDefinition {
   notes?: string;
 }
 
-export interface ServiceRegistration {
-  id: string;
-  name: string;
-  tags: string[];
-  address: string;
-  port: number;
-  /** User Meta plus the ownership marker (node, container, spec hash). */
-  meta: Record<string, string>;
+/** The service as the agent will hold it (its `meta`: user Meta plus the ownership marker: node, container, spec hash), with its checks. */
+export interface ServiceRegistration extends AgentService {
   checks: CheckDefinition[];
 }
 
@@ -55,33 +50,4 @@ export function registrationSpecHash(reg: Omit<ServiceRegistration, 'meta'> & { 
     .sort((a, b) => String(a.checkId).localeCompare(String(b.checkId)));
   const canonical = JSON.stringify({ id: reg.id, name: reg.name, tags: [...reg.tags].sort(), address: reg.address, port: reg.port, meta, checks });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
-}
-
-/** The JSON body of PUT /v1/agent/service/register. */
-export function agentRegisterPayload(reg: ServiceRegistration): Record<string, unknown> {
-  return {
-    ID: reg.id,
-    Name: reg.name,
-    Tags: reg.tags,
-    Address: reg.address,
-    Port: reg.port,
-    Meta: reg.meta,
-    Checks: reg.checks.map((c) => {
-      const check: Record<string, unknown> = { CheckID: c.checkId, Name: c.name };
-      if (c.http !== undefined) check.HTTP = c.http;
-      if (c.method !== undefined) check.Method = c.method;
-      if (c.tcp !== undefined) check.TCP = c.tcp;
-      if (c.grpc !== undefined) check.GRPC = c.grpc;
-      if (c.grpcUseTls !== undefined) check.GRPCUseTLS = c.grpcUseTls;
-      if (c.tlsSkipVerify !== undefined) check.TLSSkipVerify = c.tlsSkipVerify;
-      if (c.args !== undefined) check.Args = c.args;
-      if (c.ttl !== undefined) check.TTL = c.ttl;
-      if (c.interval !== undefined) check.Interval = c.interval;
-      if (c.timeout !== undefined) check.Timeout = c.timeout;
-      if (c.status !== undefined) check.Status = c.status;
-      if (c.deregisterCriticalServiceAfter !== undefined) check.DeregisterCriticalServiceAfter = c.deregisterCriticalServiceAfter;
-      if (c.notes !== undefined) check.Notes = c.notes;
-      return check;
-    }),
-  };
 }

@@ -1,8 +1,8 @@
 // Pure: one container's inspect -> the Consul services it should have (names, IDs, addresses, tags, Meta, checks).
 
 import path from 'node:path';
-import { describeSource, isIgnored, metadataWarnings, parseTags, serviceMetadata, type ServiceMetadata } from './container-metadata';
-import type { ContainerInspect, ContainerNetwork, PortBinding } from './container-inspect';
+import { describeSource, isIgnored, isUnclearIgnore, metadataWarnings, parseTags, serviceMetadata, type ServiceMetadata } from './container-metadata';
+import type { ContainerInspect, ContainerNetwork, PortBinding } from '../observe/container-inspect';
 import { META_CONTAINER, META_NODE, META_SPEC, registrationSpecHash, type ServiceRegistration, type TtlStatus } from './registration';
 import { buildChecks } from './service-checks';
 import { serviceMeta } from './service-meta';
@@ -53,6 +53,8 @@ export interface DefinitionWarning {
   /** `label SERVICE_abc_NAME`, `env SERVICE_CHECK_INTERVAL`, or a flag. */
   source: string;
   message: string;
+  /** 'error': something the labels ask for is not registered (logged as an error, not a warning). */
+  severity?: 'error';
 }
 
 export interface ContainerDefinition {
@@ -87,6 +89,15 @@ export function containerDisposition(c: Pick<ContainerInspect, 'status' | 'exitC
     return failed ? 'keep' : 'remove';
   }
   return 'remove';
+}
+
+/**
+ * A container a full reconcile listed but did not inspect (stopped and owning nothing, or outside -label-filter): it
+ * defines no services; its disposition comes from its listed state (no exit code: never "keep" under on-success).
+ */
+export function uninspectedDefinition(summary: { id: string; name: string; status: ContainerInspect['status'] }, mode: DeregisterMode): ContainerDefinition {
+  const disposition = containerDisposition({ status: summary.status, exitCode: 0 }, mode);
+  return { containerId: summary.id, containerName: summary.name, disposition: disposition === 'register' ? 'remove' : disposition, services: [], warnings: [] };
 }
 
 function isUnspecified(ip: string): boolean {
@@ -156,7 +167,7 @@ export function defineContainerServices(c: ContainerInspect, options: Definition
   const result: ContainerDefinition = { containerId: c.id, containerName: c.name, disposition, services: [], warnings: [] };
   if (disposition !== 'register') return result;
   if (!matchesLabelFilter(c.labels, options.labelFilter)) return result;
-  const warn = (source: string, message: string) => result.warnings.push({ container: c.name, containerId: c.id, source, message });
+  const warn = (source: string, message: string, severity?: 'error') => result.warnings.push({ container: c.name, containerId: c.id, source, message, ...(severity ? { severity } : {}) });
 
   const ports = servicePorts(c, options.internal);
   for (const w of metadataWarnings(c.env, c.labels, ports.map((p) => p.exposedPort))) warn(`${w.source.kind} ${w.source.key}`, w.message);
@@ -167,7 +178,13 @@ export function defineContainerServices(c: ContainerInspect, options: Definition
   for (const port of ports) {
     const metadata = serviceMetadata(c.env, c.labels, port.exposedPort);
     const values = metadata.values;
-    if (isIgnored(values.get('ignore'))) continue;
+    const ignore = values.get('ignore');
+    if (isIgnored(ignore)) {
+      if (isUnclearIgnore(ignore)) {
+        warn(describeSource(metadata.sources.get('ignore'), 'ignore'), `"${ignore}" is not a boolean (true/false, 1/0, yes/no, on/off); read as true, as gliderlabs reads any value: port ${port.exposedPort} is not registered`);
+      }
+      continue;
+    }
     let name = values.get('name') ?? '';
     if (!name) {
       if (options.explicit) continue;
@@ -205,7 +222,7 @@ export function defineContainerServices(c: ContainerInspect, options: Definition
       serviceId: id, serviceName: name, address, port: servicePort, containerId: c.id, exposedPort: port.exposedPort,
       dockerHealth: c.health, hasHealthcheck: c.hasHealthcheck, healthTtl: options.healthTtl, ttlSeconds: options.ttlSeconds,
     });
-    for (const w of warnings) warn(w.source, w.message);
+    for (const w of warnings) warn(w.source, w.message, w.severity);
 
     const meta: Record<string, string> = { ...userMeta, [META_NODE]: options.hostname, [META_CONTAINER]: c.id };
     // The role is also in Meta, where consumers (the renderer's byRole) read it without guessing which tag is a role.
