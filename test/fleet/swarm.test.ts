@@ -33,14 +33,15 @@ describe('a swarm-mode service across hosts @integration', function () {
     const image = ensureExposingImage(ensureBusyboxImage(), PORT);
     const images = [image, ensureExposingImage(ensureBusyboxImage(), PORT + 1)];
     fleet = await Fleet.start({ id: 'fsw', index: 8, workers: ['h1', 'h2', 'h3'], others: ['edge'], detectionMs: DETECTION_MS, images });
-    formSwarm(fleet.bed, { managers: ['h1'] });
+    formSwarm(fleet.bed, { hosts: ['h1', 'h2', 'h3'], managers: ['h1'] });
     for (const host of fleet.workers) fleet.startRegistrator(host);
     edge = await startEdge(fleet, fleet.host('edge'), { siteTag: 'swarm' });
     fleet.host('h1').docker([
       'service', 'create', '--detach', '--no-resolve-image', '--name', 'shop', '--network', 'host',
-      '--replicas', '3', '--replicas-max-per-node', '1', '--restart-delay', '1s',
-      '--container-label', 'SERVICE_TAGS=swarm',
-      image, 'sh', '-c', `mkdir -p /www && hostname > /www/index.html && exec httpd -f -p ${PORT} -h /www`,
+      '--replicas', '3', '--replicas-max-per-node', '1', '--restart-delay', '1s', '--stop-grace-period', '1s',
+      '--container-label', 'SERVICE_TAGS=swarm', '--env', 'TASK={{.Task.Name}}',
+      // On host networking every task has its node's host name: answer with the task's own name instead.
+      image, 'sh', '-c', `mkdir -p /www && echo "$TASK" > /www/index.html && exec httpd -f -p ${PORT} -h /www`,
     ]);
   });
 

@@ -5,6 +5,8 @@
 import type { Testbed, TestbedHost } from './testbed';
 
 export interface SwarmOptions {
+  /** The hosts that join (default: every host of the bed); the first manager inits the swarm. */
+  hosts?: readonly string[];
   managers?: readonly string[];
   /** `docker swarm update --dispatcher-heartbeat`; 1s in tests. */
   dispatcherHeartbeat?: string;
@@ -31,11 +33,12 @@ function createGatewayBridge(host: TestbedHost, subnet: string): void {
 }
 
 export function formSwarm(bed: Testbed, options: SwarmOptions = {}): Swarm {
-  const managerNames = options.managers ?? [bed.hosts[0].name];
+  const members = options.hosts ? options.hosts.map((name) => bed.host(name)) : bed.hosts;
+  const managerNames = options.managers ?? [members[0].name];
   const managers = managerNames.map((name) => bed.host(name));
-  const workers = bed.hosts.filter((host) => !managerNames.includes(host.name));
+  const workers = members.filter((host) => !managerNames.includes(host.name));
   const [leader, ...otherManagers] = managers;
-  for (const host of bed.hosts) createGatewayBridge(host, bed.layout.gatewayBridgeSubnet);
+  for (const host of members) createGatewayBridge(host, bed.layout.gatewayBridgeSubnet);
   const [pool, mask] = [bed.layout.swarmAddressPool, '24'];
   leader.docker([
     'swarm', 'init',
@@ -54,7 +57,7 @@ export function formSwarm(bed: Testbed, options: SwarmOptions = {}): Swarm {
   for (const host of otherManagers) join(host, managerToken);
   for (const host of workers) join(host, workerToken);
   const nodeIds = new Map<string, string>();
-  for (const host of bed.hosts) {
+  for (const host of members) {
     const id = host.docker(['info', '--format', '{{.Swarm.NodeID}}']);
     nodeIds.set(host.name, id);
     leader.docker(['node', 'update', '--label-add', `cst.host=${host.name}`, id]);
