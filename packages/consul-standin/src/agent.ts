@@ -5,6 +5,7 @@ import { Federation } from './federation';
 import { MemberView, memberView } from './member-view';
 import { ChecksRunner } from './checks-runner';
 import { KvStore } from './kv-store';
+import { LocalStateFile } from './local-state-file';
 import { ResolvedOptions, SESSION_TTL_MAX_MS } from './options';
 import { Reaper } from './reaper';
 import { Sessions } from './sessions';
@@ -59,6 +60,12 @@ export class Agent {
       enableScriptChecks: options.enableScriptChecks,
     });
     this.reaper = new Reaper(this.catalog, options.reapIntervalMs, options.log);
+    if (options.dataDir) {
+      const file = new LocalStateFile(options.dataDir, this.catalog);
+      const restored = file.restore();
+      if (restored > 0) options.log({ level: 'info', msg: 'restored services from the data dir', services: restored, file: file.file });
+      this.store.writeListeners.add(() => file.save());
+    }
   }
 
   /** This agent as a Serf member (alive). */

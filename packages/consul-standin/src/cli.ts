@@ -20,7 +20,7 @@ const USAGE = `usage: consul-standin [--port 8500] [--host 127.0.0.1] [--node st
        consul-standin server [--port 8500] [--bind 127.0.0.1] [--node server-1] [--datacenter dc1] [--token T]
   [--failure-detection 5s] [--heartbeat-interval 1s] [--federate dc2=HOST:PORT]... [--advertise ADDR]
        consul-standin agent --server-addr HOST:PORT --node NAME [--bind 127.0.0.1] [--port 8500] [--advertise ADDR]
-  [--datacenter dc1] [--token T] [--heartbeat-interval D] [--anti-entropy-interval 60s] [--node-id UUID]
+  [--datacenter dc1] [--token T] [--heartbeat-interval D] [--anti-entropy-interval 60s] [--node-id UUID] [--data-dir DIR]
   (cluster flags take one dash or two; durations are Go durations or milliseconds)`;
 
 function logLine(event: Record<string, unknown>): void {
@@ -66,7 +66,7 @@ function duration(flag: string, text: string): number {
 }
 
 const SINGLE_FLAGS = ['--port', '--host', '--node', '--datacenter', '--token', '--reap-interval', '--session-ttl-min', '--enable-script-checks'];
-const COMMON_CLUSTER_FLAGS = ['--port', '--bind', '--host', '--node', '--datacenter', '--token', '--advertise', '--node-id',
+const COMMON_CLUSTER_FLAGS = ['--port', '--bind', '--host', '--node', '--datacenter', '--token', '--advertise', '--node-id', '--data-dir',
   '--reap-interval', '--session-ttl-min', '--enable-script-checks', '--heartbeat-interval'];
 
 function commonOptions(flags: Flags): ConsulStandinOptions {
@@ -81,6 +81,7 @@ function commonOptions(flags: Flags): ConsulStandinOptions {
   if (one('--token') !== undefined) options.managementToken = one('--token');
   if (one('--advertise') !== undefined) options.advertiseAddress = one('--advertise');
   if (one('--node-id') !== undefined) options.nodeId = one('--node-id');
+  if (one('--data-dir') !== undefined) options.dataDir = one('--data-dir');
   const reap = one('--reap-interval');
   if (reap !== undefined) options.reapIntervalMs = integer('--reap-interval', reap);
   const ttlMin = one('--session-ttl-min');

@@ -7,12 +7,53 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Agent } from './agent';
 import { normaliseBaseUrl } from './federation';
+import { internal } from './errors';
 import { Forwarder } from './forwarder';
 import { HeartbeatReply } from './cluster-members';
 import { INTERNAL_PREFIX } from './cluster-endpoints';
 import { MemberView } from './member-view';
 import { Reply, RequestContext } from './router';
-import { checkView, nodeServiceView } from './views';
+import { CheckRecord, ServiceRecord } from './catalog';
+import { formatGoDuration } from './duration';
+
+/** A service as anti-entropy registers it (structs.NodeService). */
+function syncedService(service: ServiceRecord): Record<string, unknown> {
+  return {
+    ID: service.id,
+    Service: service.name,
+    Kind: service.kind,
+    Tags: service.tags,
+    Address: service.address,
+    TaggedAddresses: service.taggedAddresses,
+    Meta: service.meta,
+    Port: service.port,
+    Weights: service.weights,
+    EnableTagOverride: service.enableTagOverride,
+  };
+}
+
+/** A check as anti-entropy registers it (structs.HealthCheck): only the definition fields it has,
+ * so the catalog shows what the agent shows (a TTL check has no Interval). */
+function syncedCheck(check: CheckRecord, node: string): Record<string, unknown> {
+  const d = check.definition;
+  const definition: Record<string, unknown> = {};
+  if (d.http !== undefined) Object.assign(definition, { HTTP: d.http, Header: d.header, Method: d.method, Body: d.body, TLSSkipVerify: d.tlsSkipVerify });
+  if (d.tcp !== undefined) definition.TCP = d.tcp;
+  if (d.ttlMs === undefined && d.intervalMs !== undefined) definition.Interval = formatGoDuration(d.intervalMs);
+  if (d.timeoutMs !== undefined) definition.Timeout = formatGoDuration(d.timeoutMs);
+  if (d.deregisterCriticalServiceAfterMs !== undefined) definition.DeregisterCriticalServiceAfter = formatGoDuration(d.deregisterCriticalServiceAfterMs);
+  return {
+    Node: node,
+    CheckID: check.checkId,
+    Name: check.name,
+    Status: check.status,
+    Notes: check.notes,
+    Output: check.output,
+    ServiceID: check.serviceId,
+    Type: check.type,
+    Definition: definition,
+  };
+}
 
 export interface ClientLinkOptions {
   serverAddress: string;
@@ -38,12 +79,13 @@ export class ClientLink {
   private lastContact = 0;
   private members: MemberView[] = [];
   private inFlight: Promise<void> = Promise.resolve();
+  private readonly onLocalWrite = (): void => this.scheduleSync();
 
   constructor(private readonly agent: Agent, private readonly forwarder: Forwarder, private readonly options: ClientLinkOptions) {
     this.serverUrl = normaliseBaseUrl(options.serverAddress);
     this.heartbeatMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS;
     agent.members = () => this.memberViews();
-    agent.store.onWrite = () => this.scheduleSync();
+    agent.store.writeListeners.add(this.onLocalWrite);
   }
 
   /** Starts heartbeating; resolves after the first attempt, whether the server answered or not. */
@@ -58,9 +100,18 @@ export class ClientLink {
     return this.reachable;
   }
 
-  /** Forwards a request this agent does not answer itself to the server. */
-  forward(ctx: RequestContext): Promise<Reply> {
+  /**
+   * Forwards a request this agent does not answer itself to the server. Once gossip would have
+   * marked the server failed (heartbeats missed for a while, or never answered), Consul's router
+   * has no server left to try: "No known Consul servers"; before that the RPC's own error.
+   */
+  async forward(ctx: RequestContext): Promise<Reply> {
+    if (!this.reachable && this.serverLost()) throw internal('No known Consul servers');
     return this.forwarder.forward(this.serverUrl, ctx, { body: this.withSessionNode(ctx) });
+  }
+
+  private serverLost(): boolean {
+    return Date.now() - this.lastContact > this.heartbeatMs * MISSED_BEATS_FAILED;
   }
 
   /** PUT /v1/agent/leave: stop heartbeating and tell the server, which removes the node at once. */
@@ -84,12 +135,12 @@ export class ClientLink {
     this.stopped = true;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     if (this.antiEntropyTimer) clearInterval(this.antiEntropyTimer);
-    this.agent.store.onWrite = undefined;
+    this.agent.store.writeListeners.delete(this.onLocalWrite);
   }
 
   private memberViews(): MemberView[] {
     const self = this.agent.selfMember();
-    const stale = Date.now() - this.lastContact > this.heartbeatMs * MISSED_BEATS_FAILED;
+    const stale = this.serverLost();
     if (this.members.length === 0) return [self];
     // A partitioned agent sees everyone else fail, as gossip would.
     return this.members.map((m) => (m.Name === self.Name ? self : stale && m.Status === 1 ? { ...m, Status: 4 } : m));
@@ -171,8 +222,8 @@ export class ClientLink {
     const body = {
       Node: options.node,
       SyncVersion: version,
-      Services: [...catalog.services.values()].filter((s) => s.agentLocal).map(nodeServiceView),
-      Checks: [...catalog.checks.values()].filter((c) => c.agentLocal).map((c) => checkView(c, options.node)),
+      Services: [...catalog.services.values()].filter((s) => s.agentLocal).map(syncedService),
+      Checks: [...catalog.checks.values()].filter((c) => c.agentLocal).map((c) => syncedCheck(c, options.node)),
     };
     try {
       await this.call('PUT', `${INTERNAL_PREFIX}/sync`, body, 10_000);

@@ -38,10 +38,34 @@ function unreachable(target: URL, err: NodeJS.ErrnoException): HttpError {
   return internal(`rpc error getting client: failed to get conn: dial tcp ${target.host}: ${reason}`);
 }
 
+class StaleSocket extends Error {
+  constructor(readonly reply: HttpError) {
+    super(reply.message);
+  }
+}
+
 export class Forwarder {
   private readonly agents = { http: new http.Agent({ keepAlive: true, maxSockets: Infinity }), https: new https.Agent({ keepAlive: true, maxSockets: Infinity }) };
 
-  forward(baseUrl: string, ctx: RequestContext, options: ForwardOptions = {}): Promise<Reply> {
+  /**
+   * A kept-alive socket the server closed as the request went out fails with ECONNRESET; a read is
+   * sent again once on a fresh socket (Node's documented remedy, request.reusedSocket).
+   */
+  async forward(baseUrl: string, ctx: RequestContext, options: ForwardOptions = {}): Promise<Reply> {
+    let clientGone = false;
+    ctx.onClose(() => (clientGone = true));
+    try {
+      return await this.once(baseUrl, ctx, options);
+    } catch (err) {
+      if (!(err instanceof StaleSocket)) throw err;
+      if (clientGone) throw err.reply;
+      return this.once(baseUrl, ctx, options).catch((again: unknown) => {
+        throw again instanceof StaleSocket ? again.reply : again;
+      });
+    }
+  }
+
+  private once(baseUrl: string, ctx: RequestContext, options: ForwardOptions): Promise<Reply> {
     const target = new URL(ctx.url, `${baseUrl}/`);
     const body = options.body ?? ctx.body;
     const headers: Record<string, string | string[]> = {};
@@ -59,7 +83,10 @@ export class Forwarder {
       });
       ctx.onClose(() => request.destroy());
       request.on('timeout', () => request.destroy(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })));
-      request.on('error', (err: NodeJS.ErrnoException) => reject(unreachable(target, err)));
+      request.on('error', (err: NodeJS.ErrnoException) => {
+        const retriable = request.reusedSocket && err.code === 'ECONNRESET' && (ctx.method === 'GET' || ctx.method === 'HEAD');
+        reject(retriable ? new StaleSocket(unreachable(target, err)) : unreachable(target, err));
+      });
       request.on('response', (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -141,9 +141,12 @@ export async function startConsulAgent(options: ConsulAgentOptions): Promise<Con
     methods: ['PUT'],
     acl: () => ({ resource: 'operator', level: 'write' }),
     handle: async () => {
-      await leave();
-      // Consul's agent shuts down after a leave; let this answer go out first.
-      setTimeout(() => void standin?.stop(), 20).unref();
+      try {
+        await leave();
+      } finally {
+        // Consul's agent shuts down after a leave (heartbeats have stopped either way); let this answer go out first.
+        setTimeout(() => void standin?.stop(), 20).unref();
+      }
       return {};
     },
   };
@@ -163,8 +166,11 @@ export async function startConsulAgent(options: ConsulAgentOptions): Promise<Con
     serverUrl: live.serverUrl,
     left,
     leave: async () => {
-      await leave();
-      await started.stop();
+      try {
+        await leave();
+      } finally {
+        await started.stop();
+      }
     },
     kill: () => started.stop(),
   });

@@ -19,31 +19,19 @@ export interface MemberFacts {
 export type MemberView = Record<string, unknown>;
 
 export function memberView(member: MemberFacts): MemberView {
-  const tags: Record<string, string> = member.role === 'server'
-    ? {
-      acls: member.acls ? '1' : '0',
-      build: `${member.version}:standin`,
-      dc: member.datacenter,
-      id: member.id,
-      port: '8300',
-      raft_vsn: '3',
-      role: 'consul',
-      segment: '',
-      vsn: '2',
-      vsn_max: '3',
-      vsn_min: '2',
-    }
-    : {
-      acls: member.acls ? '1' : '0',
-      build: `${member.version}:standin`,
-      dc: member.datacenter,
-      id: member.id,
-      role: 'node',
-      segment: '',
-      vsn: '2',
-      vsn_max: '3',
-      vsn_min: '2',
-    };
+  // Serf tags in key order; servers add their RPC port and raft version, clients say role "node".
+  const tags: Record<string, string> = {
+    acls: member.acls ? '1' : '0',
+    build: `${member.version}:standin`,
+    dc: member.datacenter,
+    id: member.id,
+    ...(member.role === 'server' ? { port: '8300', raft_vsn: '3' } : {}),
+    role: member.role === 'server' ? 'consul' : 'node',
+    segment: '',
+    vsn: '2',
+    vsn_max: '3',
+    vsn_min: '2',
+  };
   return {
     Name: member.name,
     Addr: member.address,

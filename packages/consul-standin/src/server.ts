@@ -78,6 +78,19 @@ function serverRoutes(agent: Agent): Route[] {
   ];
 }
 
+/** Catalog writes name their datacenter in the body (RegisterRequest.Datacenter), as python-consul sends it. */
+function bodyDatacenter(ctx: RequestContext): string | undefined {
+  if (ctx.path !== '/v1/catalog/register' && ctx.path !== '/v1/catalog/deregister') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(ctx.body.toString('utf8'));
+    if (!parsed || typeof parsed !== 'object') return undefined;
+    const entry = Object.entries(parsed).find(([key]) => key.toLowerCase() === 'datacenter');
+    return typeof entry?.[1] === 'string' ? entry[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class StandinServer {
   readonly counter = new RequestCounter();
   readonly forwarder = new Forwarder();
@@ -166,7 +179,7 @@ export class StandinServer {
     if (!route.methods.includes(method)) throw methodNotAllowed(method, route.methods);
     if (overflow) throw tooLarge(`Request body too large, max size: ${MAX_BODY_BYTES} bytes`);
     const ctx = context(rest);
-    const dc = url.searchParams.get('dc');
+    const dc = url.searchParams.get('dc') || bodyDatacenter(ctx);
     if (dc && dc !== this.agent.options.datacenter && !path.startsWith('/v1/agent/')) {
       // Consul forwards the RPC to a server of that datacenter, which checks the token itself.
       this.reply(res, await this.forwarder.forward(this.agent.federation.urlOf(dc), ctx), false);

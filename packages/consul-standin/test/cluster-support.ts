@@ -16,7 +16,12 @@ export class Link {
   private server?: net.Server;
   port = 0;
 
-  constructor(private readonly target: { host: string; port: number }) {}
+  constructor(private target: { host: string; port: number }) {}
+
+  /** New connections go to another server from now on (a server replaced behind the same address). */
+  retarget(target: { host: string; port: number }): void {
+    this.target = target;
+  }
 
   get address(): string {
     return `127.0.0.1:${this.port}`;

@@ -5,7 +5,10 @@
 // (CONSUL_HTTP_ADDR_2: a second agent); what needs killing agents or fast windows is stand-in only.
 
 import { expect } from 'chai';
-import { ConsulAgent } from '../src';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConsulAgent, ConsulServer, startConsulServer } from '../src';
 import { Client, eventually, realAgentAddress, standinOnly, Target, unique } from './support';
 import { FAST_CLUSTER, Link, realSecondAgentAddress, StandinCluster, startStandinCluster } from './cluster-support';
 
@@ -76,11 +79,14 @@ describe('consul-standin contract: cluster', function () {
     eventually(`${node} to show Status ${status}`, async () => (await memberStatus(client, node)) === status, 5000, 20);
 
   describe('nodes and members', () => {
-    it('every node has a passing serfHealth "Serf Health Status", and the catalog lists every node', async () => {
+    it('every alive member\'s node has a passing serfHealth "Serf Health Status", and the catalog lists it', async () => {
       const nodes = (await a.client.get('/v1/catalog/nodes')).json().map((n: { Node: string }) => n.Node);
       expect(nodes).to.include(a.name);
       if (b) expect(nodes).to.include(b.name);
-      for (const node of nodes as string[]) {
+      // Nodes registered through the catalog alone have no serfHealth; failed members a critical one.
+      const alive = (await a.client.get('/v1/agent/members')).json().filter((m: { Status: number }) => m.Status === 1).map((m: { Name: string }) => m.Name);
+      for (const node of alive as string[]) {
+        expect(nodes).to.include(node);
         const serf = await serfOf(a.client, node);
         expect(serf, `serfHealth of ${node}`).to.include({ Name: 'Serf Health Status', Status: 'passing', ServiceID: '', Output: 'Agent alive and reachable' });
       }
@@ -130,6 +136,28 @@ describe('consul-standin contract: cluster', function () {
       expect(viaA.json()[0]).to.include({ Node: a.name, ServiceID: name, ServicePort: 8080 });
     });
 
+    it('the catalog shows an agent\'s checks as the agent does: name, type, interval, timeout, definition', async function () {
+      const other = needSecond(this);
+      const name = unique('shapes');
+      const self = `${a.client.baseUrl}/v1/status/leader`;
+      const reply = await a.client.put('/v1/agent/service/register', {
+        Name: name,
+        Port: 7,
+        Tags: ['t'],
+        Checks: [{ TTL: '30s', Status: 'passing' }, { HTTP: self, Interval: '1s', Timeout: '2s', Name: 'http' }],
+      });
+      expect(reply.status, reply.text).to.equal(200);
+      registered.push([a, name]);
+      const local = (await a.client.get('/v1/agent/checks')).json();
+      const fields = ['Node', 'CheckID', 'Name', 'Type', 'Interval', 'Timeout', 'ServiceID', 'ServiceName', 'ServiceTags', 'Definition'];
+      const pick = (check: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, check[f]]));
+      await eventually('both checks passing in the catalog', async () =>
+        (await other.client.get(`/v1/health/checks/${name}`)).json().filter((c: { Status: string }) => c.Status === 'passing').length === 2);
+      const remote = (await other.client.get(`/v1/health/checks/${name}`)).json();
+      for (const check of remote) expect(pick(check), check.CheckID).to.deep.equal(pick(local[check.CheckID]));
+      expect(remote.map((c: { Interval: string }) => c.Interval).sort()).to.deep.equal(['', '1s']);
+    });
+
     it('a blocking query through one agent wakes on a registration through another, with a higher index', async function () {
       const other = needSecond(this);
       const name = unique('blocking');
@@ -144,6 +172,17 @@ describe('consul-standin contract: cluster', function () {
       expect(Date.now() - started).to.be.lessThan(5000);
       expect(Number(woken.headers['x-consul-index'])).to.be.greaterThan(index);
       expect(woken.json().map((e: { Node: { Node: string } }) => e.Node.Node)).to.deep.equal([a.name]);
+    });
+
+    it('a client that gives up on a blocking query through an agent frees it on the server too', async function () {
+      standinOnly(this, target, 'reads the stand-in server\'s parked-query count');
+      const key = `consul-standin-test/${unique('abandoned')}`;
+      const index = (await a.client.get(`/v1/kv/${key}`)).headers['x-consul-index'];
+      const before = cluster!.server.parkedQueries;
+      const abandoned = a.client.get(`/v1/kv/${key}?index=${index}&wait=30s`, { timeoutMs: 300 }).then(() => 'answered', () => 'gave up');
+      await eventually('the query parked on the server', async () => cluster!.server.parkedQueries > before);
+      expect(await abandoned).to.equal('gave up');
+      await eventually('the server to let it go', async () => cluster!.server.parkedQueries === before, 3000);
     });
 
     it('KV and sessions are cluster-wide: a session made through an agent is on its node; a lock taken through another holds', async function () {
@@ -247,7 +286,7 @@ describe('consul-standin contract: cluster', function () {
       expect((await c.client.put('/v1/agent/service/register', { Name: during, Port: 2 })).status).to.equal(200);
       const forwarded = await c.client.get('/v1/catalog/nodes');
       expect(forwarded.status).to.equal(500);
-      expect(forwarded.text).to.match(/^rpc error/);
+      expect(forwarded.text).to.equal('No known Consul servers');
       await eventuallyMember(c.client, cluster!.server.node, 4);
       await c.link.restore();
       await eventually('serfHealth passing again', async () => (await serfOf(a.client, c.agent.node))?.Status === 'passing', 5000, 20);
@@ -270,6 +309,84 @@ describe('consul-standin contract: cluster', function () {
       await eventually('the old instance gone', async () => (await a.client.get(`/v1/catalog/service/${name}`)).json().length === 0);
       await second.client.put('/v1/agent/service/register', { Name: name, Port: 3 });
       await eventually('registered again', async () => (await a.client.get(`/v1/health/service/${name}?passing`)).json().length === 1);
+    });
+  });
+
+  describe('a server replaced', () => {
+    it('a new, empty server gets every agent\'s services back from their anti-entropy sync', async function () {
+      standinOnly(this, target, 'replaces the server');
+      const own = await startStandinCluster();
+      let replacement: ConsulServer | undefined;
+      try {
+        const { client, link } = await own.addAgent('survivor', '127.0.0.14');
+        const name = unique('survives');
+        await client.put('/v1/agent/service/register', { Name: name, Port: 8, Check: { TTL: '30s', Status: 'passing' } });
+        await eventually('registered', async () => (await client.get(`/v1/catalog/service/${name}`)).json().length === 1);
+        await own.server.stop();
+        replacement = await startConsulServer({ ...FAST_CLUSTER });
+        link.retarget({ host: '127.0.0.1', port: replacement.port });
+        await link.cut();
+        await link.restore();
+        const back = await eventually('the service in the new server\'s catalog', async () => {
+          const list = (await client.get(`/v1/health/service/${name}?passing`)).json();
+          return list.length === 1 ? list : undefined;
+        }, 5000, 20);
+        expect(back[0].Node.Node).to.equal('survivor');
+      } finally {
+        await own.stop();
+        await replacement?.stop();
+      }
+    });
+  });
+
+  describe('ACLs', () => {
+    it('agents heartbeat with the token; the server checks forwarded requests, the agent its own endpoints', async function () {
+      standinOnly(this, target, 'starts a cluster with ACLs on');
+      const secure = await startStandinCluster({ managementToken: 'cluster-secret' });
+      try {
+        const { client, agent } = await secure.addAgent('acl-host', '127.0.0.12');
+        expect(agent.joined).to.equal(true);
+        const anonymous = new Client(agent.url);
+        const forwarded = await anonymous.get('/v1/kv/x');
+        expect(forwarded.status).to.equal(403);
+        expect(forwarded.text).to.contain("anonymous token lacks permission 'key:read'");
+        const local = await anonymous.get('/v1/agent/services');
+        expect(local.status).to.equal(403);
+        expect((await client.get('/v1/catalog/nodes')).json().map((n: { Node: string }) => n.Node)).to.include('acl-host');
+        const sneaky = await new Client(secure.server.url).put('/v1/internal/standin/heartbeat', { Node: 'intruder', Address: '127.0.0.13' });
+        expect(sneaky.status).to.equal(403);
+      } finally {
+        await secure.stop();
+      }
+    });
+  });
+
+  describe('data dir', () => {
+    it('an agent killed and restarted with its data dir comes back with its node ID, services and checks', async function () {
+      standinOnly(this, target, 'restarts an agent');
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'consul-standin-data-'));
+      try {
+        const node = unique('host-i');
+        const first = await cluster!.addAgent(node, '127.0.0.11', { dataDir });
+        const name = unique('kept');
+        await first.client.put('/v1/agent/service/register', { Name: name, Port: 6, Check: { TTL: '30s', Status: 'passing' } });
+        await first.client.put('/v1/agent/maintenance?enable=true&reason=draining');
+        const id = (await first.client.get('/v1/agent/self')).json().Config.NodeID;
+        await first.agent.kill();
+        await eventually('failed', async () => (await serfOf(a.client, node))?.Status === 'critical', WINDOW_MS + 3000, 20);
+        const second = await cluster!.addAgent(node, '127.0.0.11', { dataDir });
+        expect((await second.client.get('/v1/agent/self')).json().Config.NodeID).to.equal(id);
+        expect((await second.client.get('/v1/agent/services')).json()).to.have.property(name);
+        expect((await second.client.get('/v1/agent/checks')).json()['_node_maintenance']).to.include({ Status: 'critical', Notes: 'draining' });
+        await second.client.put('/v1/agent/maintenance?enable=false');
+        const back = await eventually('the instance passing again', async () => {
+          const list = (await a.client.get(`/v1/health/service/${name}?passing`)).json();
+          return list.length === 1 ? list : undefined;
+        });
+        expect(back[0].Node.ID).to.equal(id);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 
@@ -346,6 +463,12 @@ describe('consul-standin contract: cluster', function () {
         const woken = (await waiting).json();
         expect(woken.map((e: { Node: { Node: string; Datacenter: string } }) => [e.Node.Node, e.Node.Datacenter])).to.deep.equal([['dc2-host', 'dc2']]);
         expect((await a.client.get(`/v1/health/service/${name}`)).json()).to.deep.equal([]);
+        // Catalog writes name their datacenter in the body too.
+        const external = unique('ext');
+        const registered = await a.client.put('/v1/catalog/register', { Datacenter: 'dc2', Node: external, Address: '10.9.9.9' });
+        expect(registered.text).to.equal('true');
+        expect((await remote.client.get(`/v1/catalog/node/${external}`)).json().Node).to.include({ Node: external, Datacenter: 'dc2' });
+        expect((await a.client.get(`/v1/catalog/node/${external}`)).json()).to.equal(null);
       } finally {
         await other.stop();
         cluster!.server.federate('dc2', '127.0.0.1:1');
