@@ -1,0 +1,74 @@
+// Pure reading of one service's live view: which instances count as healthy, and what each container is.
+
+import type { ServiceContainer } from '../backends/scaling-backend';
+import type { ServiceSpec } from '../desired/desired-state';
+import type { InstanceHealth } from '../observe/consul-health';
+import type { ServiceLive } from '../observe/live-state';
+import { instanceBelongsTo } from './instance-match';
+
+export type ContainerClass =
+  /** Running, with a passing Consul instance. */
+  | 'healthy'
+  /** Within its grace period (or restarting): not judged yet, expected to become healthy. */
+  | 'starting'
+  /** Exited/dead, or failing its checks past the grace period: removed before scaling. */
+  | 'failed'
+  /** Its instance is in Consul maintenance: left alone, not counted healthy. */
+  | 'maintenance'
+  /** Running past grace but not registered in Consul, or in a warning/paused state: kept, not counted. */
+  | 'other';
+
+export interface ClassifiedContainer {
+  container: ServiceContainer;
+  class: ContainerClass;
+  reason: string;
+}
+
+export interface ServiceAssessment {
+  /** Passing instances, not in maintenance, whose container (when known) runs. */
+  healthy: number;
+  /** Containers not yet judged (grace period, restarting). */
+  starting: number;
+  containers: ClassifiedContainer[];
+  failed: ClassifiedContainer[];
+}
+
+function isRunning(container: ServiceContainer): boolean {
+  return container.state === 'running';
+}
+
+function countsHealthy(instance: InstanceHealth): boolean {
+  return instance.Status === 'passing' && !instance.Maintenance;
+}
+
+function classify(container: ServiceContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number): ClassifiedContainer {
+  const mine = instances.filter((i) => instanceBelongsTo(i, container));
+  const inGrace = now - container.startedAtMs < spec.graceMs;
+  const done = (cls: ContainerClass, reason: string): ClassifiedContainer => ({ container, class: cls, reason });
+  if (container.state === 'exited' || container.state === 'dead') return done('failed', `container ${container.state}`);
+  // Docker is already restarting it (autoheal's lesson): do not pile a second action on top.
+  if (container.state === 'restarting' || container.state === 'removing') return done('starting', `container ${container.state}`);
+  if (container.state === 'paused') return done('other', 'container paused');
+  if (mine.some((i) => i.Maintenance)) return done('maintenance', 'instance in consul maintenance');
+  if (isRunning(container) && mine.some(countsHealthy)) return done('healthy', 'passing');
+  if (inGrace) return done('starting', 'within grace period');
+  if (container.state === 'created') return done('failed', 'container never started');
+  if (container.dockerHealth === 'unhealthy') return done('failed', 'docker healthcheck unhealthy');
+  if (mine.length === 0) return done('other', 'not registered in consul');
+  if (mine.every((i) => i.Status === 'critical')) return done('failed', `consul checks critical: ${mine.flatMap((i) => i.FailingChecks).join(', ')}`);
+  return done('other', 'consul checks warning');
+}
+
+export function assessService(spec: ServiceSpec, live: ServiceLive, now: number): ServiceAssessment {
+  const instances = live.instances ?? [];
+  const containers = (live.containers ?? []).map((c) => classify(c, instances, spec, now));
+  // Consul lags Docker: an instance still "passing" whose container has stopped is not healthy.
+  const stopped = (live.containers ?? []).filter((c) => !isRunning(c));
+  const healthy = instances.filter((i) => countsHealthy(i) && !stopped.some((c) => instanceBelongsTo(i, c))).length;
+  return {
+    healthy,
+    starting: containers.filter((c) => c.class === 'starting').length,
+    containers,
+    failed: containers.filter((c) => c.class === 'failed'),
+  };
+}
