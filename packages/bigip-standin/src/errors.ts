@@ -47,6 +47,12 @@ export const mcpd = {
   // (inferred) mcpd refuses a second node on one address; the exact text is not in our sources.
   nodeAddressInUse: (address: string, node: string) =>
     new IcrError(400, `01070734:3: Configuration error: Node address ${address} is already used by node ${node}.`),
+  folderNotFound: (folder: string) => new IcrError(404, `01020036:3: The requested folder (${folder}) was not found.`),
+  // (inferred) texts for partitions: the 01020036/01020066 forms mcpd uses for other objects.
+  partitionNotFound: (partition: string) => new IcrError(404, `01020036:3: The requested partition (${partition}) was not found.`),
+  partitionExists: (partition: string) => new IcrError(409, `01020066:3: The requested partition (${partition}) already exists.`),
+  partitionNotEmpty: (partition: string, object: string) =>
+    new IcrError(400, `0107082a:3: All objects must be removed from a partition (${partition}) before the partition may be removed, type ID (${object})`),
   monitorNotFound: (monitor: string) => new IcrError(400, `01020036:3: The requested monitor (${monitor}) was not found.`),
   invalidAddress: (address: string) => new IcrError(400, `01070734:3: Configuration error: invalid address: ${address}`),
   addressReadOnly: (pool: string, node: string, port: number) =>
@@ -85,6 +91,7 @@ export const rest = {
     error.allow = allow;
     return error;
   },
+  badQuery: (option: string, value: string) => new IcrError(400, `Query parameter ${option} has an invalid value: ${JSON.stringify(value)}.`, 0, true),
   bodyTooLarge: () => new IcrError(413, 'Request body too large.', 0, true),
   internalError: (detail: string) => new IcrError(500, `Internal Server Error: ${detail}`, 0, true),
 } as const;

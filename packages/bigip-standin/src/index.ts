@@ -1,4 +1,4 @@
-// bigip-standin: an iControl REST BIG-IP (LTM pools, members, nodes, transactions) for tests and the demo.
+// bigip-standin: an iControl REST BIG-IP (LTM pools, members, nodes, virtual servers, SNAT, partitions, stats, transactions) for tests and the demo.
 import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -51,7 +51,15 @@ export interface BigipStandin {
   traffic(pool: string): TrafficView;
   /** Simulate a health monitor marking a member up or down (only matters when a monitor applies). */
   setMonitorStatus(pool: string, member: string, status: MonitorStatus): void;
+  /**
+   * Set statistics counters that …/stats then reports, e.g.
+   * setStats('snat-translation', '/Common/10.2.0.1', { 'serverside.curConns': 60000 }).
+   * `collection`: virtual, pool, node or snat-translation; unknown counter names throw.
+   */
+  setStats(collection: StatsCollection, object: string, counters: Record<string, number>): void;
 }
+
+export type StatsCollection = 'virtual' | 'pool' | 'node' | 'snat-translation';
 
 const DEFAULTS = {
   host: '127.0.0.1',
@@ -126,6 +134,7 @@ export async function startBigipStandin(options: BigipStandinOptions = {}): Prom
     snapshot: () => core.snapshot(),
     traffic: (pool) => core.traffic(pool),
     setMonitorStatus: (pool, member, status) => core.setMonitorStatus(pool, member, status),
+    setStats: (collection, object, counters) => core.setStats(collection, object, counters),
   };
 }
 
@@ -136,3 +145,4 @@ export type { RequestCounters, RequestRecord } from './request-log';
 export type { StandinSnapshot, TrafficView } from './standin-core';
 export type { MonitorStatus } from './ltm-config';
 export { TMOS_VERSION } from './bigip-version';
+export { STATS_KINDS, type StatEntries } from './stats';

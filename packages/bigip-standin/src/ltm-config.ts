@@ -133,32 +133,74 @@ export interface NodeRecord extends ObjectRef {
   generation: number;
 }
 
+/** An administrative partition (auth partition + its folder). */
+export interface PartitionRecord {
+  name: string;
+  description?: string;
+  /** The folder's own description (sys folder), separate from the partition's. */
+  folderDescription?: string;
+  defaultRouteDomain: number;
+  generation: number;
+}
+
+/** Objects kept as validated attribute bags (monitors, virtual servers, SNAT pools, ...): see ltm-objects.ts. */
+export interface ObjectRecord extends ObjectRef {
+  attributes: Record<string, unknown>;
+  generation: number;
+}
+
 export interface LtmConfig {
   /** mcpd's configuration generation: one counter for the whole box, bumped by every change. */
   generation: number;
-  partitions: string[];
+  /** Keyed by name ("Common"). */
+  partitions: Map<string, PartitionRecord>;
   /** Keyed by full path. Map order is creation order, which is what collection GETs return. */
   pools: Map<string, PoolRecord>;
   nodes: Map<string, NodeRecord>;
+  /** Keyed by object kind (its mgmt path, "/mgmt/tm/ltm/virtual"), then by full path. */
+  objects: Map<string, Map<string, ObjectRecord>>;
 }
 
+export const COMMON_DESCRIPTION = 'Repository for system objects and shared objects.';
+
 export function emptyConfig(partitions: readonly string[]): LtmConfig {
-  return { generation: 1, partitions: [...partitions], pools: new Map(), nodes: new Map() };
+  const records = new Map<string, PartitionRecord>();
+  for (const name of ['Common', ...partitions]) {
+    if (!records.has(name)) records.set(name, { name, defaultRouteDomain: 0, generation: 1, ...(name === 'Common' ? { description: COMMON_DESCRIPTION } : {}) });
+  }
+  return { generation: 1, partitions: records, pools: new Map(), nodes: new Map(), objects: new Map() };
 }
 
 /** Operations run on a copy that replaces the live config only when they all succeed. */
 export function cloneConfig(config: LtmConfig): LtmConfig {
   return {
     generation: config.generation,
-    partitions: [...config.partitions],
+    partitions: new CloneOnGetMap(config.partitions),
     pools: new CloneOnGetMap(config.pools),
     nodes: new CloneOnGetMap(config.nodes),
+    objects: new Map([...config.objects].map(([kind, records]) => [kind, new CloneOnGetMap(records)])),
   };
 }
 
 /** The draft after every operation succeeded, as plain maps, to become the live config. */
 export function settleDraft(draft: LtmConfig): LtmConfig {
-  return { ...draft, pools: new Map(draft.pools), nodes: new Map(draft.nodes) };
+  return {
+    ...draft,
+    partitions: new Map(draft.partitions),
+    pools: new Map(draft.pools),
+    nodes: new Map(draft.nodes),
+    objects: new Map([...draft.objects].map(([kind, records]) => [kind, new Map(records)])),
+  };
+}
+
+/** The records of one object kind, created empty on first use. */
+export function objectsOf(config: LtmConfig, kind: string): Map<string, ObjectRecord> {
+  let records = config.objects.get(kind);
+  if (!records) {
+    records = new Map();
+    config.objects.set(kind, records);
+  }
+  return records;
 }
 
 /**
@@ -186,13 +228,18 @@ class CloneOnGetMap<K, V> extends Map<K, V> {
   }
 }
 
+/** Whether a user-made monitor of any type has this full path (pools and members may name it). */
+export function userMonitorExists(config: LtmConfig): (fullPath: string) => boolean {
+  return (fullPath) => [...config.objects].some(([kind, records]) => kind.startsWith('/mgmt/tm/ltm/monitor/') && records.has(fullPath));
+}
+
 export function nextGeneration(config: LtmConfig): number {
   config.generation += 1;
   return config.generation;
 }
 
 export function requirePartition(config: LtmConfig, partition: string): void {
-  if (!config.partitions.includes(partition)) throw framework.folderNotFound(partition);
+  if (!config.partitions.has(partition)) throw framework.folderNotFound(partition);
 }
 
 export function findPool(config: LtmConfig, ref: ObjectRef): PoolRecord {

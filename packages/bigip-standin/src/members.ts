@@ -1,7 +1,7 @@
 // Pool members (/mgmt/tm/ltm/pool/~P~pool/members): create, update, delete, and the derived state/session.
 import { selfLink } from './bigip-version';
 import { framework, mcpd } from './errors';
-import { checkIdentity, findPool, MEMBER_DEFAULTS, nextGeneration, requirePartition, type LtmConfig, type MemberAttributes, type MemberRecord, type PoolRecord } from './ltm-config';
+import { userMonitorExists, checkIdentity, findPool, MEMBER_DEFAULTS, nextGeneration, requirePartition, type LtmConfig, type MemberAttributes, type MemberRecord, type PoolRecord } from './ltm-config';
 import { canonicalMonitorRule, monitorRuleAsRead } from './monitor-rules';
 import { memberNameOf, parseMemberName, urlSegmentOf, type ObjectRef } from './names';
 import { ensureNodeForMember } from './nodes';
@@ -75,8 +75,8 @@ export function findMember(config: LtmConfig, poolRef: ObjectRef, memberRef: Obj
   return { pool, member: findMemberIn(pool, memberRef) };
 }
 
-function normaliseMonitor(monitor: string): string {
-  return monitor === 'default' ? 'default' : (canonicalMonitorRule(monitor) ?? 'none');
+function normaliseMonitor(config: LtmConfig, monitor: string): string {
+  return monitor === 'default' ? 'default' : (canonicalMonitorRule(monitor, userMonitorExists(config)) ?? 'none');
 }
 
 /**
@@ -102,7 +102,7 @@ function buildMember(config: LtmConfig, pool: PoolRecord, body: unknown, mode: '
   const merged = { ...(mode === 'put' || !previous ? MEMBER_DEFAULTS : previous.attributes), ...attributes };
   return {
     ...identity,
-    attributes: { ...merged, monitor: normaliseMonitor(merged.monitor) },
+    attributes: { ...merged, monitor: normaliseMonitor(config, merged.monitor) },
     monitorStatus: previous?.monitorStatus ?? 'up',
     generation: nextGeneration(config),
   };

@@ -1,7 +1,7 @@
 // LTM nodes (/mgmt/tm/ltm/node): made automatically for members, deleted only when no member uses them.
 import { selfLink } from './bigip-version';
 import { framework, mcpd } from './errors';
-import { checkIdentity, checkObjectName, nextGeneration, NODE_DEFAULTS, requirePartition, type LtmConfig, type NodeAttributes, type NodeRecord } from './ltm-config';
+import { userMonitorExists, checkIdentity, checkObjectName, nextGeneration, NODE_DEFAULTS, requirePartition, type LtmConfig, type NodeAttributes, type NodeRecord } from './ltm-config';
 import { canonicalMonitorRule, monitorRuleAsRead } from './monitor-rules';
 import { DEFAULT_PARTITION, fullPathOf, isIpAddress, urlSegmentOf, type ObjectRef } from './names';
 import { NODE_SCHEMA, validateFields } from './payload-validation';
@@ -42,8 +42,8 @@ export function findNode(config: LtmConfig, ref: ObjectRef): NodeRecord {
   return node;
 }
 
-function normaliseMonitor(monitor: string): string {
-  return monitor === 'default' ? 'default' : (canonicalMonitorRule(monitor) ?? 'none');
+function normaliseMonitor(config: LtmConfig, monitor: string): string {
+  return monitor === 'default' ? 'default' : (canonicalMonitorRule(monitor, userMonitorExists(config)) ?? 'none');
 }
 
 function addNode(config: LtmConfig, ref: ObjectRef, address: string, attributes: NodeAttributes): NodeRecord {
@@ -84,7 +84,7 @@ export function createNode(config: LtmConfig, body: unknown): NodeRecord {
   if (address === undefined) throw framework.missingProperty(NODE_ITEM, 'address');
   const { name: _name, partition: _partition, address: _address, ...attributes } = fields;
   const merged = { ...NODE_DEFAULTS, ...attributes };
-  return addNode(config, ref, address, { ...merged, monitor: normaliseMonitor(merged.monitor) });
+  return addNode(config, ref, address, { ...merged, monitor: normaliseMonitor(config, merged.monitor) });
 }
 
 export function updateNode(config: LtmConfig, ref: ObjectRef, body: unknown, mode: 'patch' | 'put'): NodeRecord {
@@ -95,7 +95,7 @@ export function updateNode(config: LtmConfig, ref: ObjectRef, body: unknown, mod
   const { name: _name, partition: _partition, address: _address, ...attributes } = fields;
   if (Object.keys(fields).length === 0) throw framework.noProperties();
   const merged = { ...(mode === 'put' ? NODE_DEFAULTS : node.attributes), ...attributes };
-  node.attributes = { ...merged, monitor: normaliseMonitor(merged.monitor) };
+  node.attributes = { ...merged, monitor: normaliseMonitor(config, merged.monitor) };
   node.generation = nextGeneration(config);
   return node;
 }

@@ -8,6 +8,9 @@ export type FieldSpec =
   | { kind: 'pattern'; pattern: RegExp; expected: string }
   | { kind: 'object' }
   | { kind: 'array' }
+  | { kind: 'boolean' }
+  /** A string or an integer (e.g. ipProtocol "tcp" or 6); the object's own rules check the value. */
+  | { kind: 'stringOrInteger' }
   /** Read-only properties a GET returned: accepted (clients send objects back) and ignored. */
   | { kind: 'readOnly' };
 
@@ -61,10 +64,24 @@ function checkValue(item: string, key: string, value: unknown, spec: FieldSpec):
     case 'array':
       if (!Array.isArray(value)) throw framework.invalidValue(item, key, value, 'an array');
       return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw framework.invalidValue(item, key, value, 'true or false');
+      return;
+    case 'stringOrInteger':
+      if (typeof value !== 'string' && !Number.isInteger(value)) throw framework.invalidValue(item, key, value, 'a string or an integer');
+      return;
     case 'readOnly':
       return;
   }
 }
+
+/** What every GET body carries and a client may send back unchanged: accepted and ignored. */
+export const READ_ONLY_IDENTITY: Schema = {
+  kind: { kind: 'readOnly' },
+  selfLink: { kind: 'readOnly' },
+  fullPath: { kind: 'readOnly' },
+  generation: { kind: 'readOnly' },
+};
 
 const ENABLED_DISABLED = ['enabled', 'disabled'] as const;
 const RATE_LIMIT: FieldSpec = { kind: 'pattern', pattern: /^(disabled|\d+)$/, expected: '"disabled" or a number of connections per second as a string' };
@@ -100,10 +117,7 @@ export const POOL_SCHEMA: Schema = {
   serviceDownAction: { kind: 'enum', values: ['none', 'reset', 'drop', 'reselect'] },
   slowRampTime: { kind: 'integer', min: 0 },
   members: { kind: 'array' },
-  kind: { kind: 'readOnly' },
-  selfLink: { kind: 'readOnly' },
-  fullPath: { kind: 'readOnly' },
-  generation: { kind: 'readOnly' },
+  ...READ_ONLY_IDENTITY,
   membersReference: { kind: 'readOnly' },
 };
 
@@ -127,10 +141,7 @@ export const MEMBER_SCHEMA: Schema = {
   ratio: { kind: 'integer', min: 1, max: 65535 },
   state: { kind: 'enum', values: WRITABLE_STATES },
   session: { kind: 'enum', values: WRITABLE_SESSIONS },
-  kind: { kind: 'readOnly' },
-  selfLink: { kind: 'readOnly' },
-  fullPath: { kind: 'readOnly' },
-  generation: { kind: 'readOnly' },
+  ...READ_ONLY_IDENTITY,
   ephemeral: { kind: 'readOnly' },
 };
 
@@ -148,9 +159,6 @@ export const NODE_SCHEMA: Schema = {
   ratio: { kind: 'integer', min: 1, max: 65535 },
   state: { kind: 'enum', values: WRITABLE_STATES },
   session: { kind: 'enum', values: WRITABLE_SESSIONS },
-  kind: { kind: 'readOnly' },
-  selfLink: { kind: 'readOnly' },
-  fullPath: { kind: 'readOnly' },
-  generation: { kind: 'readOnly' },
+  ...READ_ONLY_IDENTITY,
   ephemeral: { kind: 'readOnly' },
 };

@@ -1,7 +1,8 @@
 // LTM pools (/mgmt/tm/ltm/pool): create, PATCH (partial), PUT (full, defaults for what is left out), delete.
 import { selfLink } from './bigip-version';
 import { framework, mcpd } from './errors';
-import { checkIdentity, checkObjectName, findPool, nextGeneration, POOL_DEFAULTS, requirePartition, type LtmConfig, type PoolAttributes, type PoolRecord } from './ltm-config';
+import { checkPoolUnused } from './virtual-servers';
+import { checkIdentity, checkObjectName, findPool, nextGeneration, POOL_DEFAULTS, requirePartition, userMonitorExists, type LtmConfig, type PoolAttributes, type PoolRecord } from './ltm-config';
 import { renderMember, replaceMembership } from './members';
 import { canonicalMonitorRule, monitorRuleAsRead } from './monitor-rules';
 import { DEFAULT_PARTITION, fullPathOf, urlSegmentOf, type ObjectRef } from './names';
@@ -32,11 +33,11 @@ export function renderPool(pool: PoolRecord, expandMembers = false): Record<stri
   };
 }
 
-function attributesFrom(base: Readonly<PoolAttributes>, input: PoolInput): PoolAttributes {
+function attributesFrom(config: LtmConfig, base: Readonly<PoolAttributes>, input: PoolInput): PoolAttributes {
   const { name: _name, partition: _partition, members: _members, ...given } = input;
   const attributes: PoolAttributes = { ...base, ...given };
   if (given.monitor !== undefined) {
-    const monitor = canonicalMonitorRule(given.monitor);
+    const monitor = canonicalMonitorRule(given.monitor, userMonitorExists(config));
     if (monitor === undefined) delete attributes.monitor;
     else attributes.monitor = monitor;
   }
@@ -50,7 +51,7 @@ export function createPool(config: LtmConfig, body: unknown): PoolRecord {
   const ref = { partition: fields.partition ?? DEFAULT_PARTITION, name: fields.name };
   requirePartition(config, ref.partition);
   if (config.pools.has(fullPathOf(ref))) throw mcpd.poolExists(fullPathOf(ref), ref.partition);
-  const pool: PoolRecord = { ...ref, attributes: attributesFrom(POOL_DEFAULTS, fields), members: [], generation: 0 };
+  const pool: PoolRecord = { ...ref, attributes: attributesFrom(config, POOL_DEFAULTS, fields), members: [], generation: 0 };
   if (fields.members) replaceMembership(config, pool, fields.members, 'put');
   pool.generation = nextGeneration(config);
   config.pools.set(fullPathOf(ref), pool);
@@ -63,7 +64,7 @@ export function updatePool(config: LtmConfig, ref: ObjectRef, body: unknown, mod
   const fields = validateFields<PoolInput>(POOL_ITEM, body, POOL_SCHEMA);
   checkIdentity(POOL_ITEM, pool, fields);
   if (Object.keys(fields).length === 0) throw framework.noProperties();
-  pool.attributes = attributesFrom(mode === 'put' ? POOL_DEFAULTS : pool.attributes, fields);
+  pool.attributes = attributesFrom(config, mode === 'put' ? POOL_DEFAULTS : pool.attributes, fields);
   if (fields.members) replaceMembership(config, pool, fields.members, mode);
   pool.generation = nextGeneration(config);
   return pool;
@@ -71,6 +72,7 @@ export function updatePool(config: LtmConfig, ref: ObjectRef, body: unknown, mod
 
 export function deletePool(config: LtmConfig, ref: ObjectRef): void {
   const pool = findPool(config, ref);
+  checkPoolUnused(config, pool);
   // Members go with the pool; their nodes stay.
   config.pools.delete(fullPathOf(pool));
   nextGeneration(config);

@@ -3,8 +3,10 @@
 export interface RequestRecord {
   at: string;
   method: string;
-  /** Decoded path without the query string. */
+  /** Decoded path without the query string (and without a trailing slash). */
   path: string;
+  /** The raw query string without "?", e.g. "$select=name,selfLink"; "" when there is none. */
+  query: string;
   status: number;
   /** X-F5-REST-Coordination-Id, when the request was enlisted in a transaction. */
   transId?: string;

@@ -1,13 +1,16 @@
 // The HTTP(S) front: reads requests, applies faults, authenticates, routes /mgmt and /standin, logs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, login, parseTokenTimeout, renderToken } from './auth';
-import { selfLink, sysVersionBody } from './bigip-version';
 import { framework, IcrError, rest } from './errors';
 import { RESTARTING_PAGE } from './faults';
-import { cloneConfig, settleDraft } from './ltm-config';
+import { cloneConfig, settleDraft, type LtmConfig } from './ltm-config';
 import { executeLtm, resolveLtmRoute, type LtmReply } from './ltm-routes';
 import type { StandinCore } from './standin-core';
+import { netRoute } from './net-routes';
+import { partitionRoute } from './partitions';
 import { handleStandinRequest } from './standin-routes';
+import { statsRoute } from './stats-routes';
+import { sysRoute } from './sys-routes';
 import { handleTransactionRequest } from './transaction-routes';
 import { renderCommand } from './transactions';
 
@@ -16,6 +19,7 @@ const JSON_TYPE = 'application/json; charset=UTF-8';
 
 interface MgmtRequest {
   method: string;
+  /** Decoded, without a trailing slash (F5's modules POST to ".../ltm/pool/"). */
   path: string;
   query: URLSearchParams;
   rawBody: string;
@@ -73,8 +77,18 @@ function tokenRoute(core: StandinCore, request: MgmtRequest, token: string): Ltm
   }
 }
 
+/** Runs a configuration write on a draft that replaces the live config only if it succeeds. */
+function atomically(core: StandinCore, write: (config: LtmConfig) => LtmReply): LtmReply {
+  const draft = cloneConfig(core.config);
+  const reply = write(draft);
+  core.config = settleDraft(draft);
+  return reply;
+}
+
 function ltmRoute(core: StandinCore, request: MgmtRequest): LtmReply {
   const { method, path, query } = request;
+  const stats = statsRoute(core.config, core.stats, method, path);
+  if (stats) return stats;
   const body = parseJson(request.rawBody);
   if (request.coordinationId !== undefined && method !== 'GET') {
     // Enlisted: queued for the commit, answered with the queued command, not the object.
@@ -84,10 +98,7 @@ function ltmRoute(core: StandinCore, request: MgmtRequest): LtmReply {
   }
   if (method === 'GET') return executeLtm(core.config, { method, path, query, body });
   // One request is atomic too: a failed pool PUT must not leave half its members behind.
-  const draft = cloneConfig(core.config);
-  const reply = executeLtm(draft, { method, path, query, body });
-  core.config = settleDraft(draft);
-  return reply;
+  return atomically(core, (draft) => executeLtm(draft, { method, path, query, body }));
 }
 
 function mgmtRoute(core: StandinCore, request: MgmtRequest): LtmReply {
@@ -101,12 +112,14 @@ function mgmtRoute(core: StandinCore, request: MgmtRequest): LtmReply {
 
   const tokenMatch = /^\/mgmt\/shared\/authz\/tokens\/([^/]+)$/.exec(path);
   if (tokenMatch) return tokenRoute(core, request, tokenMatch[1]!);
-  if (path === '/mgmt/tm/sys/version' || path === '/mgmt/tm/sys') {
-    if (method !== 'GET') throw rest.methodNotAllowed(method, path);
-    const body = path === '/mgmt/tm/sys'
-      ? { kind: 'tm:sys:syscollectionstate', selfLink: selfLink('/mgmt/tm/sys'), items: [{ reference: { link: selfLink('/mgmt/tm/sys/version') } }] }
-      : sysVersionBody();
-    return { status: 200, body };
+  if (path === '/mgmt/tm/sys' || path.startsWith('/mgmt/tm/sys/')) {
+    const body = parseJson(request.rawBody);
+    return method === 'GET' ? sysRoute(core.config, method, path, body) : atomically(core, (draft) => sysRoute(draft, method, path, body));
+  }
+  if (path.startsWith('/mgmt/tm/net/')) return netRoute(method, path);
+  if (path === '/mgmt/tm/auth/partition' || path.startsWith('/mgmt/tm/auth/partition/')) {
+    const body = parseJson(request.rawBody);
+    return method === 'GET' ? partitionRoute(core.config, method, path, body) : atomically(core, (draft) => partitionRoute(draft, method, path, body));
   }
   if (path === '/mgmt/tm/transaction' || path.startsWith('/mgmt/tm/transaction/')) {
     return handleTransactionRequest(core.transactions, core, { method, path, body: parseJson(request.rawBody), coordinationId: request.coordinationId });
@@ -129,12 +142,14 @@ export function createRequestHandler(core: StandinCore): (request: IncomingMessa
   let restOperationId = 0;
   return (incoming, response) => {
     const url = new URL(incoming.url ?? '/', 'https://localhost');
-    let path: string;
+    let sentPath: string;
     try {
-      path = decodeURIComponent(url.pathname);
+      sentPath = decodeURIComponent(url.pathname);
     } catch {
-      path = url.pathname;
+      sentPath = url.pathname;
     }
+    // restjavad routes ".../pool/" like ".../pool" (F5's modules POST to the slash form).
+    const path = sentPath.length > 1 ? sentPath.replace(/\/+$/, '') : sentPath;
     const method = (incoming.method ?? 'GET').toUpperCase();
     const sender = (incoming.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     const coordinationHeader = incoming.headers['x-f5-rest-coordination-id'];
@@ -175,7 +190,9 @@ export function createRequestHandler(core: StandinCore): (request: IncomingMessa
         };
         if (!response.headersSent) send(response, failure.status, failure.toBody(operationId, sender), headers);
       } finally {
-        if (path.startsWith('/mgmt')) core.log.record({ method, path, status, ...(coordinationId === undefined ? {} : { transId: coordinationId }) });
+        if (path.startsWith('/mgmt')) {
+          core.log.record({ method, path, query: url.search.replace(/^\?/, ''), status, ...(coordinationId === undefined ? {} : { transId: coordinationId }) });
+        }
       }
     })();
   };

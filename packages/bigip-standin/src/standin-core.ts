@@ -3,9 +3,17 @@ import { TokenStore, type Credentials } from './auth';
 import { FaultInjector } from './faults';
 import { emptyConfig, findPool, type LtmConfig, type MonitorStatus } from './ltm-config';
 import { findMember, memberReadState, renderMember } from './members';
-import { DEFAULT_PARTITION, fullPathOf, parseFullPath, parseUrlSegment, type ObjectRef } from './names';
+import { IcrError } from './errors';
+import { DEFAULT_PARTITION, fullPathOf, parseFullPath, parseUrlSegment, urlSegmentOf, type ObjectRef } from './names';
+import { statsKindNamed, statsRoute } from './stats-routes';
 import { nodeReadState, renderNode } from './nodes';
 import { renderPool } from './pools';
+import { listObjects, renderObject } from './ltm-objects';
+import { renderPartition } from './partitions';
+import { SNAT_TRANSLATION, SNATPOOL } from './snat-pools';
+import { StatsStore } from './stats';
+import { VIRTUAL_SERVER } from './virtual-servers';
+import { HTTP_MONITOR } from './http-monitors';
 import { RequestLog } from './request-log';
 import { decideTraffic, isAvailable, type TrafficMember } from './traffic-view';
 import { renderTransaction, TransactionStore, type ConfigHolder } from './transactions';
@@ -30,6 +38,13 @@ export interface StandinSnapshot {
   generation: number;
   pools: Record<string, unknown>[];
   nodes: Record<string, unknown>[];
+  /** Virtual servers with their profiles expanded. */
+  virtuals: Record<string, unknown>[];
+  snatpools: Record<string, unknown>[];
+  snatTranslations: Record<string, unknown>[];
+  /** User HTTP monitors (not the built-in ones). */
+  httpMonitors: Record<string, unknown>[];
+  partitions: Record<string, unknown>[];
   transactions: Record<string, unknown>[];
   liveTokens: number;
 }
@@ -45,6 +60,8 @@ export class StandinCore implements ConfigHolder {
   readonly transactions: TransactionStore;
   readonly faults = new FaultInjector();
   readonly log = new RequestLog();
+  /** Statistics counters set by tests; everything else reads idle. */
+  readonly stats = new StatsStore();
 
   constructor(readonly settings: StandinSettings) {
     this.config = emptyConfig(settings.partitions);
@@ -58,6 +75,7 @@ export class StandinCore implements ConfigHolder {
     this.tokens.expireAll();
     this.transactions.clear();
     this.faults.clear();
+    this.stats.clear();
     this.log.reset();
   }
 
@@ -69,6 +87,13 @@ export class StandinCore implements ConfigHolder {
         members: pool.members.map((member) => ({ ...renderMember(pool, member), monitorStatus: member.monitorStatus })),
       })),
       nodes: [...this.config.nodes.values()].map(renderNode),
+      virtuals: listObjects(this.config, VIRTUAL_SERVER).map((record) => renderObject(this.config, VIRTUAL_SERVER, record, true)),
+      snatpools: listObjects(this.config, SNATPOOL).map((record) => renderObject(this.config, SNATPOOL, record)),
+      snatTranslations: listObjects(this.config, SNAT_TRANSLATION).map((record) => renderObject(this.config, SNAT_TRANSLATION, record)),
+      httpMonitors: listObjects(this.config, HTTP_MONITOR)
+        .filter((record) => !HTTP_MONITOR.builtins?.includes(record))
+        .map((record) => renderObject(this.config, HTTP_MONITOR, record)),
+      partitions: [...this.config.partitions.values()].map(renderPartition),
       transactions: this.transactions.list().map((transaction) => ({ ...renderTransaction(transaction), commands: transaction.commands.length })),
       liveTokens: this.tokens.liveCount,
     };
@@ -97,6 +122,25 @@ export class StandinCore implements ConfigHolder {
       receiving: decision.receiving,
       members: members.map((member) => ({ ...member, available: isAvailable(member), receiving: decision.receiving.includes(member.name) })),
     };
+  }
+
+  /**
+   * Sets statistics counters of one object ("virtual", "/Tenant/vs" or "~Tenant~vs"); the object must exist.
+   * Unknown counter names are refused, so a typo cannot pass silently.
+   */
+  setStats(collection: string, objectPath: string, entries: Record<string, unknown>): void {
+    const kind = statsKindNamed(collection);
+    if (!kind) throw new IcrError(404, `no statistics for ${JSON.stringify(collection)}; use virtual, pool, node or snat-translation`);
+    const ref = parseObjectPath(objectPath);
+    statsRoute(this.config, this.stats, 'GET', `${kind.mgmtPath}/${urlSegmentOf(ref)}/stats`);
+    this.stats.set(kind, ref, entries);
+  }
+
+  /** The statistics of one object as its …/stats endpoint reports them. */
+  statsOf(collection: string, objectPath: string): unknown {
+    const kind = statsKindNamed(collection);
+    if (!kind) throw new IcrError(404, `no statistics for ${JSON.stringify(collection)}; use virtual, pool, node or snat-translation`);
+    return statsRoute(this.config, this.stats, 'GET', `${kind.mgmtPath}/${urlSegmentOf(parseObjectPath(objectPath))}/stats`)!.body;
   }
 
   /** Simulates the health monitor's verdict on a member (it matters only when a monitor applies). */

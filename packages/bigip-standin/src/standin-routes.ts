@@ -23,6 +23,7 @@ function badRequest(message: string): StandinReply {
  * POST   /standin/tokens/expire               expire every auth token now
  * GET    /standin/traffic/~Common~pool        who receives new connections now
  * PUT    /standin/monitor/~Common~pool/members/~Common~10.0.0.1:80   { "status": "up" | "down" }
+ * PATCH  /standin/stats/virtual/~Common~vs    { "clientside.curConns": 1200, ... }  (also pool, node, snat-translation)
  */
 export function handleStandinRequest(core: StandinCore, method: string, path: string, body: unknown): StandinReply {
   const segments = path.split('/').filter(Boolean).slice(1);
@@ -54,6 +55,12 @@ export function handleStandinRequest(core: StandinCore, method: string, path: st
       case 'GET traffic':
         if (segments.length !== 2) break;
         return { status: 200, body: core.traffic(segments[1]!) };
+      case 'PATCH stats': {
+        if (segments.length !== 3) break;
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) return badRequest('body must be an object of statistic: value');
+        core.setStats(segments[1]!, segments[2]!, body as Record<string, unknown>);
+        return { status: 200, body: { stats: core.statsOf(segments[1]!, segments[2]!) } };
+      }
       case 'PUT monitor': {
         if (segments.length !== 4 || segments[2] !== 'members') break;
         const status = (body as { status?: unknown } | undefined)?.status;

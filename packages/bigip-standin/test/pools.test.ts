@@ -142,9 +142,9 @@ describe('bigip-standin ltm pool', () => {
   });
 
   it('answers 404 "not registered" for paths it does not model and 405 for unsupported methods', async () => {
-    const unknown = await harness.api.get('/mgmt/tm/ltm/virtual');
+    const unknown = await harness.api.get('/mgmt/tm/ltm/rule');
     expect(unknown.status).to.equal(404);
-    expect(unknown.data.message).to.equal('URI path /mgmt/tm/ltm/virtual not registered.  Please verify URI is supported and wait for /available suffix to be responsive.');
+    expect(unknown.data.message).to.equal('URI path /mgmt/tm/ltm/rule not registered.  Please verify URI is supported and wait for /available suffix to be responsive.');
     const method = await harness.api.delete(POOL);
     expect(method.status).to.equal(405);
     expect(method.headers.allow).to.equal('GET, POST');

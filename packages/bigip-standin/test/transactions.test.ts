@@ -91,7 +91,7 @@ describe('bigip-standin transactions', () => {
     const { transId, headers } = await begin();
     expect((await harness.api.patch(`${TRANSACTION}/${transId}`, { state: 'COMPLETED' })).status).to.equal(400);
     expect((await harness.api.patch(`${TRANSACTION}/${transId}`, { state: 'VALIDATING' })).status).to.equal(400);
-    expect((await harness.api.post('/mgmt/tm/ltm/virtual', { name: 'v' }, { headers })).status).to.equal(404);
+    expect((await harness.api.post('/mgmt/tm/ltm/rule', { name: 'r' }, { headers })).status).to.equal(404);
     expect((await harness.api.post(membersUrl('web'), { name: '10.0.0.3:80' }, { headers: { 'X-F5-REST-Coordination-Id': '12345' } })).status).to.equal(404);
   });
 

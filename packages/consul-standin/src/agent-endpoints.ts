@@ -40,32 +40,6 @@ export function agentRoutes(agent: Agent): Route[] {
   const { catalog, options } = agent;
   const dc = options.datacenter;
 
-  const member = () => ({
-    Name: options.node,
-    Addr: options.advertiseAddress,
-    Port: 8301,
-    Tags: {
-      acls: options.managementToken ? '1' : '0',
-      build: `${options.version}:standin`,
-      dc,
-      id: options.nodeId,
-      port: '8300',
-      raft_vsn: '3',
-      role: 'consul',
-      segment: '',
-      vsn: '2',
-      vsn_max: '3',
-      vsn_min: '2',
-    },
-    Status: 1,
-    ProtocolMin: 1,
-    ProtocolMax: 5,
-    ProtocolCur: 2,
-    DelegateMin: 2,
-    DelegateMax: 5,
-    DelegateCur: 4,
-  });
-
   const serviceAcl = (level: 'read' | 'write') => (ctx: RequestContext) => ({
     resource: 'service' as const,
     level,
@@ -98,13 +72,13 @@ export function agentRoutes(agent: Agent): Route[] {
             NodeID: options.nodeId,
             Partition: '',
             Revision: 'standin',
-            Server: true,
+            Server: agent.role === 'server',
             Version: options.version,
             BuildDate: '2024-01-01T00:00:00Z',
           },
           DebugConfig: {},
           Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 },
-          Member: member(),
+          Member: agent.selfMember(),
           Stats: {},
           Meta: catalog.node.meta,
         },
@@ -114,7 +88,7 @@ export function agentRoutes(agent: Agent): Route[] {
       pattern: '/v1/agent/members',
       methods: ['GET'],
       acl: () => ({ resource: 'node', level: 'read' }),
-      handle: () => ({ json: [member()] }),
+      handle: () => ({ json: agent.members() }),
     },
     {
       pattern: '/v1/agent/maintenance',

@@ -1,8 +1,11 @@
 // Wires the state of one agent together: index store, catalog, KV, sessions, check runner, reaper.
 
 import { Catalog } from './catalog';
+import { Federation } from './federation';
+import { MemberView, memberView } from './member-view';
 import { ChecksRunner } from './checks-runner';
 import { KvStore } from './kv-store';
+import { LocalStateFile } from './local-state-file';
 import { ResolvedOptions, SESSION_TTL_MAX_MS } from './options';
 import { Reaper } from './reaper';
 import { Sessions } from './sessions';
@@ -15,8 +18,14 @@ export class Agent {
   readonly sessions: Sessions;
   readonly runner: ChecksRunner;
   readonly reaper: Reaper;
+  /** The datacenters this agent's servers can reach (its own, plus federated ones). */
+  readonly federation: Federation;
+  /** What /v1/agent/members lists; a cluster replaces it with every member. */
+  members: () => MemberView[] = () => [this.selfMember()];
 
-  constructor(readonly options: ResolvedOptions) {
+  /** A server holds the state; a client agent keeps its own node's services and checks only. */
+  constructor(readonly options: ResolvedOptions, readonly role: 'server' | 'client' = 'server') {
+    this.federation = new Federation(options.datacenter);
     const address = options.advertiseAddress;
     this.catalog = new Catalog(
       this.store,
@@ -37,6 +46,7 @@ export class Agent {
         serf_protocol_min: '1',
         version: options.version,
       },
+      role === 'server',
     );
     this.sessions = new Sessions(this.store, this.catalog, {
       ttlMinMs: options.sessionTtlMinMs,
@@ -50,6 +60,27 @@ export class Agent {
       enableScriptChecks: options.enableScriptChecks,
     });
     this.reaper = new Reaper(this.catalog, options.reapIntervalMs, options.log);
+    if (options.dataDir) {
+      const file = new LocalStateFile(options.dataDir, this.catalog);
+      const restored = file.restore();
+      if (restored > 0) options.log({ level: 'info', msg: 'restored services from the data dir', services: restored, file: file.file });
+      this.store.writeListeners.add(() => file.save());
+    }
+  }
+
+  /** This agent as a Serf member (alive). */
+  selfMember(): MemberView {
+    const { options } = this;
+    return memberView({
+      name: options.node,
+      address: options.advertiseAddress,
+      datacenter: options.datacenter,
+      id: options.nodeId,
+      version: options.version,
+      role: this.role,
+      status: 'alive',
+      acls: Boolean(options.managementToken),
+    });
   }
 
   /** The address Consul reports for its RPC (leader and peers). */

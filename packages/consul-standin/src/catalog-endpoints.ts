@@ -26,7 +26,7 @@ export function catalogRoutes(agent: Agent): Route[] {
     {
       pattern: '/v1/catalog/datacenters',
       methods: ['GET'],
-      handle: () => ({ json: [options.datacenter] }),
+      handle: () => ({ json: agent.federation.datacenters() }),
     },
     {
       pattern: '/v1/catalog/services',

@@ -111,45 +111,8 @@ export function parseCatalogRegistration(agent: Agent, body: Buffer): CatalogReg
   }
   if (!raw.address && !raw.skipNodeUpdate) throw internal('Must provide address if SkipNodeUpdate is not set');
 
-  let service: ServiceDefinition | undefined;
-  if (raw.service && (raw.service.id || raw.service.name)) {
-    const s = raw.service;
-    const id = s.id || s.name;
-    if (!s.name) throw internal('Must provide service name (Service.Service) when service ID is provided');
-    if (ANY_ADDRESSES.includes(s.address)) throw internal('Invalid service address');
-    const metaProblem = validateMeta(s.meta);
-    if (metaProblem) throw internal(`failed inserting service: Invalid Service Meta for node ${raw.node} and serviceID ${id}: ${metaProblem}`);
-    service = {
-      id,
-      name: s.name,
-      kind: s.kind,
-      tags: s.tags,
-      address: s.address,
-      port: s.port,
-      meta: s.meta,
-      taggedAddresses: s.taggedAddresses,
-      enableTagOverride: s.enableTagOverride,
-      weights: s.weights ?? { Passing: 1, Warning: 1 },
-    };
-  }
-
-  const checks = raw.checks.map((c): CatalogCheck => {
-    const status = c.status || 'critical';
-    if (!HEALTH_STATUSES.includes(status as HealthStatus)) {
-      throw badRequest(`Invalid check status "${status}" (the stand-in keeps passing, warning and critical only)`);
-    }
-    return {
-      node: c.node || raw.node,
-      checkId: c.checkId || c.name,
-      name: c.name,
-      notes: c.notes,
-      status: status as HealthStatus,
-      output: c.output,
-      serviceId: c.serviceId,
-      type: c.type,
-      definition: c.definition,
-    };
-  });
+  const service = raw.service && (raw.service.id || raw.service.name) ? toServiceDefinition(raw.service, raw.node) : undefined;
+  const checks = raw.checks.map((c) => toCatalogCheck(c, raw.node));
 
   return {
     node: {
@@ -163,6 +126,68 @@ export function parseCatalogRegistration(agent: Agent, body: Buffer): CatalogReg
     skipNodeUpdate: raw.skipNodeUpdate,
     service,
     checks,
+  };
+}
+
+function toServiceDefinition(s: RawService, node: string): ServiceDefinition {
+  const id = s.id || s.name;
+  if (!s.name) throw internal('Must provide service name (Service.Service) when service ID is provided');
+  if (ANY_ADDRESSES.includes(s.address)) throw internal('Invalid service address');
+  const metaProblem = validateMeta(s.meta);
+  if (metaProblem) throw internal(`failed inserting service: Invalid Service Meta for node ${node} and serviceID ${id}: ${metaProblem}`);
+  return {
+    id,
+    name: s.name,
+    kind: s.kind,
+    tags: s.tags,
+    address: s.address,
+    port: s.port,
+    meta: s.meta,
+    taggedAddresses: s.taggedAddresses,
+    enableTagOverride: s.enableTagOverride,
+    weights: s.weights ?? { Passing: 1, Warning: 1 },
+  };
+}
+
+function toCatalogCheck(c: RawCheck, node: string): CatalogCheck {
+  const status = c.status || 'critical';
+  if (!HEALTH_STATUSES.includes(status as HealthStatus)) {
+    throw badRequest(`Invalid check status "${status}" (the stand-in keeps passing, warning and critical only)`);
+  }
+  return {
+    node: c.node || node,
+    checkId: c.checkId || c.name,
+    name: c.name,
+    notes: c.notes,
+    status: status as HealthStatus,
+    output: c.output,
+    serviceId: c.serviceId,
+    type: c.type,
+    definition: c.definition,
+  };
+}
+
+/** A client agent's anti-entropy sync: its node's services and checks in Catalog.Register's shapes. */
+export interface NodeSync {
+  node: string;
+  syncVersion: string;
+  services: ServiceDefinition[];
+  checks: CatalogCheck[];
+}
+
+export function parseNodeSync(body: Buffer): NodeSync {
+  const raw = decodeBody(body, 'NodeSync', (fields) => ({
+    node: fields.string('Node') ?? '',
+    syncVersion: fields.string('SyncVersion') ?? '',
+    services: (fields.objectList('Services', 'NodeService') ?? []).map(readService),
+    checks: (fields.objectList('Checks', 'HealthCheck') ?? []).map(readCheck),
+  }));
+  if (!raw.node) throw internal('Must provide node');
+  return {
+    node: raw.node,
+    syncVersion: raw.syncVersion,
+    services: raw.services.map((s) => toServiceDefinition(s, raw.node)),
+    checks: raw.checks.map((c) => toCatalogCheck(c, raw.node)),
   };
 }
 

@@ -117,14 +117,24 @@ export interface CatalogRegistration {
   checks: CatalogCheck[];
 }
 
+/** Catalog events, each naming the node it happened on (the agent's own node is `local`). */
 export interface CatalogListener {
-  /** A check was added or its definition changed (restart its runner). */
-  checkDefined?(check: CheckRecord): void;
-  checkRemoved?(check: CheckRecord): void;
-  checkStatusChanged?(check: CheckRecord, previous: HealthStatus): void;
+  /** A check was added or its definition changed on the agent's own node (restart its runner). */
+  checkDefined?(check: CheckRecord, node: NodeState): void;
+  checkRemoved?(check: CheckRecord, node: NodeState): void;
+  checkStatusChanged?(check: CheckRecord, previous: HealthStatus, node: NodeState): void;
+  /** A node other than the agent's left the catalog, with everything on it. */
+  nodeRemoved?(node: NodeState): void;
 }
 
 export const SERF_CHECK_ID = 'serfHealth';
+/** serfHealth's outputs, as Consul's leader writes them (structs.SerfCheckAliveOutput/FailedOutput). */
+export const SERF_ALIVE_OUTPUT = 'Agent alive and reachable';
+export const SERF_FAILED_OUTPUT = 'Agent not live or unreachable';
+
+function serfCheck(node: string, status: HealthStatus, output: string): CatalogCheck {
+  return { node, checkId: SERF_CHECK_ID, name: 'Serf Health Status', notes: '', status, output, serviceId: '', type: '', definition: {} };
+}
 export const NODE_MAINTENANCE_CHECK_ID = '_node_maintenance';
 export const serviceMaintenanceCheckId = (serviceId: string): string => `_service_maintenance:${serviceId}`;
 const DEFAULT_SERVICE_MAINTENANCE_REASON =
@@ -174,11 +184,13 @@ export class Catalog {
     private readonly store: StateStore,
     node: Omit<NodeRecord, 'createIndex' | 'modifyIndex'>,
     consulServiceMeta: Record<string, string>,
+    /** Servers carry the `consul` service; a client agent's node does not. */
+    server = true,
   ) {
     this.node = store.write((w) => {
       w.touch(Topics.nodes);
       const index = w.index();
-      this.services.set('consul', {
+      if (server) this.services.set('consul', {
         id: 'consul',
         name: 'consul',
         kind: '',
@@ -199,7 +211,7 @@ export class Catalog {
         name: 'Serf Health Status',
         notes: '',
         status: 'passing',
-        output: 'Agent alive and reachable',
+        output: SERF_ALIVE_OUTPUT,
         serviceId: '',
         serviceName: '',
         serviceTags: [],
@@ -335,7 +347,7 @@ export class Catalog {
       };
       this.checks.set(checkId, updated);
       this.touchCheck(w, updated);
-      for (const listener of this.listeners) listener.checkStatusChanged?.(updated, previous);
+      for (const listener of this.listeners) listener.checkStatusChanged?.(updated, previous, this.local);
     });
   }
 
@@ -410,6 +422,56 @@ export class Catalog {
   }
 
   /**
+   * A cluster member's node as its agent's heartbeat describes it: created with a serfHealth check,
+   * or its record updated. Nothing is written when it is already as described.
+   */
+  upsertMemberNode(node: Omit<NodeRecord, 'createIndex' | 'modifyIndex'>): NodeState {
+    return this.store.write((w) => {
+      let state = this.remote.get(node.node.toLowerCase());
+      if (!state) {
+        const index = w.index();
+        state = { node: { ...node, createIndex: index, modifyIndex: index }, services: new Map(), checks: new Map(), local: false };
+        this.remote.set(node.node.toLowerCase(), state);
+        w.touch(Topics.nodes);
+      } else if (!sameNode(node, state.node)) {
+        Object.assign(state.node, { ...node, node: state.node.node, modifyIndex: w.index() });
+        w.touch(Topics.nodes);
+        for (const service of state.services.values()) w.touch(Topics.service(service.name));
+      }
+      if (!state.checks.has(SERF_CHECK_ID)) this.catalogUpsertCheck(w, state, serfCheck(node.node, 'passing', SERF_ALIVE_OUTPUT));
+      return state;
+    });
+  }
+
+  /** Sets a member node's serfHealth (the leader's view of gossip: alive or failed). */
+  setSerfHealth(state: NodeState, status: HealthStatus, output: string): void {
+    this.store.write((w) => this.catalogUpsertCheck(w, state, serfCheck(state.node.node, status, output)));
+  }
+
+  /**
+   * Anti-entropy from a client agent: the member node's services and checks become exactly the
+   * agent's (serfHealth excepted, which the servers own), in one write; unchanged entries stay
+   * as they are, so a sync of unchanged state moves no index.
+   */
+  syncNode(state: NodeState, services: ServiceDefinition[], checks: CatalogCheck[]): void {
+    this.store.write((w) => {
+      const wantedServices = new Set(services.map((s) => s.id));
+      const wantedChecks = new Set(checks.map((c) => c.checkId));
+      for (const service of [...state.services.values()]) {
+        if (!wantedServices.has(service.id)) this.catalogRemoveService(w, state, service);
+      }
+      for (const check of [...state.checks.values()]) {
+        if (check.checkId !== SERF_CHECK_ID && !wantedChecks.has(check.checkId)) this.catalogRemoveCheck(w, state, check);
+      }
+      for (const service of services) this.catalogUpsertService(w, state, service);
+      for (const check of checks) {
+        if (check.checkId === SERF_CHECK_ID || (check.serviceId && !state.services.has(check.serviceId))) continue;
+        this.catalogUpsertCheck(w, state, check);
+      }
+    });
+  }
+
+  /**
    * PUT /v1/catalog/deregister: removes a service (with its checks), a check, or a whole node (with
    * everything on it). Unknown names are no error, as in Consul.
    */
@@ -436,6 +498,7 @@ export class Catalog {
       if (!state.local) {
         this.remote.delete(state.node.node.toLowerCase());
         w.touch(Topics.nodes, Topics.services, Topics.checks);
+        for (const listener of this.listeners) listener.nodeRemoved?.(state);
       }
     });
   }
@@ -489,8 +552,8 @@ export class Catalog {
     state.checks.set(record.checkId, record);
     if (existing) this.touchCheckOn(w, state, existing);
     this.touchCheckOn(w, state, record);
-    if (state.local && existing && existing.status !== record.status) {
-      for (const listener of this.listeners) listener.checkStatusChanged?.(record, existing.status);
+    if (existing && existing.status !== record.status) {
+      for (const listener of this.listeners) listener.checkStatusChanged?.(record, existing.status, state);
     }
   }
 
@@ -503,7 +566,7 @@ export class Catalog {
   private catalogRemoveCheck(w: WriteContext, state: NodeState, check: CheckRecord): void {
     state.checks.delete(check.checkId);
     this.touchCheckOn(w, state, check);
-    if (state.local) for (const listener of this.listeners) listener.checkRemoved?.(check);
+    for (const listener of this.listeners) listener.checkRemoved?.(check, state);
   }
 
   private upsertCheck(w: WriteContext, registration: CheckRegistration): void {
@@ -535,9 +598,9 @@ export class Catalog {
     const record: CheckRecord = { ...next, createIndex: existing?.createIndex ?? index, modifyIndex: index };
     this.checks.set(record.checkId, record);
     this.touchCheck(w, record);
-    if (definitionChanged) for (const listener of this.listeners) listener.checkDefined?.(record);
+    if (definitionChanged) for (const listener of this.listeners) listener.checkDefined?.(record, this.local);
     if (existing && existing.status !== record.status) {
-      for (const listener of this.listeners) listener.checkStatusChanged?.(record, existing.status);
+      for (const listener of this.listeners) listener.checkStatusChanged?.(record, existing.status, this.local);
     }
   }
 
@@ -546,7 +609,7 @@ export class Catalog {
     if (!existing || !existing.agentLocal) return false;
     this.checks.delete(checkId);
     this.touchCheck(w, existing);
-    for (const listener of this.listeners) listener.checkRemoved?.(existing);
+    for (const listener of this.listeners) listener.checkRemoved?.(existing, this.local);
     return true;
   }
 }

@@ -40,7 +40,9 @@ export class ChecksRunner {
   constructor(private readonly catalog: Catalog, private readonly options: CheckRunnerOptions) {
     catalog.addListener({
       checkDefined: (check) => this.start(check),
-      checkRemoved: (check) => this.cancel(check.checkId),
+      checkRemoved: (check, node) => {
+        if (node.local) this.cancel(check.checkId);
+      },
     });
   }
 

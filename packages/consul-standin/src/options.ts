@@ -1,6 +1,7 @@
 // Options of the stand-in, with every default in one place.
 
 import { randomUUID } from 'node:crypto';
+import { persistentNodeId } from './local-state-file';
 
 export interface ConsulStandinOptions {
   /** Interface to listen on. Default 127.0.0.1. */
@@ -31,13 +32,15 @@ export interface ConsulStandinOptions {
   kvMaxValueSize?: number;
   /** Run Args (script) checks; off by default, as in Consul. Default false. */
   enableScriptChecks?: boolean;
+  /** Where the agent keeps the services and checks registered through it, restored at start (Consul's data_dir). Default: none (kept in memory only). */
+  dataDir?: string;
   /** Consul version reported by /v1/agent/self. Default "1.18.1". */
   version?: string;
   /** Receives one structured event per notable action (JSON logs in the CLI). Default: none. */
   log?: (event: Record<string, unknown>) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ConsulStandinOptions, 'managementToken'>> & { managementToken?: string };
+export type ResolvedOptions = Required<Omit<ConsulStandinOptions, 'managementToken' | 'dataDir'>> & { managementToken?: string; dataDir?: string };
 
 export const SESSION_TTL_MAX_MS = 86_400_000;
 
@@ -49,9 +52,10 @@ export function resolveOptions(options: ConsulStandinOptions = {}): ResolvedOpti
     port: options.port ?? 0,
     node: options.node ?? 'standin',
     datacenter: options.datacenter ?? 'dc1',
-    nodeId: options.nodeId ?? randomUUID(),
+    nodeId: options.nodeId ?? (options.dataDir ? persistentNodeId(options.dataDir, randomUUID) : randomUUID()),
     advertiseAddress: options.advertiseAddress ?? (wildcard ? '127.0.0.1' : host),
     managementToken: options.managementToken || undefined,
+    dataDir: options.dataDir || undefined,
     reapIntervalMs: options.reapIntervalMs ?? 30_000,
     minDeregisterCriticalServiceAfterMs: options.minDeregisterCriticalServiceAfterMs ?? 60_000,
     minCheckIntervalMs: options.minCheckIntervalMs ?? 1000,
@@ -62,4 +66,34 @@ export function resolveOptions(options: ConsulStandinOptions = {}): ResolvedOpti
     version: options.version ?? '1.18.1',
     log: options.log ?? (() => undefined),
   };
+}
+
+/** A server of a cluster: the single node's options plus membership and federation. */
+export interface ConsulServerOptions extends ConsulStandinOptions {
+  /** How long a client agent's heartbeats may stop before its node is failed (serfHealth critical). Default 5000. */
+  failureDetectionMs?: number;
+  /** The heartbeat period the server asks of its agents. Default: failureDetectionMs / 5. */
+  heartbeatIntervalMs?: number;
+  /** Other datacenters' servers to federate with at start (more with `federate()`). */
+  federation?: { datacenter: string; address: string }[];
+}
+
+/** A client agent: its own node's agent endpoints; everything else goes to its server. */
+export interface ConsulAgentOptions extends ConsulStandinOptions {
+  /** The server's HTTP address, "host:port" or a URL. */
+  serverAddress: string;
+  /** Heartbeat period; default: what the server asks for (1000 ms until it answers). */
+  heartbeatIntervalMs?: number;
+  /** Full anti-entropy sync period (Consul: about a minute); changes sync at once anyway. Default 60000. */
+  antiEntropyIntervalMs?: number;
+}
+
+export function resolveClusterTiming(options: ConsulServerOptions): { failureDetectionMs: number; heartbeatIntervalMs: number } {
+  const failureDetectionMs = options.failureDetectionMs ?? 5000;
+  if (!(failureDetectionMs > 0)) throw new Error(`failureDetectionMs: must be > 0, got ${failureDetectionMs}`);
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(20, Math.floor(failureDetectionMs / 5));
+  if (!(heartbeatIntervalMs > 0 && heartbeatIntervalMs < failureDetectionMs)) {
+    throw new Error(`heartbeatIntervalMs: must be > 0 and below failureDetectionMs (${failureDetectionMs}), got ${heartbeatIntervalMs}`);
+  }
+  return { failureDetectionMs, heartbeatIntervalMs };
 }

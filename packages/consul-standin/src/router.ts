@@ -10,6 +10,8 @@ import { badRequest } from './errors';
 
 export interface RequestContext {
   readonly method: string;
+  /** The request target as sent (path and query, still encoded), for forwarding. */
+  readonly url: string;
   readonly path: string;
   /** The part of the path after a subtree pattern ("/v1/kv/" -> the key). */
   readonly rest: string;

@@ -6,13 +6,14 @@ import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { authorize, requestToken } from './acl';
 import { Agent } from './agent';
+import { Forwarder } from './forwarder';
 import { agentRoutes } from './agent-endpoints';
 import { catalogRoutes } from './catalog-endpoints';
 import { catalogWriteRoutes } from './catalog-write-endpoints';
 import { HttpError, methodNotAllowed, tooLarge, unknownPath } from './errors';
 import { healthRoutes } from './health-endpoints';
 import { kvRoutes } from './kv-endpoints';
-import { Reply, RequestContext, Router } from './router';
+import { Reply, RequestContext, Route, Router } from './router';
 import { sessionRoutes } from './session-endpoints';
 import { statusRoutes } from './status-endpoints';
 import { txnRoutes } from './txn-endpoint';
@@ -57,21 +58,52 @@ function readBody(req: IncomingMessage): Promise<{ body: Buffer; overflow: boole
   });
 }
 
+export interface ServerShape {
+  /** Routes beyond the agent endpoints (a client agent's leave) or a server's (cluster routes). */
+  routes?: Route[];
+  /** A client agent answers only its agent routes and hands everything else to this. */
+  fallback?: (ctx: RequestContext) => Promise<Reply>;
+}
+
+/** The endpoints a server answers itself; a client agent answers the agent ones only. */
+function serverRoutes(agent: Agent): Route[] {
+  return [
+    ...catalogRoutes(agent),
+    ...catalogWriteRoutes(agent),
+    ...healthRoutes(agent),
+    ...kvRoutes(agent),
+    ...sessionRoutes(agent),
+    ...txnRoutes(agent),
+    ...statusRoutes(agent),
+  ];
+}
+
+/** Catalog writes name their datacenter in the body (RegisterRequest.Datacenter), as python-consul sends it. */
+function bodyDatacenter(ctx: RequestContext): string | undefined {
+  if (ctx.path !== '/v1/catalog/register' && ctx.path !== '/v1/catalog/deregister') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(ctx.body.toString('utf8'));
+    if (!parsed || typeof parsed !== 'object') return undefined;
+    const entry = Object.entries(parsed).find(([key]) => key.toLowerCase() === 'datacenter');
+    return typeof entry?.[1] === 'string' ? entry[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class StandinServer {
   readonly counter = new RequestCounter();
+  readonly forwarder = new Forwarder();
   private readonly router: Router;
   private readonly server: http.Server;
+  private readonly fallback?: (ctx: RequestContext) => Promise<Reply>;
 
-  constructor(private readonly agent: Agent) {
+  constructor(private readonly agent: Agent, shape: ServerShape = {}) {
+    this.fallback = shape.fallback;
     this.router = new Router([
       ...agentRoutes(agent),
-      ...catalogRoutes(agent),
-      ...catalogWriteRoutes(agent),
-      ...healthRoutes(agent),
-      ...kvRoutes(agent),
-      ...sessionRoutes(agent),
-      ...txnRoutes(agent),
-      ...statusRoutes(agent),
+      ...(shape.fallback ? [] : serverRoutes(agent)),
+      ...(shape.routes ?? []),
     ]);
     this.server = http.createServer((req, res) => {
       this.serve(req, res).catch((err: unknown) => this.fail(res, err));
@@ -100,6 +132,7 @@ export class StandinServer {
       this.server.close(() => resolve());
       this.agent.store.hub.closeAll();
       this.server.closeAllConnections();
+      this.forwarder.close();
     });
   }
 
@@ -117,21 +150,13 @@ export class StandinServer {
       this.write(res, 200, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart.');
       return;
     }
-    const match = this.router.match(path);
-    if (!match) throw unknownPath(path);
-    const { route, rest } = match;
     const method = req.method ?? 'GET';
-    if (method === 'OPTIONS') {
-      this.write(res, 200, { Allow: ['OPTIONS', ...route.methods].join(',') }, '');
-      return;
-    }
-    if (!route.methods.includes(method)) throw methodNotAllowed(method, route.methods);
-    if (overflow) throw tooLarge(`Request body too large, max size: ${MAX_BODY_BYTES} bytes`);
     const declared = Number(req.headers['content-length'] ?? body.length);
     const closers: (() => void)[] = [];
     res.on('close', () => closers.forEach((close) => close()));
-    const ctx: RequestContext = {
+    const context = (rest: string): RequestContext => ({
       method,
+      url: req.url ?? '/',
       path,
       rest,
       query: url.searchParams,
@@ -139,7 +164,27 @@ export class StandinServer {
       body,
       contentLength: Number.isFinite(declared) ? declared : body.length,
       onClose: (callback) => closers.push(callback),
-    };
+    });
+    const match = this.router.match(path);
+    if (!match && this.fallback) {
+      this.reply(res, await this.fallback(context('')), false);
+      return;
+    }
+    if (!match) throw unknownPath(path);
+    const { route, rest } = match;
+    if (method === 'OPTIONS') {
+      this.write(res, 200, { Allow: ['OPTIONS', ...route.methods].join(',') }, '');
+      return;
+    }
+    if (!route.methods.includes(method)) throw methodNotAllowed(method, route.methods);
+    if (overflow) throw tooLarge(`Request body too large, max size: ${MAX_BODY_BYTES} bytes`);
+    const ctx = context(rest);
+    const dc = url.searchParams.get('dc') || bodyDatacenter(ctx);
+    if (dc && dc !== this.agent.options.datacenter && !path.startsWith('/v1/agent/')) {
+      // Consul forwards the RPC to a server of that datacenter, which checks the token itself.
+      this.reply(res, await this.forwarder.forward(this.agent.federation.urlOf(dc), ctx), false);
+      return;
+    }
     if (route.acl) authorize(this.agent.options.managementToken, requestToken(req.headers, url.searchParams), route.acl(ctx));
     const reply = await route.handle(ctx);
     this.reply(res, reply, url.searchParams.has('pretty'));

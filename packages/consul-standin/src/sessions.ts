@@ -48,10 +48,14 @@ export class Sessions {
     private readonly timing: SessionTimingOptions,
   ) {
     catalog.addListener({
-      checkStatusChanged: (check, _previous: HealthStatus) => {
-        if (check.status === 'critical') this.invalidateUsing(check);
+      checkStatusChanged: (check, _previous: HealthStatus, node) => {
+        if (check.status === 'critical') this.invalidateUsing(check, node.node.node);
       },
-      checkRemoved: (check) => this.invalidateUsing(check),
+      checkRemoved: (check, node) => this.invalidateUsing(check, node.node.node),
+      // Consul's state store deletes a node's sessions with the node (a graceful leave, a deregistration).
+      nodeRemoved: (node) => {
+        for (const session of this.forNode(node.node.node)) this.invalidate(session.id);
+      },
     });
   }
 
@@ -72,7 +76,8 @@ export class Sessions {
   }
 
   forNode(node: string): SessionRecord[] {
-    return this.list().filter((s) => s.node === node);
+    const name = node.toLowerCase();
+    return this.list().filter((s) => s.node.toLowerCase() === name);
   }
 
   index(): number {
@@ -87,10 +92,11 @@ export class Sessions {
     if (request.ttl !== '' && request.ttlMs !== 0 && (request.ttlMs < this.timing.ttlMinMs || request.ttlMs > this.timing.ttlMaxMs)) {
       throw internal(`Invalid Session TTL '${Math.round(request.ttlMs * 1e6)}', must be between [${formatGoDuration(this.timing.ttlMinMs)}=${formatGoDuration(this.timing.ttlMaxMs)}]`);
     }
-    if (request.node !== this.catalog.node.node) throw internal('Missing node registration');
+    const node = this.catalog.findNode(request.node);
+    if (!node) throw internal('Missing node registration');
     const checkIds = [...request.nodeChecks, ...(request.serviceChecks ?? []).map((c) => c.ID)];
     for (const checkId of checkIds) {
-      const check = this.catalog.checks.get(checkId);
+      const check = node.checks.get(checkId);
       if (!check) throw internal(`Missing check '${checkId}' registration`);
       if (check.status === 'critical') throw internal(`Check '${checkId}' is in ${check.status} state`);
     }
@@ -137,8 +143,8 @@ export class Sessions {
     for (const id of [...this.timers.keys()]) this.clearTimer(id);
   }
 
-  private invalidateUsing(check: CheckRecord): void {
-    for (const session of this.list()) {
+  private invalidateUsing(check: CheckRecord, node: string): void {
+    for (const session of this.forNode(node)) {
       const uses = session.nodeChecks.includes(check.checkId)
         || (session.serviceChecks ?? []).some((ref) => ref.ID === check.checkId);
       if (uses) this.invalidate(session.id);

@@ -39,6 +39,8 @@ export class WriteContext {
 
 export class StateStore {
   readonly hub = new BlockingHub();
+  /** Called after every write that took an index (an agent persists its state, schedules its sync). */
+  readonly writeListeners = new Set<() => void>();
   private raftIndex: number;
   private readonly topicIndexes = new Map<string, number>();
 
@@ -70,6 +72,7 @@ export class StateStore {
       const index = context.index();
       for (const topic of context.touched) this.topicIndexes.set(topic, index);
       this.hub.fire(context.touched);
+      for (const listener of this.writeListeners) listener();
     }
     return result;
   }
@@ -87,6 +90,7 @@ export class StateStore {
       const index = context.index();
       for (const topic of context.touched) this.topicIndexes.set(topic, index);
       this.hub.fire(context.touched);
+      for (const listener of this.writeListeners) listener();
     }
     return result;
   }

@@ -1,11 +1,11 @@
 // The consul-standin command: prints its address, answers, and exits 0 on SIGTERM within 5 s.
 
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, eventually } from './support';
-import { parseArgs } from '../src/cli';
+import { parseAgentArgs, parseArgs, parseServerArgs } from '../src/cli';
 
 const bin = path.join(__dirname, '..', 'bin', 'consul-standin.js');
 const built = path.join(__dirname, '..', 'dist', 'cli.js');
@@ -48,5 +48,66 @@ describe('consul-standin command line', function () {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+});
+
+describe('consul-standin server / agent command lines', function () {
+  this.timeout(20_000);
+  const children: ChildProcess[] = [];
+
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
+  function start(args: string[]): { child: ChildProcess; url: Promise<string>; exited: Promise<number | null> } {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = eventually('the address line', async () => /listening on (http:\/\/\S+)/.exec(stdout)?.[1], 10_000);
+    return { child, url, exited };
+  }
+
+  it('parses server and agent flags (one dash or two, Go durations or ms)', () => {
+    expect(parseServerArgs(['-port', '0', '-bind', '127.0.0.2', '-failure-detection', '2s', '--federate', 'dc2=127.0.0.1:9500', '-datacenter=dc1']))
+      .to.deep.include({ port: 0, host: '127.0.0.2', failureDetectionMs: 2000, datacenter: 'dc1', federation: [{ datacenter: 'dc2', address: '127.0.0.1:9500' }] });
+    expect(parseAgentArgs(['-server-addr', '127.0.0.1:8500', '-node', 'h1', '-bind', '127.0.0.3', '-heartbeat-interval', '250']))
+      .to.deep.include({ serverAddress: '127.0.0.1:8500', node: 'h1', host: '127.0.0.3', port: 8500, heartbeatIntervalMs: 250 });
+    expect(() => parseAgentArgs(['-node', 'x'])).to.throw(/missing -server-addr/);
+    expect(() => parseServerArgs(['-federate', 'nodc'])).to.throw(/invalid value for --federate/);
+    expect(() => parseServerArgs(['-failure-detection', 'soon'])).to.throw(/invalid value for --failure-detection/);
+  });
+
+  it('a server and an agent process: the agent forwards, a SIGKILLed agent fails its node, SIGTERM leaves and exits 0', async function () {
+    if (!existsSync(built)) {
+      this.test!.title += ' (skipped: run `tsc -b packages/consul-standin` first)';
+      this.skip();
+    }
+    const server = start(['server', '-port', '0', '-node', 'srv', '-failure-detection', '1s']);
+    const serverClient = new Client(await server.url);
+    const serverAddr = new URL(await server.url).host;
+    const serf = async (node: string) =>
+      (await serverClient.get(`/v1/health/node/${node}`)).json().find((c: { CheckID: string }) => c.CheckID === 'serfHealth')?.Status;
+
+    const first = start(['agent', '-server-addr', serverAddr, '-node', 'cli-host', '-bind', '127.0.0.2', '-port', '0']);
+    const agentClient = new Client(await first.url);
+    expect((await agentClient.put('/v1/agent/service/register', { Name: 'cli-web', Port: 80 })).status).to.equal(200);
+    await eventually('the service in the server\'s catalog', async () => (await serverClient.get('/v1/catalog/service/cli-web')).json().length === 1);
+    expect((await agentClient.get('/v1/catalog/nodes')).json().map((n: { Node: string }) => n.Node)).to.deep.equal(['cli-host', 'srv']);
+    first.child.kill('SIGKILL');
+    await eventually('serfHealth critical', async () => (await serf('cli-host')) === 'critical', 5000, 50);
+
+    const second = start(['agent', '-server-addr', serverAddr, '-node', 'cli-host', '-bind', '127.0.0.2', '-port', '0']);
+    await second.url;
+    await eventually('serfHealth passing again', async () => (await serf('cli-host')) === 'passing', 5000, 50);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).to.equal(0);
+    expect((await serverClient.get('/v1/catalog/nodes')).json().map((n: { Node: string }) => n.Node)).to.deep.equal(['srv']);
+    const members = (await serverClient.get('/v1/agent/members')).json();
+    expect(members.find((m: { Name: string }) => m.Name === 'cli-host').Status).to.equal(3);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).to.equal(0);
   });
 });

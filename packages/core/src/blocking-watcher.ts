@@ -21,6 +21,9 @@ export interface BlockingQueryParams {
 export interface BlockingQueryResult<T> {
   data: T;
   index: number;
+  /** X-Consul-KnownLeader and X-Consul-LastContact (ms) when the query reads them (core's ConsulHttpClient does). */
+  knownLeader?: boolean;
+  lastContact?: number;
 }
 
 export type BlockingQuery<T> = (params: BlockingQueryParams) => Promise<BlockingQueryResult<T>>;
@@ -68,6 +71,8 @@ export class BlockingWatcher<T> extends EventEmitter<BlockingWatcherEvents<T>> {
   private hasData = false;
   private lastData?: T;
   private lastIndex?: number;
+  private lastKnownLeader?: boolean;
+  private lastContact?: number;
   /** Requests sent so far (tests use it to prove there is no busy loop). */
   requests = 0;
   consecutiveErrors = 0;
@@ -95,6 +100,16 @@ export class BlockingWatcher<T> extends EventEmitter<BlockingWatcherEvents<T>> {
 
   get index(): number | undefined {
     return this.lastIndex;
+  }
+
+  /** X-Consul-KnownLeader of the last answer, when the query reports it (ConsulHttpClient queries do). */
+  get knownLeader(): boolean | undefined {
+    return this.lastKnownLeader;
+  }
+
+  /** X-Consul-LastContact (ms) of the last answer, when the query reports it. */
+  get lastContactMs(): number | undefined {
+    return this.lastContact;
   }
 
   get healthy(): boolean {
@@ -144,6 +159,8 @@ export class BlockingWatcher<T> extends EventEmitter<BlockingWatcherEvents<T>> {
         const result = await this.query(params);
         if (signal.aborted) break;
         this.lastIndex = nextBlockingIndex(sent, result.index);
+        this.lastKnownLeader = result.knownLeader;
+        this.lastContact = result.lastContact;
         if (this.lastIndex === undefined) logger?.debug({ watch: name, sent, returned: result.index }, 'index went backwards; resetting');
         if (this.consecutiveErrors > 0) {
           logger?.info({ watch: name, after: this.consecutiveErrors }, 'consul reachable again');

@@ -14,8 +14,14 @@ export interface ConsulSettings {
   caFile?: string;
   /** Verify the agent's TLS certificate (CONSUL_HTTP_SSL_VERIFY, default true). */
   verifyTls: boolean;
+  /** PEM client certificate and key for mutual TLS (CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY). */
+  certFile?: string;
+  keyFile?: string;
+  /** SNI name to verify the agent's certificate against (CONSUL_TLS_SERVER_NAME). */
+  tlsServerName?: string;
 }
 
+/** @deprecated The `consul` npm package client: use ConsulHttpClient (core/consul). Kept until every daemon moved. */
 export type ConsulClient = InstanceType<typeof Consul>;
 
 function parseBool(name: string, value: string): boolean {
@@ -42,7 +48,10 @@ export function parseConsulAddress(address: string, field = 'CONSUL_HTTP_ADDR'):
   return { scheme, host: url.hostname.replace(/^\[|\]$/g, ''), port };
 }
 
-/** Reads CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN(_FILE), CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_HTTP_SSL_VERIFY. */
+/**
+ * Reads CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN(_FILE), CONSUL_HTTP_SSL, CONSUL_CACERT, CONSUL_HTTP_SSL_VERIFY,
+ * CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY and CONSUL_TLS_SERVER_NAME.
+ */
 export function consulSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrideAddress?: string): ConsulSettings {
   const address = overrideAddress || env.CONSUL_HTTP_ADDR || '127.0.0.1:8500';
   const parsed = parseConsulAddress(address, overrideAddress ? 'consul address' : 'CONSUL_HTTP_ADDR');
@@ -53,7 +62,15 @@ export function consulSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, over
   let token = env.CONSUL_HTTP_TOKEN || undefined;
   if (!token && env.CONSUL_HTTP_TOKEN_FILE) token = readFileSync(env.CONSUL_HTTP_TOKEN_FILE, 'utf8').trim() || undefined;
   const verifyTls = env.CONSUL_HTTP_SSL_VERIFY ? parseBool('CONSUL_HTTP_SSL_VERIFY', env.CONSUL_HTTP_SSL_VERIFY) : true;
-  return { ...parsed, token, caFile: env.CONSUL_CACERT || undefined, verifyTls };
+  const settings: ConsulSettings = { ...parsed, token, caFile: env.CONSUL_CACERT || undefined, verifyTls };
+  if (env.CONSUL_CLIENT_CERT) settings.certFile = env.CONSUL_CLIENT_CERT;
+  if (env.CONSUL_CLIENT_KEY) settings.keyFile = env.CONSUL_CLIENT_KEY;
+  if (env.CONSUL_TLS_SERVER_NAME) settings.tlsServerName = env.CONSUL_TLS_SERVER_NAME;
+  if (Boolean(settings.certFile) !== Boolean(settings.keyFile)) {
+    const missing = settings.certFile ? 'CONSUL_CLIENT_KEY' : 'CONSUL_CLIENT_CERT';
+    throw new ConfigError(`${missing} must be set together with ${settings.certFile ? 'CONSUL_CLIENT_CERT' : 'CONSUL_CLIENT_KEY'}`, { field: missing, value: undefined });
+  }
+  return settings;
 }
 
 export function consulBaseUrl(settings: ConsulSettings): string {
@@ -61,6 +78,7 @@ export function consulBaseUrl(settings: ConsulSettings): string {
   return `${settings.scheme}://${host}:${settings.port}`;
 }
 
+/** @deprecated Use `new ConsulHttpClient(settings)` or `consulHttpClientFromEnv()` (its agent register keeps Weights). */
 export function createConsulClient(settings: ConsulSettings): ConsulClient {
   const options: Record<string, unknown> = {
     host: settings.host.includes(':') ? `[${settings.host}]` : settings.host,
@@ -73,7 +91,7 @@ export function createConsulClient(settings: ConsulSettings): ConsulClient {
   return new Consul(options as ConstructorParameters<typeof Consul>[0]);
 }
 
-/** A `ctx` for the consul package that returns the HTTP response (for X-Consul-Index) and cancels on `signal`. */
+/** @deprecated Only for the `consul` package. A `ctx` for the consul package that returns the HTTP response (for X-Consul-Index) and cancels on `signal`. */
 export function responseContext(signal?: AbortSignal): { ctx: EventEmitter & { includeResponse: true }; release: () => void } {
   const ctx = Object.assign(new EventEmitter(), { includeResponse: true as const });
   const onAbort = () => ctx.emit('cancel');
@@ -82,6 +100,7 @@ export function responseContext(signal?: AbortSignal): { ctx: EventEmitter & { i
   return { ctx, release: () => signal?.removeEventListener('abort', onAbort) };
 }
 
+/** @deprecated Use ConsulHttpClient.blockingGet, whose answer is typed as its parser's result. */
 export interface ConsulResponse<T> {
   data: T;
   /** X-Consul-Index, or 0 when absent. */
@@ -89,7 +108,7 @@ export interface ConsulResponse<T> {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** Calls a consul package method with `ctx` set so the response headers come back alongside the body. */
+/** @deprecated Use ConsulHttpClient (blockingGet / the typed reads). Calls a consul package method with `ctx` set so the response headers come back alongside the body. */
 export async function callWithResponse<T>(
   method: (opts: Record<string, unknown>) => Promise<unknown>,
   options: Record<string, unknown>,

@@ -5,7 +5,10 @@ import { callWithResponse } from './consul-client';
 
 type ConsulMethod = (opts: Record<string, unknown>) => Promise<unknown>;
 
-/** `consulBlockingQuery(consul.health.service.bind(consul.health), { service: 'web', passing: true })` */
+/**
+ * @deprecated Use `client.blockingQuery(healthServiceRead('web', { passing: true }))` (typed, no casts).
+ * `consulBlockingQuery(consul.health.service.bind(consul.health), { service: 'web', passing: true })`
+ */
 export function consulBlockingQuery<T>(method: ConsulMethod, options: Record<string, unknown>, normalise?: (raw: unknown) => T): BlockingQuery<T> {
   return async ({ index, wait, timeoutMs, signal }) => {
     const request: Record<string, unknown> = { ...options, timeout: timeoutMs };

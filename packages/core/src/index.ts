@@ -13,3 +13,8 @@ export * from './blocking-watcher';
 export * from './leader-lock';
 export * from './ops-server';
 export * from './shutdown';
+export * from './error-codes';
+export * from './consul';
+export * from './docker';
+export * from './concurrency';
+export * from './leader-lock-backend';

@@ -6,12 +6,15 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { backoffDelay, sleep } from './backoff';
-import { callWithResponse, type ConsulClient } from './consul-client';
+import type { ConsulClient } from './consul-client';
+import type { ConsulHttpClient } from './consul/client';
+import { lockBackendFor, type LockBackend } from './leader-lock-backend';
 import { parseDuration } from './duration';
 import { errorMessage } from './errors';
 
 export interface LeaderLockOptions {
-  consul: ConsulClient;
+  /** core's ConsulHttpClient; a `consul` package ConsulClient is still accepted (deprecated). */
+  consul: ConsulHttpClient | ConsulClient;
   /** KV key of the lock, e.g. "consul-sidecars/healer/leader". */
   key: string;
   /** Who we are, written as the lock's value and the session name. */
@@ -30,13 +33,9 @@ interface LockEvents {
   lost: [reason: string];
 }
 
-interface KvEntry {
-  Session?: string;
-  ModifyIndex: number;
-}
-
 export class LeaderLock extends EventEmitter<LockEvents> {
   private readonly options: Required<Omit<LeaderLockOptions, 'logger'>> & { logger?: Logger };
+  private readonly backend: LockBackend;
   private abort?: AbortController;
   private loop?: Promise<void>;
   private session?: string;
@@ -52,6 +51,7 @@ export class LeaderLock extends EventEmitter<LockEvents> {
       waitSeconds: 30,
       ...options,
     };
+    this.backend = lockBackendFor(options.consul);
   }
 
   get isLeader(): boolean {
@@ -74,9 +74,8 @@ export class LeaderLock extends EventEmitter<LockEvents> {
     const session = this.session;
     this.session = undefined;
     if (session) {
-      const { consul, key } = this.options;
-      await consul.kv.set({ key, value: '', release: session }).catch(() => undefined);
-      await consul.session.destroy(session).catch(() => undefined);
+      await this.backend.release(this.options.key, session).catch(() => undefined);
+      await this.backend.destroy(session).catch(() => undefined);
     }
   }
 
@@ -109,20 +108,19 @@ export class LeaderLock extends EventEmitter<LockEvents> {
   }
 
   private async createSession(): Promise<string> {
-    const { consul, ttl, lockDelay, holder, key } = this.options;
-    const created = (await consul.session.create({ name: `${holder} ${key}`, ttl, lockdelay: lockDelay, behavior: 'release' })) as { ID: string };
-    return created.ID;
+    const { ttl, lockDelay, holder, key } = this.options;
+    return this.backend.createSession({ name: `${holder} ${key}`, ttl, lockDelay });
   }
 
   private async tryAcquire(session: string): Promise<boolean> {
-    const { consul, key, holder } = this.options;
+    const { key, holder } = this.options;
     const value = JSON.stringify({ holder, pid: process.pid, since: new Date().toISOString() });
-    return Boolean(await consul.kv.set({ key, value, acquire: session }));
+    return this.backend.acquire(key, value, session);
   }
 
   /** Holds the lock until a renew fails, the session vanishes, the key is taken from us, or we are stopped. */
   private async lead(session: string, signal: AbortSignal): Promise<void> {
-    const { consul, key, ttl } = this.options;
+    const { key, ttl } = this.options;
     this.leading = true;
     this.log()?.info({ key, session }, 'elected leader');
     this.emit('elected');
@@ -138,10 +136,10 @@ export class LeaderLock extends EventEmitter<LockEvents> {
       };
       this.standDown = finish;
       const timer = setInterval(() => {
-        consul.session
+        this.backend
           .renew(session)
-          .then((renewed: unknown) => {
-            if (!Array.isArray(renewed) || renewed.length === 0) finish('session renew returned no session');
+          .then((renewed) => {
+            if (!renewed) finish('session renew returned no session');
           })
           .catch((err: Error) => finish(`session renew failed: ${errorMessage(err)}`));
       }, renewEveryMs);
@@ -155,21 +153,20 @@ export class LeaderLock extends EventEmitter<LockEvents> {
     if (reason !== 'stopped') {
       this.session = undefined;
       this.log()?.warn({ key, reason }, 'lost leadership; standing down');
-      consul.session.destroy(session).catch(() => undefined);
+      this.backend.destroy(session).catch(() => undefined);
     }
     this.emit('lost', reason);
   }
 
   private async watchOwnership(session: string, signal: AbortSignal): Promise<string | undefined> {
-    const { consul, key, waitSeconds } = this.options;
+    const { key, waitSeconds } = this.options;
     let index: number | undefined;
     while (!signal.aborted) {
       try {
-        const opts: Record<string, unknown> = { key, timeout: (waitSeconds + 10) * 1000 };
-        if (index !== undefined) Object.assign(opts, { index, wait: `${waitSeconds}s` });
-        const { data, index: next } = await callWithResponse<KvEntry | undefined>(consul.kv.get.bind(consul.kv), opts, signal);
+        const wait = index === undefined ? undefined : `${waitSeconds}s`;
+        const { session: holder, index: next } = await this.backend.read(key, { index, wait, timeoutMs: (waitSeconds + 10) * 1000, signal });
         if (signal.aborted) return undefined;
-        if (!data || data.Session !== session) return 'lock no longer held by our session';
+        if (holder !== session) return 'lock no longer held by our session';
         index = next > 0 && (index === undefined || next >= index) ? next : undefined;
       } catch {
         if (signal.aborted) return undefined;
@@ -183,17 +180,13 @@ export class LeaderLock extends EventEmitter<LockEvents> {
 
   /** Blocks on the lock key until no session holds it (or the wait ends), so we campaign again. */
   private async followUntilFree(signal: AbortSignal): Promise<void> {
-    const { consul, key, waitSeconds } = this.options;
-    const first = await callWithResponse<KvEntry | undefined>(consul.kv.get.bind(consul.kv), { key }, signal);
-    if (!first.data?.Session) {
+    const { key, waitSeconds } = this.options;
+    const first = await this.backend.read(key, { signal });
+    if (!first.session) {
       // Free but not acquired: lock-delay holds us off. Retry after a short pause.
       await sleep(1000 + Math.random() * 500, signal);
       return;
     }
-    await callWithResponse<KvEntry | undefined>(
-      consul.kv.get.bind(consul.kv),
-      { key, index: Math.max(first.index, 1), wait: `${waitSeconds}s`, timeout: (waitSeconds + 10) * 1000 },
-      signal,
-    );
+    await this.backend.read(key, { index: Math.max(first.index, 1), wait: `${waitSeconds}s`, timeoutMs: (waitSeconds + 10) * 1000, signal });
   }
 }

@@ -3,8 +3,7 @@
 import { createLogger, describeFlags, errorMessage, installShutdown, parseFlags, startOpsServer, type FlagSpec, type Logger, type OpsServer } from '@consul-sidecars/core';
 import { loadF5SyncConfig, type F5SyncConfig } from './config';
 import { createF5Sync, type F5Sync } from './f5-sync';
-import type { IcontrolCall } from './icontrol-client';
-import { printablePath } from './icontrol-client';
+import type { TargetCall } from './target/pool-target';
 
 const FLAGS: Record<string, FlagSpec> = {
   config: { type: 'string', path: 'cli.config', description: 'JSON config file (pools, role tags, BIG-IP address; BIGIP_PASSWORD from the environment)' },
@@ -39,8 +38,8 @@ function splitFlags(argv: string[]): { switches: CliSwitches; overrides: Record<
 }
 
 /** --dry-run output: one JSON line per planned call, on stdout (logs go to stderr then). */
-function printCall(pool: string, call: IcontrolCall): void {
-  process.stdout.write(`${JSON.stringify({ pool, method: call.method, path: printablePath(call.path), ...(call.body === undefined ? {} : { body: call.body }) })}\n`);
+function printCall(pool: string, call: TargetCall): void {
+  process.stdout.write(`${JSON.stringify({ pool, method: call.method, path: call.path, ...(call.body === undefined ? {} : { body: call.body }) })}\n`);
 }
 
 async function runOnce(config: F5SyncConfig, logger: Logger, dryRun: boolean): Promise<number> {

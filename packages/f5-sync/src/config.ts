@@ -59,7 +59,7 @@ export interface F5SyncConfig {
   debounce: { min: Duration; max: Duration };
   /** Full pass re-reading the live BIG-IP (repairs drift); 0 disables it. */
   resyncInterval: Duration;
-  /** Cap on iControl calls per second (burst of the same size); 0 means no cap. */
+  /** Cap on iControl calls per second (burst of the same size); 0 (the default) means no cap: `concurrency` bounds the load. */
   rateLimit: { callsPerSecond: number };
   /** Retries of one call on 503/5xx/network errors (jittered backoff). */
   retry: { attempts: number; baseDelay: Duration; maxDelay: Duration };
@@ -67,7 +67,7 @@ export interface F5SyncConfig {
     /** Hold a pool (change nothing, alert) when Consul suddenly reports no instance while it holds at least this many of ours; 0 disables. */
     holdWhenEmptyFrom: number;
   };
-  /** Pools synced at the same time. */
+  /** iControl requests in flight at once (over as many kept-alive connections), and pool passes at once. */
   concurrency: number;
   leaderLock: { enabled: boolean; key: string; ttl: string; lockDelay: string };
   metrics: { host: string; port?: number };
@@ -139,7 +139,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { callsPerSecond: { type: 'number', minimum: 0, default: 20 } },
+      properties: { callsPerSecond: { type: 'number', minimum: 0, default: 0 } },
     },
     retry: {
       type: 'object',

@@ -1,17 +1,19 @@
-// Wires one f5-sync instance from a config: Consul client, iControl client, metrics, and the sync loop.
+// Wires one f5-sync instance from a config: Consul client, the pool target (the BIG-IP's iControl client), metrics, the loop.
 
 import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { ConfigError, consulSettingsFromEnv, createConsulClient, errorMessage, type ConsulClient, type Logger } from '@consul-sidecars/core';
-import { durationMs, type F5SyncConfig } from './config';
-import { IcontrolClient, type CallRecord, type IcontrolCall } from './icontrol-client';
+import { consulSettingsFromEnv, createConsulClient, type ConsulClient, type Logger } from '@consul-sidecars/core';
+import type { F5SyncConfig } from './config';
 import { F5SyncMetrics } from './metrics';
 import { SyncLoop } from './sync-loop';
+import { BigipPoolTarget, createIcontrolClient } from './target/bigip/bigip-target';
+import type { IcontrolClient } from './target/bigip/icontrol-client';
+import type { CallRecord } from './target/bigip/icontrol-errors';
+import type { PoolTarget, TargetCall } from './target/pool-target';
 
 export interface F5SyncOptions {
   logger: Logger;
   dryRun?: boolean;
-  printCall?: (pool: string, call: IcontrolCall) => void;
+  printCall?: (pool: string, call: TargetCall) => void;
   metrics?: F5SyncMetrics;
   /** Defaults to config.leaderLock.enabled (never in dry-run). */
   useLeaderLock?: boolean;
@@ -24,40 +26,13 @@ export interface F5SyncOptions {
 
 export interface F5Sync {
   loop: SyncLoop;
+  /** The pool target the loop acts through. */
+  target: PoolTarget;
+  /** The BIG-IP target's iControl client (logins, direct calls). */
   client: IcontrolClient;
   metrics: F5SyncMetrics;
   /** Stops the loop and logs out of the BIG-IP. */
   close(): Promise<void>;
-}
-
-export function createIcontrolClient(config: F5SyncConfig, logger: Logger, onCall?: (record: CallRecord) => void, signal?: AbortSignal): IcontrolClient {
-  let ca: Buffer | undefined;
-  if (config.bigip.caFile) {
-    try {
-      ca = readFileSync(config.bigip.caFile);
-    } catch (err) {
-      throw new ConfigError(`bigip.caFile: cannot read ${config.bigip.caFile}: ${errorMessage(err)}`, { field: 'bigip.caFile', value: config.bigip.caFile });
-    }
-  }
-  return new IcontrolClient({
-    url: config.bigip.url,
-    username: config.bigip.username,
-    password: config.bigip.password,
-    auth: config.bigip.auth,
-    loginProvider: config.bigip.loginProvider,
-    ca,
-    verifyTls: config.bigip.verifyTls,
-    timeoutMs: durationMs(config.bigip.timeout, 'bigip.timeout'),
-    callsPerSecond: config.rateLimit.callsPerSecond,
-    retry: {
-      attempts: config.retry.attempts,
-      baseMs: durationMs(config.retry.baseDelay, 'retry.baseDelay'),
-      maxMs: durationMs(config.retry.maxDelay, 'retry.maxDelay'),
-    },
-    logger,
-    onCall,
-    signal,
-  });
 }
 
 export function createF5Sync(config: F5SyncConfig, options: F5SyncOptions): F5Sync {
@@ -80,9 +55,10 @@ export function createF5Sync(config: F5SyncConfig, options: F5SyncOptions): F5Sy
     abort.signal,
   );
   const consul = options.consul ?? createConsulClient(consulSettingsFromEnv(options.env ?? process.env, config.consul.address));
+  const target = new BigipPoolTarget(client, { workers: config.concurrency });
   const loop = new SyncLoop({
     config,
-    client,
+    target,
     consul,
     logger: options.logger,
     metrics,
@@ -93,13 +69,14 @@ export function createF5Sync(config: F5SyncConfig, options: F5SyncOptions): F5Sy
   });
   return {
     loop,
+    target,
     client,
     metrics,
     async close() {
       // Abort first: a pass sleeping in a retry must not hold shutdown past its deadline.
       abort.abort(new Error('f5-sync stopped'));
       await loop.stop();
-      await client.close();
+      await target.close();
     },
   };
 }

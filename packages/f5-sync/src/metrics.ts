@@ -2,7 +2,7 @@
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@consul-sidecars/core';
-import type { CallRecord } from './icontrol-client';
+import type { CallRecord } from './target/bigip/icontrol-errors';
 
 export class F5SyncMetrics {
   readonly registry: Registry;

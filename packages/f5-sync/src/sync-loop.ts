@@ -1,23 +1,23 @@
 // The daemon's loop: Consul changes (debounced per pool), a periodic full resync against the live BIG-IP,
 // drain deadlines and retries, all funnelled into single-flight pool passes; only the leader touches the BIG-IP.
 
-import { backoffDelay, errorMessage, LeaderLock, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { backoffDelay, errorMessage, KeyedSingleFlight, LeaderLock, Semaphore, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './config';
-import { ConsulInstances } from './desired-pools';
-import type { IcontrolCall, IcontrolClient } from './icontrol-client';
-import type { LivePool } from './icontrol-payloads';
-import { readLivePools } from './live-pools';
 import type { F5SyncMetrics } from './metrics';
-import { PoolSyncer, type PoolSyncResult } from './pool-sync';
+import { ConsulInstances } from './observe/consul-instances';
+import { PoolSyncer, type PoolSyncResult } from './pool-pass';
+import type { LivePool } from './target/pool-model';
+import type { PoolTarget, TargetCall } from './target/pool-target';
 
 export interface SyncLoopOptions {
   config: F5SyncConfig;
-  client: IcontrolClient;
+  /** The load balancer the pools live on (the BIG-IP first): the loop reads and writes only through it. */
+  target: PoolTarget;
   consul: ConsulClient;
   logger: Logger;
   metrics?: F5SyncMetrics;
   dryRun?: boolean;
-  printCall?: (pool: string, call: IcontrolCall) => void;
+  printCall?: (pool: string, call: TargetCall) => void;
   /** Campaign for the leader lock (config.leaderLock.enabled unless overridden); --once and --dry-run do not. */
   useLeaderLock?: boolean;
   /** How long to wait for Consul's first answers before the first pass (pools without an answer are held). */
@@ -31,23 +31,6 @@ export interface PassSummary {
   failed: Array<{ pool: string; error: string }>;
 }
 
-/** A tiny counting semaphore: at most `limit` pool passes at a time. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 export class SyncLoop {
   readonly instances: ConsulInstances;
   readonly syncer: PoolSyncer;
@@ -55,8 +38,8 @@ export class SyncLoop {
   private readonly byService = new Map<string, string[]>();
   private readonly debounce = new Map<string, { firstAt: number; timer: NodeJS.Timeout }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly rerun = new Set<string>();
+  /** One pass per pool at a time; a pass asked for meanwhile runs once after it. */
+  private readonly flights = new KeyedSingleFlight<string>();
   private readonly failures = new Map<string, { count: number; error: string }>();
   private readonly semaphore: Semaphore;
   private readonly lock?: LeaderLock;
@@ -68,7 +51,7 @@ export class SyncLoop {
   private readonly debounceMaxMs: number;
 
   constructor(private readonly options: SyncLoopOptions) {
-    const { config, client, consul, logger, metrics } = options;
+    const { config, target, consul, logger, metrics } = options;
     for (const pool of config.pools) {
       const key = poolKey(pool);
       this.pools.set(key, pool);
@@ -82,7 +65,7 @@ export class SyncLoop {
       this.lock = new LeaderLock({ consul, key: config.leaderLock.key, ttl: config.leaderLock.ttl, lockDelay: config.leaderLock.lockDelay, logger });
     }
     this.syncer = new PoolSyncer({
-      client,
+      target,
       logger,
       metrics,
       dryRun: options.dryRun,
@@ -156,7 +139,8 @@ export class SyncLoop {
     this.debounce.clear();
     this.timers.clear();
     await this.instances.stop();
-    await Promise.allSettled([...this.running.values()]);
+    this.flights.cancelReruns();
+    await this.flights.settled();
     await this.lock?.stop();
   }
 
@@ -180,7 +164,7 @@ export class SyncLoop {
     if (!this.versionLogged) {
       // What iControl clients ask first: proves address, TLS and credentials before any pool is touched.
       try {
-        const version = await this.options.client.version();
+        const version = await this.options.target.connect();
         this.versionLogged = true;
         this.options.logger.info({ version }, 'connected to the BIG-IP');
       } catch (err) {
@@ -189,14 +173,21 @@ export class SyncLoop {
     }
     let live: Map<string, LivePool | undefined> | undefined;
     try {
-      live = await readLivePools(this.options.client, refs);
+      live = await this.options.target.readPools(refs);
     } catch (err) {
       this.options.logger.warn({ err: errorMessage(err) }, 'reading the BIG-IP pools failed; each pool is read on its own');
     }
+    // Pools not mid-pass are planned together and their writes sent together; a pool mid-pass runs again after it.
+    const idle = live && !this.stopped && this.isLeader ? refs.filter((pool) => !this.flights.isRunning(poolKey(pool))) : [];
+    const passes = this.syncer.syncMany(idle.map((pool) => ({ pool, desired: this.instances.desired(pool), live: live?.get(poolKey(pool)) })));
+    // Handled here too, so a pass the loop declines to wait for cannot surface as an unhandled rejection.
+    for (const pass of passes) pass.catch(() => undefined);
+    const batched = new Map(idle.map((pool, i) => [poolKey(pool), passes[i]]));
     await Promise.all(
       refs.map(async (pool) => {
         const key = poolKey(pool);
-        const result = await this.runPool(key, live && !this.running.has(key) ? { live: live.get(key) } : undefined);
+        const pass = batched.get(key);
+        const result = await this.runPool(key, pass && (() => pass));
         if (result && 'error' in result) summary.failed.push({ pool: key, error: result.error });
         else if (result) summary.results.push(result);
       }),
@@ -237,36 +228,32 @@ export class SyncLoop {
     this.timers.set(key, timer);
   }
 
-  /** Single flight per pool: a pass asked for while one runs is run once more afterwards. */
-  private async runPool(key: string, preRead?: { live: LivePool | undefined }): Promise<PoolSyncResult | { error: string } | undefined> {
+  /**
+   * Single flight per pool: a pass asked for while one runs is run once more afterwards. `started` is a pass of a
+   * full pass's batch (bounded by the target's request cap); any other pass takes one of `concurrency` slots.
+   */
+  private async runPool(key: string, started?: () => Promise<PoolSyncResult>): Promise<PoolSyncResult | { error: string } | undefined> {
     if (this.stopped || !this.isLeader) return undefined;
     const pool = this.pools.get(key);
     if (!pool) return undefined;
-    if (this.running.has(key)) {
-      this.rerun.add(key);
-      return undefined;
-    }
     let outcome: PoolSyncResult | { error: string } | undefined;
-    const pass = this.semaphore
-      .run(() => this.syncer.sync(pool, this.instances.desired(pool), preRead))
-      .then((result) => {
-        outcome = result;
-        if (this.failures.delete(key)) this.options.logger.info({ pool: key }, 'pool sync recovered');
-        if (result.plan.recheckAt !== undefined) this.later(key, result.plan.recheckAt + 50);
-      })
-      .catch((err: unknown) => {
-        const failure = { count: (this.failures.get(key)?.count ?? 0) + 1, error: errorMessage(err) };
-        this.failures.set(key, failure);
-        const delay = backoffDelay(failure.count, { baseMs: 1000, maxMs: 30_000, jitter: 0.5 });
-        this.options.logger.error({ pool: key, err: failure.error, code: (err as { code?: string }).code, attempt: failure.count, retryInMs: delay }, 'pool sync failed; keeping the BIG-IP as it is and retrying');
-        outcome = { error: failure.error };
-        this.later(key, Date.now() + delay);
-      })
-      .finally(() => {
-        this.running.delete(key);
-        if (this.rerun.delete(key)) void this.runPool(key);
-      });
-    this.running.set(key, pass);
+    const task = () =>
+      (started ? started() : this.semaphore.run(() => this.syncer.sync(pool, this.instances.desired(pool))))
+        .then((result) => {
+          outcome = result;
+          if (this.failures.delete(key)) this.options.logger.info({ pool: key }, 'pool sync recovered');
+          if (result.plan.recheckAt !== undefined) this.later(key, result.plan.recheckAt + 50);
+        })
+        .catch((err: unknown) => {
+          const failure = { count: (this.failures.get(key)?.count ?? 0) + 1, error: errorMessage(err) };
+          this.failures.set(key, failure);
+          const delay = backoffDelay(failure.count, { baseMs: 1000, maxMs: 30_000, jitter: 0.5 });
+          this.options.logger.error({ pool: key, err: failure.error, code: (err as { code?: string }).code, attempt: failure.count, retryInMs: delay }, 'pool sync failed; keeping the BIG-IP as it is and retrying');
+          outcome = { error: failure.error };
+          this.later(key, Date.now() + delay);
+        });
+    const pass = this.flights.run(key, task, () => void this.runPool(key));
+    if (!pass) return undefined;
     await pass;
     return outcome;
   }

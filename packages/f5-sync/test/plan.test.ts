@@ -2,10 +2,12 @@
 
 import { expect } from 'chai';
 import { parseF5SyncConfig, type PoolConfig } from '../src/config';
-import { desiredMembers, type DesiredPool, type ServiceInstance } from '../src/desired-pools';
-import type { LiveMember, LivePool } from '../src/icontrol-payloads';
-import { ownerDescription, parseOwnerMark, planPoolChanges, type PlanOptions, type PoolAction } from '../src/plan';
-import { callsForPlan } from '../src/apply';
+import type { ServiceInstance } from '../src/observe/health-entries';
+import { desiredMembers, type DesiredPool } from '../src/plan/desired-members';
+import { ownerDescription, parseOwnerMark } from '../src/plan/owner-mark';
+import { planPoolChanges, type PlanOptions, type PoolAction } from '../src/plan/pool-plan';
+import type { LiveMember, LivePool } from '../src/target/pool-model';
+import { callsForPlan } from '../src/target/bigip/apply';
 
 const NOW = Date.parse('2024-05-01T10:00:00.000Z');
 const OPTIONS: PlanOptions = { ownerMark: 'f5-sync', drainPeriodMs: 30_000, holdWhenEmptyFrom: 2 };

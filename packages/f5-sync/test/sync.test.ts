@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { silentLogger } from '@consul-sidecars/core';
 import { onlyStandin } from '../../../test/support/consul';
 import { createF5Sync, type F5Sync } from '../src/f5-sync';
-import { IcontrolClient } from '../src/icontrol-client';
+import { IcontrolClient } from '../src/target/bigip/icontrol-client';
 import { byHand, deregister, membersOf, register, startEnv, startF5Sync, testConfig, uniqueName, waitFor, type Env, type Instance } from './support';
 
 function instances(service: string, n: number, base: number, tags: (i: number) => string[] = () => []): Instance[] {

@@ -6,14 +6,19 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { createLogger, silentLogger } from '@consul-sidecars/core';
-import { applyPlan } from '../src/apply';
-import { PoolSyncer } from '../src/pool-sync';
+import { applyPlan } from '../src/target/bigip/apply';
+import { PoolSyncer } from '../src/pool-pass';
 import { loadF5SyncConfig, parseF5SyncConfig } from '../src/config';
-import { memberName, memberPath, parseMemberName } from '../src/bigip-names';
-import { desiredMembers, parseHealthEntries, priorityOf } from '../src/desired-pools';
-import { IcontrolClient, IcontrolError, isConflict, isNotFound, printablePath } from '../src/icontrol-client';
-import { normaliseMonitorRule, parseLivePool } from '../src/icontrol-payloads';
-import { RateLimiter } from '../src/rate-limiter';
+import { memberName, parseMemberName } from '../src/target/member-names';
+import { memberPath } from '../src/target/bigip/icontrol-paths';
+import { parseHealthEntries } from '../src/observe/health-entries';
+import { desiredMembers, priorityOf } from '../src/plan/desired-members';
+import { BigipPoolTarget } from '../src/target/bigip/bigip-target';
+import { IcontrolClient } from '../src/target/bigip/icontrol-client';
+import { IcontrolError, isConflict, isNotFound, printablePath } from '../src/target/bigip/icontrol-errors';
+import { parseLivePool } from '../src/target/bigip/icontrol-payloads';
+import { normaliseMonitorRule } from '../src/target/pool-model';
+import { RateLimiter } from '../src/target/bigip/rate-limiter';
 import { PASSWORD, startEnv, type Env } from './support';
 
 const BASE = { bigip: { url: 'https://bigip.example', username: 'admin', password: 'secret' }, pools: [{ consulService: 'web', name: 'web_pool' }] };
@@ -90,7 +95,8 @@ describe('Consul health entries', () => {
     expect(parsed.map((i) => `${i.id} ${i.address}:${i.port} [${i.tags}]`)).to.deep.equal(['a 10.0.0.9:80 [master,prod]', 'b 10.0.0.2:80 []']);
   });
   it('rejects an entry without a port', () => {
-    expect(() => parseHealthEntries([{ Node: {}, Service: { ID: 'x' } }])).to.throw(/Service\.Port/);
+    // A valid node (core's parser checks the node first), a service without its port.
+    expect(() => parseHealthEntries([{ Node: { Node: 'n1', Address: '10.0.0.1' }, Service: { ID: 'x', Service: 'web' } }])).to.throw(/Service\.Port/);
   });
   it('filters by the pool tag and maps role tags (highest wins, unknown -> default)', () => {
     const mapping = { roleTags: { master: 10, slave: 9 }, defaultPriority: 0, ratioMetaKey: 'f5-ratio' };
@@ -177,7 +183,7 @@ describe('iControl client against the stand-in @integration', function () {
     // Someone created the pool (with minActiveMembers 0) after our read said it was missing.
     await client.request({ method: 'POST', path: '/mgmt/tm/ltm/pool', body: { name: 'race_pool', partition: 'Common' } });
     const pool = parseF5SyncConfig({ ...BASE, pools: [{ consulService: 'race', name: 'race_pool' }] }).pools[0];
-    const syncer = new PoolSyncer({ client: counting, logger: silentLogger(), plan: { ownerMark: 'f5-sync', drainPeriodMs: 0, holdWhenEmptyFrom: 2 } });
+    const syncer = new PoolSyncer({ target: new BigipPoolTarget(counting), logger: silentLogger(), plan: { ownerMark: 'f5-sync', drainPeriodMs: 0, holdWhenEmptyFrom: 2 } });
     const desired = desiredMembers(pool, [{ id: 'r1', node: 'n', address: '10.0.0.7', port: 80, tags: ['master'], meta: {} }], { roleTags: { master: 10 }, defaultPriority: 0, ratioMetaKey: 'x' });
     const result = await syncer.sync(pool, desired, { live: undefined });
     expect(result.outcome).to.equal('applied');

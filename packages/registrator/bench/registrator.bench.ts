@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { waitFor } from '@consul-sidecars/core';
+import { mapLimit, waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
-import { DOCKER_API_VERSION } from '../src/docker-source';
+import { DOCKER_API_VERSION } from '../src/observe/docker-source';
 import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
 
 export type { BenchResult };
@@ -22,13 +22,6 @@ const BIN = join(__dirname, '..', 'bin', 'registrator.js');
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }
 
 function rssKb(pid: number): number {

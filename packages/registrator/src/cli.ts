@@ -2,11 +2,12 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { consulSettingsFromEnv, createLogger, describeFlags, errorMessage, installShutdown, parseFlags, type FlagSpec } from '@consul-sidecars/core';
-import { ConsulHttp } from './consul-http';
-import { reconcileOnce, startRegistrator } from './daemon';
+import { createLogger, describeFlags, errorMessage, installShutdown, parseFlags, type ConsulHttpClient, type FlagSpec } from '@consul-sidecars/core';
+import { instancesOf, serviceNameOf, writeRoles } from './act/role-store';
+import { consulClientFor, reconcileOnce, startRegistrator } from './daemon';
 import { FLAGS, parseRegistratorArgs, parseRegistryUri, UsageError } from './options';
-import { DEFAULT_ROLE_PREFIX, instancesOf, planPromotion, serviceNameOf, writeRoles, type RoleAssignment } from './roles';
+import { planPromotion, type RoleAssignment } from './plan/promotion';
+import { DEFAULT_ROLE_PREFIX } from './role-keys';
 
 export function version(): string {
   try {
@@ -60,10 +61,9 @@ export async function roleCommand(argv: readonly string[], env: NodeJS.ProcessEn
     process.stderr.write(`${roleUsage()}\n`);
     return 2;
   }
-  let consul: ConsulHttp;
+  let consul: ConsulHttpClient;
   try {
-    const address = uri ? parseRegistryUri(uri) : undefined;
-    consul = new ConsulHttp(consulSettingsFromEnv(env, address ? `${address.scheme}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}` : undefined));
+    consul = consulClientFor(uri ? parseRegistryUri(uri) : undefined, env);
   } catch (err) {
     process.stderr.write(`${errorMessage(err)}\n`);
     return 2;

@@ -1,23 +1,24 @@
 // Wires a RegistratorConfig into running parts: Docker source, Consul adapter, role watcher, reconciler, ops server.
 
 import type { Logger } from 'pino';
-import { consulSettingsFromEnv, createMetricsRegistry, errorMessage, retry, startOpsServer, type OpsServer } from '@consul-sidecars/core';
-import { ConsulHttp } from './consul-http';
-import { ConsulRegistry, type ServiceRegistry } from './consul-registry';
-import { DockerSource, dockerConnectionFromEnv, type ContainerSource } from './docker-source';
-import { detectHostIp } from './host-ip';
+import { ConsulHttpClient, consulSettingsFromEnv, createMetricsRegistry, dockerConnectionFromEnv, errorMessage, retry, startOpsServer, type OpsServer } from '@consul-sidecars/core';
+import { ConsulAgentRegistry } from './act/consul-agent-registry';
+import type { RegistryAdapter } from './act/registry-adapter';
+import { deleteRole } from './act/role-store';
 import { createRegistratorMetrics } from './metrics';
-import type { RegistratorConfig } from './options';
+import { DockerSource, type ContainerSource } from './observe/docker-source';
+import { detectHostIp } from './observe/host-ip';
+import { roleQuery, watchRoles } from './observe/role-watch';
+import { consulAddress, type RegistryAddress, type RegistratorConfig } from './options';
+import type { DefinitionOptions } from './plan/service-definitions';
 import { Reconciler, DEFAULT_RECONCILER_TIMINGS, type ReconcilerOptions, type SyncResult } from './reconciler';
-import { deleteRole, roleQuery, watchRoles } from './roles';
-import type { DefinitionOptions } from './service-definitions';
 
 export interface RegistratorDeps {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   /** Substitutes for tests and benchmarks. */
   source?: ContainerSource;
-  registry?: ServiceRegistry;
+  registry?: RegistryAdapter;
   /** Overrides of the reconciler's timings (tests shorten the agent poll). */
   timings?: Partial<Pick<ReconcilerOptions, 'agentPollMs' | 'agentWait' | 'inspectConcurrency'>>;
 }
@@ -25,8 +26,8 @@ export interface RegistratorDeps {
 export interface RunningRegistrator {
   reconciler: Reconciler;
   source: ContainerSource;
-  registry: ServiceRegistry;
-  consul: ConsulHttp;
+  registry: RegistryAdapter;
+  consul: ConsulHttpClient;
   ops?: OpsServer;
   stop(options?: { deregister?: boolean }): Promise<void>;
 }
@@ -49,14 +50,18 @@ export async function definitionOptions(config: RegistratorConfig): Promise<Defi
   };
 }
 
-function consulFor(config: RegistratorConfig, env: NodeJS.ProcessEnv): ConsulHttp {
-  const { scheme, host, port } = config.registry;
-  const address = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return new ConsulHttp(consulSettingsFromEnv(env, address));
+/** The one Consul client of a registrator or a role command: the registry URI's address (else CONSUL_HTTP_ADDR), token and TLS from the env. */
+export function consulClientFor(address: RegistryAddress | undefined, env: NodeJS.ProcessEnv): ConsulHttpClient {
+  return new ConsulHttpClient(consulSettingsFromEnv(env, address ? consulAddress(address) : undefined));
+}
+
+/** DOCKER_HOST and friends; unset: /tmp/docker.sock if present (gliderlabs' default), else /var/run/docker.sock. */
+function dockerSourceFor(env: NodeJS.ProcessEnv, logger: Logger): DockerSource {
+  return new DockerSource({ connection: dockerConnectionFromEnv(env, { defaultSockets: ['/tmp/docker.sock', '/var/run/docker.sock'] }), logger });
 }
 
 /** Pings the agent as gliderlabs does at startup (-retry-attempts / -retry-interval); -1 skips it (the loops retry anyway). */
-export async function waitForConsul(registry: ServiceRegistry, config: RegistratorConfig, logger: Logger): Promise<void> {
+export async function waitForConsul(registry: RegistryAdapter, config: RegistratorConfig, logger: Logger): Promise<void> {
   if (config.retryAttempts < 0) return;
   await retry(() => registry.ping(), {
     attempts: config.retryAttempts + 1,
@@ -87,9 +92,9 @@ export function reconcilerOptions(config: RegistratorConfig, definition: Definit
 export async function startRegistrator(config: RegistratorConfig, deps: RegistratorDeps): Promise<RunningRegistrator> {
   const env = deps.env ?? process.env;
   const logger = deps.logger;
-  const consul = consulFor(config, env);
-  const registry = deps.registry ?? new ConsulRegistry(consul);
-  const source = deps.source ?? new DockerSource({ connection: dockerConnectionFromEnv(env), logger });
+  const consul = consulClientFor(config.registry, env);
+  const registry = deps.registry ?? new ConsulAgentRegistry(consul);
+  const source = deps.source ?? dockerSourceFor(env, logger);
   const metricsRegistry = createMetricsRegistry('registrator');
   const metrics = createRegistratorMetrics(metricsRegistry);
   await waitForConsul(registry, config, logger);
@@ -130,9 +135,9 @@ export async function startRegistrator(config: RegistratorConfig, deps: Registra
 /** --once: one full reconcile, then stop; resolves with its result. */
 export async function reconcileOnce(config: RegistratorConfig, deps: RegistratorDeps): Promise<SyncResult> {
   const env = deps.env ?? process.env;
-  const consul = consulFor(config, env);
-  const registry = deps.registry ?? new ConsulRegistry(consul);
-  const source = deps.source ?? new DockerSource({ connection: dockerConnectionFromEnv(env), logger: deps.logger });
+  const consul = consulClientFor(config.registry, env);
+  const registry = deps.registry ?? new ConsulAgentRegistry(consul);
+  const source = deps.source ?? dockerSourceFor(env, deps.logger);
   try {
     await waitForConsul(registry, config, deps.logger);
     const definition = await definitionOptions(config);

@@ -2,8 +2,8 @@
 
 import os from 'node:os';
 import { ConfigError, parseFlags, type FlagSpec } from '@consul-sidecars/core';
-import type { DeregisterMode } from './service-definitions';
-import { DEFAULT_ROLE_PREFIX } from './roles';
+import type { DeregisterMode } from './plan/service-definitions';
+import { DEFAULT_ROLE_PREFIX } from './role-keys';
 
 export interface RegistryAddress {
   scheme: 'http' | 'https';
@@ -75,6 +75,11 @@ export const FLAGS: Record<string, FlagSpec> = {
 };
 
 /** consul://host:port (http) or consul-tls://host:port (https); the other gliderlabs backends are refused by name. */
+/** The address core's Consul settings take (`http://host:port`, IPv6 hosts bracketed). */
+export function consulAddress(address: RegistryAddress): string {
+  return `${address.scheme}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+}
+
 export function parseRegistryUri(uri: string): RegistryAddress {
   const match = /^([a-z0-9+-]+):\/\/(.*)$/i.exec(uri);
   if (!match) throw new UsageError(`registry URI "${uri}" is not of the form consul://host:port`, { field: 'registry', value: uri });

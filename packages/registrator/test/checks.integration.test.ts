@@ -4,9 +4,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { waitFor } from '@consul-sidecars/core';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
-import { removeContainers } from '../../../test/support/web-container';
-import type { RunningRegistrator } from '../src/daemon';
-import { consulGet, startInProcess, startTestConsul, uniqueName, waitForOwned, type TestConsul } from './harness';
+import { consulGet, integrationSuite, startInProcess, uniqueName, waitForOwned } from './harness';
 
 interface AgentCheckView {
   CheckID: string;
@@ -17,28 +15,14 @@ interface AgentCheckView {
 
 describe('registrator checks on real Docker @integration', function () {
   this.timeout(60_000);
-  let consul: TestConsul;
-  let running: RunningRegistrator | undefined;
-  const containers: string[] = [];
+  const suite = integrationSuite();
 
-  before(async () => {
-    consul = await startTestConsul();
-  });
-  afterEach(async () => {
-    await running?.stop({ deregister: true });
-    running = undefined;
-    removeContainers(...containers.splice(0));
-  });
-  after(async () => {
-    await consul?.stop();
-  });
-
-  const checks = () => consulGet<Record<string, AgentCheckView>>(consul, '/agent/checks');
+  const checks = () => consulGet<Record<string, AgentCheckView>>(suite.consul, '/agent/checks');
 
   it('HEALTHCHECK -> TTL check following health_status; -ttl heartbeat passing; HTTP and TCP checks beside them', async () => {
     const host = uniqueName('host');
     const name = uniqueName('health');
-    containers.push(name);
+    suite.containers.push(name);
     execFileSync('docker', [
       'run', '-d', '--name', name, '-p', '127.0.0.1::80', '--label', 'consul-sidecars.test=registrator',
       '--label', `SERVICE_NAME=${host}-svc`, '--label', 'SERVICE_CHECK_HTTP=/', '--label', 'SERVICE_CHECK_TCP=true', '--label', 'SERVICE_CHECK_INTERVAL=1s',
@@ -46,8 +30,8 @@ describe('registrator checks on real Docker @integration', function () {
       ensureBusyboxImage(), 'sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 80 -h /www',
     ], { encoding: 'utf8' });
     const id = `${host}:${name}:80`;
-    running = await startInProcess(consul, ['-hostname', host, '-ttl', '30', '-ttl-refresh', '10']);
-    await waitForOwned(consul, host, [id], 15_000);
+    suite.running = await startInProcess(suite.consul, ['-hostname', host, '-ttl', '30', '-ttl-refresh', '10']);
+    await waitForOwned(suite.consul, host, [id], 15_000);
     const ids = (all: Record<string, AgentCheckView>) => Object.values(all).filter((c) => c.ServiceID === id).map((c) => c.CheckID).sort();
     expect(ids(await checks())).to.deep.equal([`service:${id}:docker-health`, `service:${id}:http`, `service:${id}:registrator-ttl`, `service:${id}:tcp`]);
     expect((await checks())[`service:${id}:registrator-ttl`].Status).to.equal('passing');
@@ -60,7 +44,7 @@ describe('registrator checks on real Docker @integration', function () {
     execFileSync('docker', ['exec', name, 'rm', '/www/ok']);
     await waitFor(async () => (await checks())[`service:${id}:docker-health`]?.Status === 'critical', { timeoutMs: 10_000, message: 'unhealthy again -> critical' });
     // Health changes are TTL updates, not re-registrations: the service was registered once.
-    const service = await consulGet<{ ModifyIndex?: number; CreateIndex?: number }[]>(consul, `/catalog/service/${encodeURIComponent(`${host}-svc`)}`);
+    const service = await consulGet<{ ModifyIndex?: number; CreateIndex?: number }[]>(suite.consul, `/catalog/service/${encodeURIComponent(`${host}-svc`)}`);
     expect(service).to.have.length(1);
   });
 });

@@ -1,7 +1,7 @@
 // Builders for container inspects and definition options used by the table tests.
 
-import type { ContainerInspect } from '../src/container-inspect';
-import type { DefinitionOptions } from '../src/service-definitions';
+import type { ContainerInspect } from '../src/observe/container-inspect';
+import type { DefinitionOptions } from '../src/plan/service-definitions';
 
 export const CONTAINER_ID = 'a'.repeat(64);
 

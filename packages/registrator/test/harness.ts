@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { silentLogger, waitFor } from '@consul-sidecars/core';
+import { removeContainers } from '../../../test/support/web-container';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { parseRegistratorArgs } from '../src/options';
 import { startRegistrator, type RegistratorDeps, type RunningRegistrator } from '../src/daemon';
@@ -107,4 +108,38 @@ export async function killChild(c: ChildRegistrator | undefined): Promise<void> 
   if (!c || c.child.exitCode !== null || c.child.signalCode !== null) return;
   c.child.kill('SIGKILL');
   await c.exited;
+}
+
+export interface IntegrationSuite {
+  /** The suite's Consul, started in before() and stopped in after(). */
+  readonly consul: TestConsul;
+  /** The registrator under test: stopped, deregistering what it owns, after each test. */
+  running?: RunningRegistrator;
+  /** Containers a test made: removed after each test. */
+  readonly containers: string[];
+}
+
+/** The hooks of an integration suite sharing one Consul; call it inside describe(). */
+export function integrationSuite(): IntegrationSuite {
+  let consul: TestConsul | undefined;
+  const suite: IntegrationSuite = {
+    get consul(): TestConsul {
+      if (!consul) throw new Error('the suite\'s Consul is not started (integrationSuite() outside describe?)');
+      return consul;
+    },
+    running: undefined,
+    containers: [],
+  };
+  before(async () => {
+    consul = await startTestConsul();
+  });
+  afterEach(async () => {
+    await suite.running?.stop({ deregister: true });
+    suite.running = undefined;
+    removeContainers(...suite.containers.splice(0));
+  });
+  after(async () => {
+    await consul?.stop();
+  });
+  return suite;
 }

@@ -1,9 +1,12 @@
 // planRegistrations as a table: desired containers x agent services -> writes; foreign services never touched.
 
 import { expect } from 'chai';
-import { planRegistrations, type AgentCheck, type AgentService, type PlanAction } from '../src/plan';
-import { defineContainerServices, type ContainerDefinition } from '../src/service-definitions';
-import type { ContainerInspect } from '../src/container-inspect';
+import type { AgentCheck, AgentService } from '../src/observe/agent-view';
+import { planExitDeregistration } from '../src/plan/exit-deregistration';
+import { planRegistrations, type PlanAction } from '../src/plan/registrations';
+import { planTtlRefresh } from '../src/plan/ttl-refresh';
+import { defineContainerServices, type ContainerDefinition } from '../src/plan/service-definitions';
+import type { ContainerInspect } from '../src/observe/container-inspect';
 import { inspect, options } from './fixtures';
 
 const A = 'a'.repeat(64);
@@ -90,6 +93,36 @@ describe('registrator plan', () => {
       });
       expect(plan.actions.map(summary)).to.deep.equal(c.want);
       expect(plan.conflicts, 'conflicts').to.have.length(c.conflicts ?? 0);
+    });
+  }
+});
+
+describe('registrator plan: TTL heartbeats (planTtlRefresh)', () => {
+  const sick = container(A, 'web', { hasHealthcheck: true, health: 'unhealthy' });
+  const plain = container(B, 'api', { labels: { SERVICE_NAME: 'api' } });
+  const TTL_CASES: Array<{ title: string; containers: ContainerDefinition[]; agent: AgentService[]; want: string[] }> = [
+    { title: 'a registered service with a Docker-health check: its status is re-posted', containers: [healthy], agent: [asAgent(healthy)], want: ['updateTtl service:host1:web:80:docker-health passing'] },
+    { title: 're-posted even when the agent already has that status (a heartbeat, not a change)', containers: [sick], agent: [asAgent(sick)], want: ['updateTtl service:host1:web:80:docker-health critical'] },
+    { title: 'a service the agent does not hold (yet): nothing', containers: [healthy], agent: [], want: [] },
+    { title: 'a service without TTL checks: nothing', containers: [plain], agent: [asAgent(plain)], want: [] },
+  ];
+  for (const c of TTL_CASES) {
+    it(c.title, () => {
+      const actions = planTtlRefresh(c.containers, new Map(c.agent.map((s) => [s.id, s])));
+      expect(actions.map(summary)).to.deep.equal(c.want);
+    });
+  }
+});
+
+describe('registrator plan: deregistration on exit (planExitDeregistration)', () => {
+  const EXIT_CASES: Array<{ title: string; owned: AgentService[]; want: string[] }> = [
+    { title: 'nothing owned: nothing', owned: [], want: [] },
+    { title: 'every owned service goes, its container named', owned: [owned('host1:web:80', A), owned('host1:api:80', B)], want: [`deregister host1:web:80 not-defined ${A}`, `deregister host1:api:80 not-defined ${B}`] },
+  ];
+  for (const c of EXIT_CASES) {
+    it(c.title, () => {
+      const actions = planExitDeregistration(c.owned);
+      expect(actions.map((a) => `${summary(a)} ${a.kind === 'deregister' ? a.containerId : ''}`)).to.deep.equal(c.want);
     });
   }
 });

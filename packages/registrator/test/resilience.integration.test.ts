@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, waitFor } from '@consul-sidecars/core';
 import { removeContainers, startWebContainer, type WebContainer } from '../../../test/support/web-container';
-import { DockerSource } from '../src/docker-source';
+import { DockerSource } from '../src/observe/docker-source';
 import type { RunningRegistrator } from '../src/daemon';
 import { startInProcess, startTestConsul, uniqueName, waitForOwned, type TestConsul } from './harness';
 
@@ -86,7 +86,7 @@ describe('registrator resilience @integration', function () {
     proxy = new DockerSocketProxy(tmp);
     await proxy.restore();
     const host = uniqueName('host');
-    const source = new DockerSource({ connection: { socketPath: proxy.path }, logger: silentLogger(), reconnectBackoff: { baseMs: 100, maxMs: 500 } });
+    const source = new DockerSource({ connection: { kind: 'unix', socketPath: proxy.path }, logger: silentLogger(), reconnectBackoff: { baseMs: 100, maxMs: 500 } });
     const a = web(host, 'a');
     const b = web(host, 'b');
     running = await startInProcess(consul, ['-hostname', host], { source });
@@ -151,7 +151,7 @@ describe('registrator resilience @integration', function () {
     this.timeout(120_000);
     consul = await startTestConsul();
     const host = uniqueName('host');
-    const source = new DockerSource({ connection: { socketPath: DOCKER_SOCKET }, logger: silentLogger(), reconnectBackoff: { baseMs: 200, maxMs: 2000 } });
+    const source = new DockerSource({ connection: { kind: 'unix', socketPath: DOCKER_SOCKET }, logger: silentLogger(), reconnectBackoff: { baseMs: 200, maxMs: 2000 } });
     const a = web(host, 'a');
     running = await startInProcess(consul, ['-hostname', host], { source });
     await waitForOwned(consul, host, [idOf(host, a)], 15_000);

@@ -5,10 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { waitFor } from '@consul-sidecars/core';
-import { removeContainers, startWebContainer, type WebContainer } from '../../../test/support/web-container';
+import { startWebContainer, type WebContainer } from '../../../test/support/web-container';
 import { roleCommand } from '../src/cli';
-import type { RunningRegistrator } from '../src/daemon';
-import { consulGet, spawnRegistrator, startInProcess, startTestConsul, uniqueName, waitForOwned, type TestConsul } from './harness';
+import { consulGet, integrationSuite, spawnRegistrator, startInProcess, uniqueName, waitForOwned } from './harness';
 
 interface CatalogEntry {
   ServiceID: string;
@@ -18,30 +17,16 @@ interface CatalogEntry {
 
 describe('registrator runtime roles @integration', function () {
   this.timeout(60_000);
-  let consul: TestConsul;
-  let running: RunningRegistrator | undefined;
-  const containers: string[] = [];
-
-  before(async () => {
-    consul = await startTestConsul();
-  });
-  afterEach(async () => {
-    await running?.stop({ deregister: true });
-    running = undefined;
-    removeContainers(...containers.splice(0));
-  });
-  after(async () => {
-    await consul?.stop();
-  });
+  const suite = integrationSuite();
 
   const web = (host: string, what: string, labels: Record<string, string>): WebContainer => {
     const c = startWebContainer(uniqueName(what), { labels: { SERVICE_NAME: `${host}-redis`, ...labels }, testLabel: 'registrator' });
-    containers.push(c.name);
+    suite.containers.push(c.name);
     return c;
   };
   const containerId = (name: string) => execFileSync('docker', ['inspect', '-f', '{{.Id}}', name], { encoding: 'utf8' }).trim();
   const roleTags = async (service: string): Promise<Record<string, string[]>> => {
-    const entries = await consulGet<CatalogEntry[]>(consul, `/catalog/service/${encodeURIComponent(service)}`);
+    const entries = await consulGet<CatalogEntry[]>(suite.consul, `/catalog/service/${encodeURIComponent(service)}`);
     return Object.fromEntries(entries.map((e) => [e.ServiceID, (e.ServiceTags ?? []).filter((t) => t === 'master' || t === 'slave')]));
   };
 
@@ -52,24 +37,24 @@ describe('registrator runtime roles @integration', function () {
     const idA = `${host}:${a.name}:80`;
     const idB = `${host}:${b.name}:80`;
     const before = { a: containerId(a.name), b: containerId(b.name) };
-    running = await startInProcess(consul, ['-hostname', host]);
-    await waitForOwned(consul, host, [idA, idB], 15_000);
+    suite.running = await startInProcess(suite.consul, ['-hostname', host]);
+    await waitForOwned(suite.consul, host, [idA, idB], 15_000);
     await waitFor(async () => isDeepStrictEqual(await roleTags(`${host}-redis`), { [idA]: ['master'], [idB]: ['slave'] }), { timeoutMs: 5000, message: 'initial roles from labels' });
 
     const started = Date.now();
-    const code = await roleCommand(['promote', idB, `consul://${consul.address}`], process.env, new PassThrough());
+    const code = await roleCommand(['promote', idB, `consul://${suite.consul.address}`], process.env, new PassThrough());
     expect(code).to.equal(0);
     await waitFor(async () => isDeepStrictEqual(await roleTags(`${host}-redis`), { [idA]: ['slave'], [idB]: ['master'] }), { timeoutMs: 1000, intervalMs: 20, message: 'roles flipped within 1 s' });
     const elapsed = Date.now() - started;
     expect(elapsed).to.be.below(1000);
 
-    const entries = await consulGet<CatalogEntry[]>(consul, `/catalog/service/${encodeURIComponent(`${host}-redis`)}`);
+    const entries = await consulGet<CatalogEntry[]>(suite.consul, `/catalog/service/${encodeURIComponent(`${host}-redis`)}`);
     expect(entries.every((e) => (e.ServiceTags ?? []).includes('redis')), 'other tags kept').to.equal(true);
     expect({ a: containerId(a.name), b: containerId(b.name) }).to.deep.equal(before);
     const metaIds = Object.fromEntries(entries.map((e) => [e.ServiceID, e.ServiceMeta?.['registrator-container']]));
     expect(metaIds).to.deep.equal({ [idA]: before.a, [idB]: before.b });
     // The roles live in KV, in one place per instance.
-    const kv = await consulGet<Array<{ Key: string; Value: string }>>(consul, `/kv/registrator/roles/${host}?recurse`);
+    const kv = await consulGet<Array<{ Key: string; Value: string }>>(suite.consul, `/kv/registrator/roles/${host}?recurse`);
     expect(Object.fromEntries(kv.map((e) => [e.Key, Buffer.from(e.Value, 'base64').toString()]))).to.deep.equal({ [`registrator/roles/${idA}`]: 'slave', [`registrator/roles/${idB}`]: 'master' });
   });
 
@@ -77,12 +62,12 @@ describe('registrator runtime roles @integration', function () {
     const host = uniqueName('host');
     const a = web(host, 'a', {});
     const idA = `${host}:${a.name}:80`;
-    running = await startInProcess(consul, ['-hostname', host]);
-    await waitForOwned(consul, host, [idA], 15_000);
-    const set = spawnRegistrator(['role', 'set', idA, 'master', `consul://${consul.address}`]);
+    suite.running = await startInProcess(suite.consul, ['-hostname', host]);
+    await waitForOwned(suite.consul, host, [idA], 15_000);
+    const set = spawnRegistrator(['role', 'set', idA, 'master', `consul://${suite.consul.address}`]);
     expect((await set.exited).code, set.output()).to.equal(0);
     await waitFor(async () => (await roleTags(`${host}-redis`))[idA]?.[0] === 'master', { timeoutMs: 2000, message: 'role set applied' });
-    const bad = spawnRegistrator(['role', 'set', idA, 'not a tag!', `consul://${consul.address}`]);
+    const bad = spawnRegistrator(['role', 'set', idA, 'not a tag!', `consul://${suite.consul.address}`]);
     expect((await bad.exited).code, bad.output()).to.equal(1);
     const usage = spawnRegistrator(['role', 'promote']);
     expect((await usage.exited).code).to.equal(2);

@@ -1,11 +1,11 @@
 // Table of label/flag cases against gliderlabs' documented names, IDs, tags, addresses and checks (and the bugs we fix).
 
 import { expect } from 'chai';
-import { containerDisposition, defaultServiceName, defineContainerServices, type ContainerDefinition } from '../src/service-definitions';
-import type { ContainerInspect } from '../src/container-inspect';
-import type { CheckDefinition } from '../src/registration';
+import { containerDisposition, defaultServiceName, defineContainerServices, type ContainerDefinition } from '../src/plan/service-definitions';
+import type { ContainerInspect } from '../src/observe/container-inspect';
+import type { CheckDefinition } from '../src/plan/registration';
 import { CONTAINER_ID, inspect, options } from './fixtures';
-import type { DefinitionOptions } from '../src/service-definitions';
+import type { DefinitionOptions } from '../src/plan/service-definitions';
 
 interface Expected {
   id: string;
@@ -66,6 +66,32 @@ const CASES: Case[] = [
     container: { exposedPorts: ['80/tcp', '443/tcp'], ports: published(['80/tcp', '32768'], ['443/tcp', '32769']) },
     labels: { SERVICE_80_IGNORE: '1' },
     expect: [{ id: 'host1:web:443', name: 'foo-443', address: '10.0.0.1', port: 32769 }],
+  },
+  {
+    title: 'SERVICE_IGNORE=flase (not a boolean): still ignored, as gliderlabs reads any value, with a warning naming the label and value',
+    labels: { SERVICE_IGNORE: 'flase' },
+    expect: [],
+    warnings: ['label SERVICE_IGNORE: "flase" is not a boolean'],
+  },
+  { title: 'SERVICE_IGNORE=yes: ignored, no warning', labels: { SERVICE_IGNORE: 'yes' }, expect: [] },
+  {
+    title: 'SERVICE_CHECK_INTERVAL=0s: registered without the interval checks, an error naming the label and value',
+    labels: { SERVICE_CHECK_HTTP: '/health', SERVICE_CHECK_TCP: 'true', SERVICE_CHECK_INTERVAL: '0s' },
+    expect: [{ id: 'host1:web:80', name: 'foo', address: '10.0.0.1', port: 32768, checks: [] }],
+    warnings: ['label SERVICE_CHECK_INTERVAL: check interval "0s" is zero, which Consul refuses; registered without the http, tcp checks'],
+  },
+  {
+    title: 'SERVICE_80_CHECK_INTERVAL=0: the port label is named; the Docker-health TTL check (no interval) is kept',
+    container: { hasHealthcheck: true, health: 'healthy' },
+    labels: { SERVICE_CHECK_HTTP: '/health', SERVICE_80_CHECK_INTERVAL: '0' },
+    expect: [{ id: 'host1:web:80', name: 'foo', address: '10.0.0.1', port: 32768, checks: [{ checkId: 'service:host1:web:80:docker-health' }] }],
+    warnings: ['label SERVICE_80_CHECK_INTERVAL: check interval "0"'],
+  },
+  {
+    title: 'SERVICE_CHECK_TTL=0s: registered without the TTL check, an error naming the label and value',
+    labels: { SERVICE_CHECK_TTL: '0s' },
+    expect: [{ id: 'host1:web:80', name: 'foo', address: '10.0.0.1', port: 32768, checks: [] }],
+    warnings: ['label SERVICE_CHECK_TTL: check TTL "0s" is zero'],
   },
   { title: '-explicit: no SERVICE_NAME, no service', flags: { explicit: true }, expect: [] },
   { title: '-explicit with SERVICE_NAME', flags: { explicit: true }, labels: { SERVICE_NAME: 'api' }, expect: [{ id: 'host1:web:80', name: 'api', address: '10.0.0.1', port: 32768 }] },
@@ -220,6 +246,13 @@ describe('registrator service definitions (gliderlabs compatibility table)', () 
       for (const w of def.warnings) expect(w.container).to.equal('web');
     });
   }
+
+  it('a check left out is an error, an unclear SERVICE_IGNORE a warning', () => {
+    const dropped = defineContainerServices(inspect({ labels: { SERVICE_CHECK_HTTP: '/', SERVICE_CHECK_INTERVAL: '0s' } }), options());
+    expect(dropped.warnings.map((w) => w.severity)).to.deep.equal(['error']);
+    const unclear = defineContainerServices(inspect({ labels: { SERVICE_IGNORE: 'flase' } }), options());
+    expect(unclear.warnings.map((w) => w.severity)).to.deep.equal([undefined]);
+  });
 
   it('default names: tag, registry port and digest are dropped', () => {
     expect(defaultServiceName('gliderlabs/foo:1')).to.equal('foo');

@@ -1,14 +1,18 @@
 // Small pure pieces: flags, metadata precedence, Meta key rules, docker event parsing, shell words, roles.
 
 import { expect } from 'chai';
-import { isIgnored, parseTags, serviceMetadata } from '../src/container-metadata';
-import { parseContainerInspect } from '../src/container-inspect';
-import { parseDockerEvent, sinceParameter } from '../src/docker-source';
+import { silentLogger } from '@consul-sidecars/core';
+import { reconcileOnce } from '../src/daemon';
+import { isIgnored, isUnclearIgnore, parseTags, serviceMetadata } from '../src/plan/container-metadata';
+import { parseContainerInspect } from '../src/observe/container-inspect';
+import { parseDockerEvent, sinceParameter } from '../src/observe/docker-events';
 import { parseRegistratorArgs, parseRegistryUri, UsageError } from '../src/options';
-import { normaliseRolePrefix, planPromotion, roleKey, rolesFromKv } from '../src/roles';
-import { isGoDuration, shellWords } from '../src/service-checks';
-import { metaKeyProblem } from '../src/service-meta';
-import { interfaceAddress } from '../src/host-ip';
+import { planPromotion } from '../src/plan/promotion';
+import { normaliseRolePrefix, roleKey } from '../src/role-keys';
+import { rolesFromKv } from '../src/observe/role-watch';
+import { isGoDuration, isZeroDuration, shellWords } from '../src/plan/service-checks';
+import { metaKeyProblem } from '../src/plan/service-meta';
+import { interfaceAddress } from '../src/observe/host-ip';
 
 describe('registrator flags (gliderlabs usage)', () => {
   const ok: Array<[string[], Record<string, unknown>]> = [
@@ -64,6 +68,8 @@ describe('registrator SERVICE_* metadata', () => {
   });
   const ignore: Array<[string | undefined, boolean]> = [[undefined, false], ['', false], ['false', false], ['0', false], ['no', false], ['true', true], ['1', true], ['yes', true], ['anything', true]];
   for (const [value, want] of ignore) it(`SERVICE_IGNORE=${value} -> ${want}`, () => expect(isIgnored(value)).to.equal(want));
+  const unclear: Array<[string | undefined, boolean]> = [[undefined, false], ['', false], ['false', false], ['TRUE', false], [' yes ', false], ['flase', true], ['ignore', true]];
+  for (const [value, want] of unclear) it(`SERVICE_IGNORE=${value} is ${want ? '' : 'not '}worth a warning`, () => expect(isUnclearIgnore(value)).to.equal(want));
   it('parses SERVICE_TAGS', () => {
     expect(parseTags('a,b\\,c,, d ,')).to.deep.equal(['a', 'b,c', 'd']);
     expect(parseTags(undefined)).to.deep.equal([]);
@@ -75,6 +81,8 @@ describe('registrator Meta and duration rules', () => {
   for (const [key, valid] of keys) it(`Meta key "${key.slice(0, 20)}" is ${valid ? 'valid' : 'invalid'}`, () => expect(metaKeyProblem(key) === undefined).to.equal(valid));
   const durations: Array<[string, boolean]> = [['10s', true], ['1m30s', true], ['250ms', true], ['0', true], ['1.5h', true], ['10', false], ['soon', false], ['', false], ['-1s', false]];
   for (const [d, valid] of durations) it(`duration "${d}" is ${valid ? 'valid' : 'invalid'}`, () => expect(isGoDuration(d)).to.equal(valid));
+  const zeros: Array<[string, boolean]> = [['0', true], ['0s', true], ['0m0s', true], ['0.0s', true], ['10s', false], ['0.5s', false], ['1m0s', false], ['soon', false]];
+  for (const [d, zero] of zeros) it(`duration "${d}" is ${zero ? '' : 'not '}zero`, () => expect(isZeroDuration(d)).to.equal(zero));
   it('splits script checks like a shell', () => {
     expect(shellWords(`check --url 'http://x/a b' "q\\"x" plain\\ space`)).to.deep.equal(['check', '--url', 'http://x/a b', 'q"x', 'plain space']);
     expect(shellWords('  ')).to.deep.equal([]);
@@ -82,6 +90,17 @@ describe('registrator Meta and duration rules', () => {
 });
 
 describe('registrator docker edge parsing', () => {
+  it('an unusable DOCKER_HOST stops the daemon with ERR_DOCKER_HOST naming the variable and value (core\'s parser)', async () => {
+    const config = parseRegistratorArgs(['-retry-attempts', '-1', 'consul://127.0.0.1:1']);
+    let err: unknown;
+    try {
+      await reconcileOnce(config, { logger: silentLogger(), env: { DOCKER_HOST: 'npipe:////./pipe/docker_engine' } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.have.property('code', 'ERR_DOCKER_HOST');
+    expect(String(err)).to.contain('DOCKER_HOST').and.contain('npipe');
+  });
   it('keeps the container events that matter and network connects', () => {
     expect(parseDockerEvent({ Type: 'container', Action: 'start', Actor: { ID: 'abc' }, timeNano: 5 })).to.deep.include({ containerId: 'abc', action: 'start' });
     expect(parseDockerEvent({ Type: 'container', Action: 'health_status: healthy', Actor: { ID: 'abc' }, timeNano: 5 })).to.deep.include({ action: 'health_status' });

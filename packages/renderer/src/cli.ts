@@ -2,13 +2,13 @@
 
 import pino from 'pino';
 import {
-  consulSettingsFromEnv,
-  createConsulClient,
+  consulHttpClientFromEnv,
   createLogger,
   describeFlags,
   errorMessage,
   installShutdown,
   startOpsServer,
+  type ConsulHttpClient,
   type OpsServer,
 } from '@consul-sidecars/core';
 import { loadRendererConfig, rendererFlags } from './config';
@@ -46,8 +46,9 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   let runner: Runner;
+  let consul: ConsulHttpClient;
   try {
-    const consul = createConsulClient(consulSettingsFromEnv(process.env, config.consul.address));
+    consul = consulHttpClientFromEnv(process.env, { address: config.consul.address });
     runner = new Runner({ config, consul, logger });
   } catch (err) {
     logger.fatal({ err: errorMessage(err) }, 'cannot start');
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<void> {
 
   if (config.once) {
     const report = await runner.runOnce();
+    consul.close();
     for (const t of report.templates) {
       const line = { destination: t.destination, status: t.status, reason: t.reason, detail: t.detail, missing: t.missing };
       if (t.status === 'ok') logger.info(line, 'template done');
@@ -78,6 +80,7 @@ export async function main(argv: string[]): Promise<void> {
     logger,
     onShutdown: async () => {
       await runner.stop();
+      consul.close();
       await ops?.close();
     },
     onReload: () => runner.reloadTemplates(),

@@ -1,23 +1,30 @@
-// The renderer's public API: Consul -> nunjucks templates -> validated files -> reload.
+// The renderer's public API: Consul (observe/) -> templates -> the pure plan (plan/) -> validated files, reload,
+// pushes (act/), sequenced by the runner.
 
 import { join } from 'node:path';
 
 export * from './config';
-export * from './dependencies';
+export * from './errors';
+export * from './observe';
 export * from './nginx-safety';
 export * from './template-env';
+export type { EngineSelector, RenderableTemplate, TemplateEngine } from './template-engine';
+export { defaultEngines, nunjucksEngine } from './template-engine';
+export * from './template-state';
 export * from './quiescence';
-export * from './render-plan';
-export * from './commands';
-export * from './file-swap';
-export * from './batch-apply';
-export * from './watcher-pool';
+export * from './plan/render-plan';
+export * from './plan/template-step';
+export * from './plan/push-round';
+export * from './plan/schedule';
+export * from './plan/upstream-peers';
+export * from './plan/upstream-push-plan';
+export * from './act/commands';
+export * from './act/file-swap';
+export * from './act/batch-apply';
+export * from './act/upstream-pusher';
+export * from './act/lua-check';
 export * from './metrics';
 export * from './runner';
-export * from './upstream-peers';
-export * from './upstream-push-plan';
-export * from './upstream-pusher';
-export * from './lua-check';
 export { main } from './cli';
 
 /** Directory of the templates shipped with the renderer (nginx sites, keepalived LVS-DR). */

@@ -2,7 +2,7 @@
 // as Consul data enters the renderer, so a hostile or sloppy registration cannot break the rendered syntax.
 
 import { isIP } from 'node:net';
-import { CodedError } from '@consul-sidecars/core';
+import { rendererError } from './errors';
 
 /**
  * A service name usable as a domain, an upstream name and a keepalived word: letters, digits, dots, dashes,
@@ -42,7 +42,7 @@ export function hostPort(address: string, port: number): string {
 export function nginxToken(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
   if (text === '' || NGINX_SPECIAL.test(text)) {
-    throw new CodedError('ERR_UNSAFE_VALUE', `value ${JSON.stringify(text)} cannot be written into an nginx config unquoted`, { value: text });
+    throw rendererError('ERR_UNSAFE_VALUE', `value ${JSON.stringify(text)} cannot be written into an nginx config unquoted`, { value: text });
   }
   return text;
 }
@@ -51,13 +51,13 @@ export function nginxToken(value: unknown): string {
 export function nginxQuote(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
   if (/[$\r\n\0]/.test(text)) {
-    throw new CodedError('ERR_UNSAFE_VALUE', `value ${JSON.stringify(text)} cannot be quoted safely for nginx`, { value: text });
+    throw rendererError('ERR_UNSAFE_VALUE', `value ${JSON.stringify(text)} cannot be quoted safely for nginx`, { value: text });
   }
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /** An upstream name derived from a safe service name (prefixed so it never collides with a real host name). */
 export function upstreamName(service: string, prefix = 'consul_'): string {
-  if (!isSafeServiceName(service)) throw new CodedError('ERR_UNSAFE_NAME', `service name ${JSON.stringify(service)} is not usable in nginx`, { service });
+  if (!isSafeServiceName(service)) throw rendererError('ERR_UNSAFE_NAME', `service name ${JSON.stringify(service)} is not usable in nginx`, { service });
   return `${prefix}${service}`;
 }

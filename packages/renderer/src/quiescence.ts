@@ -37,7 +37,7 @@ export class Quiescence {
   tick(): void {
     this.state = quiescenceOnChange(this.state, this.now(), this.wait);
     if (this.timer) clearTimeout(this.timer);
-    const delay = Math.max(0, (this.state.fireAt as number) - this.now());
+    const delay = Math.max(0, (this.state.fireAt ?? this.now()) - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.state = IDLE;

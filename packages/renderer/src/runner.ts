@@ -1,93 +1,38 @@
-// The loop: Consul changes -> (quiescence) -> render every template of the group -> plan each -> apply the group's
-// writes as one batch (one validation, one reload). Failures keep the last good files live and the loop running.
+// The loop, and only its sequence: Consul changes (observe/) -> quiescence -> render every template of the group
+// -> plan each (plan/, pure) -> act on the group as one batch (act/: one validation, one reload, the pushes).
+// Failures keep the last good files live and the loop running.
 
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CodedError, ConfigError, errorMessage, silentLogger, type BackoffOptions, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
-import { applyBatch, type ApplyOptions, type BatchOutcome } from './batch-apply';
-import type { RendererConfig, TemplateConfig, WaitConfig } from './config';
-import { dependencyQuery, type Dependency, type RejectListener } from './dependencies';
-import { readFileState, type FileOps, type FileState } from './file-swap';
+import { ConfigError, errorCodeOf, errorMessage, SerialQueue, silentLogger, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { dryRunPushText, dryRunWriteText } from './act/dry-run';
+import { readFileState, type FileState } from './act/file-swap';
+import { checkLuaModule } from './act/lua-check';
+import { createPusher, recordPush, type PlannedPush } from './act/nginx-push';
+import { recordStep } from './act/record-step';
+import type { PushOutcome } from './act/upstream-pusher';
+import { writeBatch, type PlannedWrite, type RunnerStats } from './act/write-batch';
+import type { RendererConfig } from './config';
 import { createRendererMetrics, type RendererMetrics } from './metrics';
+import type { OnceReport, RunnerEvents, RunnerOptions } from './runner-options';
+import { dependencyQuery, type RejectListener } from './observe';
+import { WatcherPool, type QueryFactory } from './observe/watcher-pool';
+import { pushAfterWrite, pushBeforeWrite } from './plan/push-round';
+import { groupWait, onceSettled, onDependencyChange } from './plan/schedule';
+import { dataFailures, isDataError, planRendered, planTemplate, type TemplateStep } from './plan/template-step';
+import { peersFromInstances, type UpstreamPeer } from './plan/upstream-peers';
 import { Quiescence } from './quiescence';
-import { instanceGuard, planRender, type RenderPlan } from './render-plan';
-import { peersFromInstances, type UpstreamPeer } from './upstream-peers';
-import { UpstreamPusher, type PushOutcome } from './upstream-pusher';
-import { checkLuaModule } from './lua-check';
-import { TemplateEnvironment, type CompiledTemplate, type RenderOutcome } from './template-env';
-import { WatcherPool, type QueryFactory } from './watcher-pool';
+import { defaultEngines, type EngineSelector } from './template-engine';
+import type { RenderOutcome } from './template-env';
+import { templateText } from './template-source';
+import { newTemplateState, TemplateReports, type TemplateReport, type TemplateState } from './template-state';
+
+export type { TemplateReport, TemplateStatus } from './template-state';
 
 /** The Lua files nginx loads in no-reload mode (lua_package_path "<dir>/?.lua"): templates read it as rendererLuaDir. */
 export const LUA_DIR = join(__dirname, '..', 'lua');
 
-export type TemplateStatus = 'pending' | 'ok' | 'held' | 'failed' | 'error';
-
-export interface TemplateReport {
-  destination: string;
-  group: string;
-  status: TemplateStatus;
-  /** The planner's reason, or why it failed. */
-  reason?: string;
-  detail?: string;
-  instances?: number;
-  /** Dependencies that have not answered yet (status pending). */
-  missing?: string[];
-  lastSuccessAt?: string;
-}
-
-export interface BatchEvent {
-  group: string;
-  destinations: string[];
-  outcome: BatchOutcome;
-}
-
-export interface RunnerEvents {
-  /** After each planned render of a template. */
-  template: [report: TemplateReport];
-  /** After each applied batch (write, validate, reload), successful or not. */
-  batch: [event: BatchEvent];
-}
-
-export interface RunnerOptions {
-  config: RendererConfig;
-  /** The Consul client the watchers read through; or `query` to supply data another way (tests). */
-  consul?: ConsulClient;
-  query?: QueryFactory;
-  logger?: Logger;
-  metrics?: RendererMetrics;
-  /** What `env()` reads in templates. */
-  env?: NodeJS.ProcessEnv;
-  /** Where --dry-run prints. */
-  out?: NodeJS.WritableStream;
-  fileOps?: FileOps;
-  run?: ApplyOptions['run'];
-  /** Backoff of failed Consul queries (default 250 ms doubling to 30 s). */
-  backoff?: Partial<BackoffOptions>;
-}
-
-export interface OnceReport {
-  ok: boolean;
-  templates: TemplateReport[];
-}
-
-interface TemplateState {
-  config: TemplateConfig;
-  compiled: CompiledTemplate;
-  used: Map<string, Dependency>;
-  status: TemplateStatus;
-  /** A render went live or matched the file on disk: quiescence applies from now on. */
-  firstDone: boolean;
-  lastGoodInstances?: number;
-  knownBad?: string;
-  dropSeenSince?: number;
-  lastPrinted?: string;
-  report: TemplateReport;
-  /** No-reload mode: pushes what the template passed to pushUpstream() into nginx. */
-  pusher?: UpstreamPusher;
-  /** No-reload mode: the Lua check's error ('' when it passed), once per start and per SIGHUP. */
-  luaCheck?: Promise<string>;
-}
+export type { BatchEvent, OnceReport, RunnerEvents, RunnerOptions } from './runner-options';
 
 interface GroupState {
   name: string;
@@ -96,51 +41,30 @@ interface GroupState {
   queued: boolean;
 }
 
-interface PlannedWrite {
-  state: TemplateState;
-  outcome: RenderOutcome;
-  previous: FileState;
-  plan: RenderPlan;
-}
-
-interface PlannedPush {
-  state: TemplateState;
-  outcome: RenderOutcome;
-  peers: Map<string, UpstreamPeer[]>;
-  /** Why the file is (not) being written: the report's reason when the push alone went through. */
-  reason: string;
-  /** The file is known bad (its last good version stays): push the members, keep that failure as the report. */
-  fileResult?: string;
-}
-
-function templateText(config: TemplateConfig): { text: string; name: string } {
-  if (config.contents !== undefined) return { text: config.contents, name: `inline:${config.destination}` };
-  try {
-    return { text: readFileSync(config.source as string, 'utf8'), name: config.source as string };
-  } catch (err) {
-    throw new ConfigError(`template source ${config.source}: ${errorMessage(err)}`, { field: 'source', value: config.source });
-  }
-}
-
-/** The group's wait: the widest of its templates' waits, so one timer serves the whole group. */
-function groupWait(templates: TemplateConfig[], fallback: WaitConfig): WaitConfig {
-  const waits = templates.map((t) => t.wait ?? fallback);
-  return { minMs: Math.max(...waits.map((w) => w.minMs)), maxMs: Math.max(...waits.map((w) => w.maxMs)) };
+function queryFactory(options: RunnerOptions, onReject: RejectListener): QueryFactory {
+  if (options.query) return options.query;
+  const consul = options.consul;
+  if (!consul) throw new ConfigError('the runner needs a Consul client (or a query factory)');
+  return (dep) => dependencyQuery(consul, dep, onReject);
 }
 
 export class Runner extends EventEmitter<RunnerEvents> {
   readonly metrics: RendererMetrics;
   readonly pool: WatcherPool;
   /** Counts for tests and benchmarks. */
-  readonly stats = { renders: 0, batches: 0, validations: 0, reloads: 0, failedBatches: 0, pushes: 0, failedPushes: 0, restores: 0 };
+  readonly stats: RunnerStats = { renders: 0, batches: 0, validations: 0, reloads: 0, failedBatches: 0, pushes: 0, failedPushes: 0, restores: 0 };
   private readonly config: RendererConfig;
   private readonly logger: Logger;
-  private readonly templateEnv: TemplateEnvironment;
+  private readonly engineFor: EngineSelector;
+  private readonly reportsBook: TemplateReports;
   private readonly states: TemplateState[];
   private readonly groups = new Map<string, GroupState>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly rejected = new Set<string>();
-  private chain: Promise<void> = Promise.resolve();
+  /** Dependencies whose last answer was malformed (their templates report it). */
+  private readonly badData = new Set<string>();
+  /** One queue for all groups: batches never overlap, which is the lock the swap-in validation relies on. */
+  private readonly batches = new SerialQueue();
   private started = false;
   private stopped = false;
   private settledListeners: (() => void)[] = [];
@@ -150,12 +74,10 @@ export class Runner extends EventEmitter<RunnerEvents> {
     this.config = options.config;
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? createRendererMetrics();
-    this.templateEnv = new TemplateEnvironment({ env: options.env });
-    if (!options.query && !options.consul) throw new ConfigError('the runner needs a Consul client (or a query factory)');
-    const onReject: RejectListener = (what, value, context) => this.onReject(what, value, context);
-    const query: QueryFactory = options.query ?? ((dep) => dependencyQuery(options.consul as ConsulClient, dep, onReject));
+    this.engineFor = options.engines ?? defaultEngines({ env: options.env });
+    this.reportsBook = new TemplateReports(this.metrics, (report) => this.emit('template', report));
     this.pool = new WatcherPool({
-      query,
+      query: queryFactory(options, (what, value, context) => this.onReject(what, value, context)),
       logger: this.logger,
       waitSeconds: this.config.consul.waitSeconds,
       backoff: options.backoff ?? { maxMs: this.config.consul.retryMaxMs },
@@ -164,29 +86,32 @@ export class Runner extends EventEmitter<RunnerEvents> {
       this.metrics.consulReachable.set(this.pool.healthy ? 1 : 0);
       this.onDependencyChange(key);
     });
-    this.pool.on('error', () => {
+    this.pool.on('error', (key, err) => {
       this.metrics.consulErrors.inc();
       this.metrics.consulReachable.set(0);
+      // A malformed answer is the templates' error: render them so their reports say it.
+      if (isDataError(errorCodeOf(err)) && !this.badData.has(key)) {
+        this.badData.add(key);
+        this.onDependencyChange(key);
+      }
     });
-    this.pool.on('recovered', () => this.metrics.consulReachable.set(this.pool.healthy ? 1 : 0));
+    this.pool.on('recovered', (key) => {
+      this.metrics.consulReachable.set(this.pool.healthy ? 1 : 0);
+      // Readable again: render, so the error's report clears even when the data itself did not change.
+      if (this.badData.delete(key)) this.onDependencyChange(key);
+    });
 
     this.states = this.config.templates.map((config) => {
       const { text, name } = templateText(config);
-      return {
-        config,
-        compiled: this.templateEnv.compile(text, name),
-        used: new Map(),
-        status: 'pending' as TemplateStatus,
-        firstDone: false,
-        report: { destination: config.destination, group: config.group, status: 'pending' as TemplateStatus },
-      };
+      return newTemplateState(config, this.engineFor(config).compile(text, name));
     });
-    for (const state of this.states) if (state.config.upstreamPush) state.pusher = this.createPusher(state);
+    const pushContext = { logger: this.logger, metrics: this.metrics, stats: this.stats, reports: this.reportsBook };
+    for (const state of this.states) if (state.config.upstreamPush) state.pusher = createPusher(state, state.config.upstreamPush, pushContext);
     const byGroup = new Map<string, TemplateState[]>();
     for (const s of this.states) byGroup.set(s.config.group, [...(byGroup.get(s.config.group) ?? []), s]);
     for (const [name, templates] of byGroup) {
-      const group: GroupState = { name, templates, queued: false, quiescence: undefined as unknown as Quiescence };
-      group.quiescence = new Quiescence(groupWait(templates.map((t) => t.config), this.config.wait), () => this.queueGroup(group));
+      const wait = groupWait(templates.map((t) => t.config), this.config.wait);
+      const group: GroupState = { name, templates, queued: false, quiescence: new Quiescence(wait, () => this.queueGroup(group)) };
       this.groups.set(name, group);
     }
   }
@@ -205,18 +130,14 @@ export class Runner extends EventEmitter<RunnerEvents> {
     for (const group of this.groups.values()) group.quiescence.cancel();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await this.chain;
+    await this.batches.idle();
     await Promise.all(this.states.map((s) => s.pusher?.stop()));
     await this.pool.stopAll();
   }
 
   /** Resolves when no batch is queued or running (tests, benchmarks). */
   async whenIdle(): Promise<void> {
-    let seen: Promise<void>;
-    do {
-      seen = this.chain;
-      await seen;
-    } while (seen !== this.chain);
+    while (this.batches.size > 0) await this.batches.idle();
   }
 
   reports(): TemplateReport[] {
@@ -237,7 +158,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);
       const check = () => {
-        if (this.states.every((s) => s.status !== 'pending') && [...this.groups.values()].every((g) => !g.queued)) done();
+        if (onceSettled(this.states.map((s) => s.status), [...this.groups.values()].map((g) => g.queued))) done();
       };
       function done() {
         clearTimeout(timer);
@@ -257,7 +178,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     for (const state of this.states) {
       try {
         const { text, name } = templateText(state.config);
-        state.compiled = this.templateEnv.compile(text, name);
+        state.compiled = this.engineFor(state.config).compile(text, name);
         state.knownBad = undefined;
         state.luaCheck = undefined;
       } catch (err) {
@@ -278,8 +199,8 @@ export class Runner extends EventEmitter<RunnerEvents> {
   private onDependencyChange(key: string): void {
     for (const group of this.groups.values()) {
       if (!group.templates.some((t) => t.used.has(key))) continue;
-      // No quiescence before the first render (consul-template #703) nor in --once mode.
-      if (this.config.once || group.templates.some((t) => !t.firstDone)) this.queueGroup(group);
+      const when = onDependencyChange({ once: this.config.once, everyTemplateDone: group.templates.every((t) => t.firstDone) });
+      if (when === 'render-now') this.queueGroup(group);
       else group.quiescence.tick();
     }
   }
@@ -287,59 +208,16 @@ export class Runner extends EventEmitter<RunnerEvents> {
   private queueGroup(group: GroupState): void {
     if (this.stopped || group.queued) return;
     group.queued = true;
-    // One chain for all groups: batches never overlap, which is the lock the swap-in validation relies on.
-    this.chain = this.chain
-      .then(async () => {
-        group.queued = false;
+    void this.batches.run(async () => {
+      group.queued = false;
+      try {
         if (!this.stopped) await this.processGroup(group);
-      })
-      .catch((err) => this.logger.error({ group: group.name, err: errorMessage(err) }, 'batch failed unexpectedly; will retry on the next change'))
-      .finally(() => {
+      } catch (err) {
+        this.logger.error({ group: group.name, err: errorMessage(err) }, 'batch failed unexpectedly; will retry on the next change');
+      } finally {
         for (const listener of this.settledListeners) listener();
-      });
-  }
-
-  private setReport(state: TemplateState, patch: Omit<TemplateReport, 'destination' | 'group'>): void {
-    state.status = patch.status;
-    state.report = { destination: state.config.destination, group: state.config.group, lastSuccessAt: state.report.lastSuccessAt, ...patch };
-    this.emit('template', { ...state.report });
-  }
-
-  private markGood(state: TemplateState, instances: number, reason: string): void {
-    state.firstDone = true;
-    state.lastGoodInstances = instances;
-    state.knownBad = undefined;
-    state.dropSeenSince = undefined;
-    state.report.lastSuccessAt = new Date().toISOString();
-    this.metrics.lastSuccess.set({ template: state.config.destination }, Date.now() / 1000);
-    this.setReport(state, { status: 'ok', reason, instances });
-  }
-
-  private createPusher(state: TemplateState): UpstreamPusher {
-    const push = state.config.upstreamPush as NonNullable<TemplateConfig['upstreamPush']>;
-    const destination = state.config.destination;
-    const pusher = new UpstreamPusher({
-      url: push.url,
-      intervalMs: push.intervalMs,
-      timeoutMs: push.timeoutMs,
-      rejectEmpty: state.config.guard.rejectEmptyUpstreams,
-      logger: this.logger.child({ template: destination, push: push.url }),
+      }
     });
-    pusher.on('push', (outcome) => {
-      this.stats.pushes++;
-      if (!outcome.ok) this.stats.failedPushes++;
-      this.metrics.upstreamPushes.inc({ template: destination, result: outcome.ok ? 'ok' : 'failed' });
-    });
-    pusher.on('restored', (upstreams) => {
-      this.stats.restores++;
-      this.metrics.upstreamRestores.inc({ template: destination });
-      this.logger.info({ template: destination, upstreams }, 'nginx restarted: every upstream pushed again');
-      if (state.status === 'failed' && state.report.reason === 'push-failed') this.markGood(state, state.lastGoodInstances ?? 0, 'pushed');
-    });
-    pusher.on('recovered', () => {
-      if (state.status === 'failed' && state.report.reason === 'push-failed') this.markGood(state, state.lastGoodInstances ?? 0, 'pushed');
-    });
-    return pusher;
   }
 
   private async processGroup(group: GroupState): Promise<void> {
@@ -353,150 +231,84 @@ export class Runner extends EventEmitter<RunnerEvents> {
     const keep = new Set<string>();
     for (const s of this.states) for (const key of s.used.keys()) keep.add(key);
     await this.pool.retain(keep);
+    for (const key of this.badData) if (!keep.has(key)) this.badData.delete(key);
     this.metrics.watchers.set(this.pool.size);
     if (writes.length === 0 && pushes.length === 0) return;
 
     if (this.config.dryRun) {
       for (const w of writes) this.printDryRun(w);
-      for (const p of pushes) this.printDryRunPush(p);
+      for (const p of pushes) (this.options.out ?? process.stdout).write(dryRunPushText(p.state.config.destination, p.peers));
       return;
     }
-    // Members first: a new upstream has its peers before the reload that makes its server block live, so it never
-    // answers the 503 fallback. Until the first write the endpoint may not exist yet; the second round covers that.
+    const pushContext = { logger: this.logger, metrics: this.metrics, stats: this.stats, reports: this.reportsBook };
     const early = new Map<TemplateState, PushOutcome>();
     const writing = new Set(writes.map((w) => w.state));
     for (const p of pushes) {
-      // Never reached nginx's endpoint yet (the write may be the one that creates it): members go after the reload.
-      if (writing.has(p.state) && !(p.state.pusher as UpstreamPusher).reached) continue;
-      early.set(p.state, await (p.state.pusher as UpstreamPusher).apply(p.peers, { prune: false }));
+      if (!p.state.pusher || !pushBeforeWrite(writing.has(p.state), p.state.pusher.reached)) continue;
+      early.set(p.state, await p.state.pusher.apply(p.peers, { prune: false }));
     }
     const results = writes.length > 0 ? await this.applyWrites(group, writes) : {};
     for (const p of pushes) {
+      if (!p.state.pusher) continue;
       const fileResult = results[p.state.config.destination] ?? p.fileResult;
-      // Upstreams leave nginx only after the server blocks that used them are gone.
-      const prune = fileResult === undefined || fileResult === 'ok';
       // Cheap when the early push went through: only what is still missing (or to prune) is sent.
-      // After a reload the endpoint may take a moment to listen (its first reload creates it).
-      const outcome = await (p.state.pusher as UpstreamPusher).apply(p.peers, { prune, retryForMs: fileResult === 'ok' ? 2000 : 0 });
+      const outcome = await p.state.pusher.apply(p.peers, pushAfterWrite(fileResult));
       const first = early.get(p.state);
-      this.reportPush(p, { ...outcome, set: [...new Set([...(first?.set ?? []), ...outcome.set])] }, fileResult);
+      recordPush(p, { ...outcome, set: [...new Set([...(first?.set ?? []), ...outcome.set])] }, fileResult, pushContext);
     }
-  }
-
-  private reportPush(p: PlannedPush, outcome: PushOutcome, fileResult: string | undefined): void {
-    const destination = p.state.config.destination;
-    const log = this.logger.child({ template: destination });
-    if (outcome.set.length > 0 || outcome.removed.length > 0) {
-      log[outcome.ok ? 'info' : 'error']({ set: outcome.set, removed: outcome.removed, error: outcome.error }, outcome.ok ? 'upstreams pushed to nginx (no reload)' : 'upstream push failed; nginx keeps its current peers, retrying');
-    }
-    for (const hold of outcome.held) {
-      this.metrics.guardHolds.inc({ template: destination, reason: hold.reason });
-      log.warn({ upstream: hold.upstream, detail: hold.detail }, 'guard held the upstream\'s last good peers');
-    }
-    if (fileResult !== undefined && fileResult !== 'ok') return; // the file's failure is the report
-    if (!outcome.ok) {
-      this.setReport(p.state, { status: 'failed', reason: 'push-failed', detail: outcome.error, instances: p.outcome.instances });
-    } else if (outcome.held.length > 0) {
-      this.setReport(p.state, { status: 'held', reason: 'empty-upstream', detail: outcome.held.map((h) => h.detail).join('; '), instances: p.outcome.instances });
-    } else {
-      this.markGood(p.state, p.outcome.instances, fileResult === 'ok' ? (p.state.report.reason ?? p.reason) : p.reason);
-    }
-  }
-
-  private printDryRunPush(p: PlannedPush): void {
-    const out = this.options.out ?? process.stdout;
-    const lines = [...p.peers].map(([name, peers]) => `#   ${name}: ${peers.map((x) => `${x.address}:${x.port}${x.weight > 1 ? ` weight=${x.weight}` : ''}${x.backup ? ' backup' : ''}${x.down ? ' down' : ''}`).join(', ') || '(none)'}`);
-    out.write(`# renderer dry-run: would push upstreams of ${p.state.config.destination}\n${lines.join('\n')}\n`);
   }
 
   private async renderAndPlan(state: TemplateState, group: GroupState): Promise<{ write?: PlannedWrite; push?: PlannedPush }> {
     const destination = state.config.destination;
-    const log = this.logger.child({ template: destination, group: group.name });
     this.stats.renders++;
-    const outcome: RenderOutcome = this.templateEnv.render(state.compiled, this.pool, { vars: state.config.vars, destination, guard: state.config.guard, rendererLuaDir: LUA_DIR });
+    const outcome = state.compiled.render(this.pool, { vars: state.config.vars, destination, guard: state.config.guard, rendererLuaDir: LUA_DIR });
     state.used = outcome.used;
-    if (outcome.missing.length > 0 || outcome.blockedOn.length > 0) {
-      // Data still missing: an error now is most likely the template meeting the empty placeholder values.
-      this.metrics.renders.inc({ template: destination, result: 'pending' });
-      const missing = [...outcome.missing, ...outcome.blockedOn];
-      log.debug({ missing, err: outcome.error?.message }, 'waiting for every dependency to answer before writing');
-      if (state.status !== 'ok' || !state.firstDone) this.setReport(state, { status: 'pending', reason: 'waiting-for-dependencies', missing });
-      return {};
-    }
-    if (!outcome.error && outcome.upstreams.size > 0 && !state.pusher) {
-      outcome.error = new CodedError('ERR_CONFIG', `template ${state.compiled.name}: pushUpstream() needs "upstreamPush": {"url": ...} in this template's config`);
-    }
-    if (outcome.error) {
-      this.metrics.renderErrors.inc({ template: destination });
-      this.metrics.renders.inc({ template: destination, result: 'error' });
-      log.error({ err: outcome.error.message }, 'template failed to render; the last good file stays');
-      this.setReport(state, { status: 'error', reason: outcome.error.message });
-      return {};
-    }
-
+    const hasPusher = state.pusher !== undefined;
+    const early = planRendered({
+      name: state.compiled.name,
+      failing: dataFailures(this.pool.failing(outcome.used.keys())),
+      missing: [...outcome.missing, ...outcome.blockedOn],
+      error: outcome.error?.message,
+      pushesUpstreams: outcome.upstreams.size > 0,
+      hasPusher,
+      memory: state,
+    });
+    if (early) return this.record(state, group, outcome, early);
     const luaError = await this.luaCheck(state);
-    if (luaError) {
-      this.metrics.renders.inc({ template: destination, result: 'error' });
-      log.error({ err: luaError }, 'the shipped Lua does not load in nginx; nothing written or pushed, the live config stays');
-      this.setReport(state, { status: 'error', reason: 'lua-check-failed', detail: luaError });
-      return {};
-    }
-
     const previous = await readFileState(destination);
-    const now = Date.now();
-    // No-reload mode: instance changes may leave the file as it is, so the instance guard looks at the push too.
-    const pushGuard = state.pusher ? instanceGuard({ ...outcome, lastGoodInstances: state.lastGoodInstances, dropSeenSince: state.dropSeenSince, now, guard: state.config.guard }) : undefined;
-    const plan = pushGuard?.action === 'hold' ? pushGuard : planRender({
-      rendered: outcome.output,
-      onDisk: this.config.dryRun ? (state.lastPrinted ?? previous.content?.toString('utf8') ?? null) : (previous.content?.toString('utf8') ?? null),
+    const step = planTemplate({
+      output: outcome.output,
       instances: outcome.instances,
       usesServices: outcome.usesServices,
-      lastGoodInstances: state.lastGoodInstances,
-      knownBad: state.knownBad,
-      dropSeenSince: state.dropSeenSince,
-      now,
+      hasPusher,
+      luaError,
+      onDisk: previous.content?.toString('utf8') ?? null,
+      dryRun: this.config.dryRun,
+      memory: state,
+      now: Date.now(),
       guard: state.config.guard,
     });
+    return this.record(state, group, outcome, step, previous);
+  }
 
-    if (plan.action === 'hold') {
-      if (plan.reason === 'sudden-drop') {
-        if (state.dropSeenSince === undefined) {
-          state.dropSeenSince = now;
-          const timer = setTimeout(() => {
-            this.timers.delete(timer);
-            this.queueGroup(group);
-          }, state.config.guard.dropHoldMs + 10);
-          this.timers.add(timer);
-        }
-      } else {
-        state.dropSeenSince = undefined;
-      }
-      this.metrics.guardHolds.inc({ template: destination, reason: plan.reason });
-      this.metrics.renders.inc({ template: destination, result: 'held' });
-      log.warn({ reason: plan.reason, detail: plan.detail, instances: outcome.instances }, 'guard held the last good file');
-      this.setReport(state, { status: 'held', reason: plan.reason, detail: plan.detail, instances: outcome.instances });
-      return {};
-    }
-    if (plan.reason !== 'drop-confirmed' && pushGuard?.reason !== 'drop-confirmed') state.dropSeenSince = undefined;
-    const push: PlannedPush | undefined = state.pusher ? { state, outcome, peers: this.peersOf(outcome, destination), reason: pushGuard?.reason ?? 'pushed' } : undefined;
+  private record(state: TemplateState, group: GroupState, outcome: RenderOutcome, step: TemplateStep, previous?: FileState): { write?: PlannedWrite; push?: PlannedPush } {
+    const recorded = recordStep(state, step, outcome, previous, {
+      logger: this.logger.child({ template: state.config.destination, group: group.name }),
+      metrics: this.metrics,
+      reports: this.reportsBook,
+      peersOf: (o) => this.peersOf(o, state.config.destination),
+    });
+    if (recorded.recheckAfterMs !== undefined) this.recheckLater(group, recorded.recheckAfterMs);
+    return recorded;
+  }
 
-    if (plan.action === 'skip') {
-      this.metrics.renders.inc({ template: destination, result: plan.reason });
-      if (push) {
-        // The file stays as it is (or is known bad): the members still go to nginx, and the push reports.
-        if (plan.reason === 'unchanged') return { push };
-        this.setReport(state, { status: 'failed', reason: plan.reason, detail: plan.detail, instances: outcome.instances });
-        return { push: { ...push, fileResult: plan.reason } };
-      }
-      if (plan.reason === 'unchanged') {
-        if (state.status !== 'ok') log.info({ instances: outcome.instances }, 'rendered output matches the file on disk');
-        this.markGood(state, outcome.instances, plan.reason);
-      } else {
-        this.setReport(state, { status: 'failed', reason: plan.reason, detail: plan.detail, instances: outcome.instances });
-      }
-      return {};
-    }
-    return { write: { state, outcome, previous, plan }, push };
+  /** A sudden drop is held: render the group again once it may have persisted long enough. */
+  private recheckLater(group: GroupState, afterMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.queueGroup(group);
+    }, afterMs);
+    this.timers.add(timer);
   }
 
   private luaCheck(state: TemplateState): Promise<string> {
@@ -515,53 +327,15 @@ export class Runner extends EventEmitter<RunnerEvents> {
   }
 
   private printDryRun(write: PlannedWrite): void {
-    const out = this.options.out ?? process.stdout;
-    out.write(`# renderer dry-run: would write ${write.state.config.destination} (${write.plan.reason})\n${write.outcome.output}${write.outcome.output.endsWith('\n') ? '' : '\n'}`);
+    (this.options.out ?? process.stdout).write(dryRunWriteText(write.state.config.destination, write.plan.reason, write.outcome.output));
     write.state.lastPrinted = write.outcome.output;
     this.metrics.renders.inc({ template: write.state.config.destination, result: 'dry-run' });
-    this.markGood(write.state, write.outcome.instances, 'dry-run');
+    this.reportsBook.good(write.state, write.outcome.instances, 'dry-run');
   }
 
-  /** Writes, validates and reloads the batch; answers each destination's result ('ok' when it went live). */
   private async applyWrites(group: GroupState, writes: PlannedWrite[]): Promise<Record<string, string>> {
-    const started = Date.now();
-    const outcome = await applyBatch(
-      group.name,
-      writes.map((w) => ({ template: w.state.config, output: w.outcome.output, previous: w.previous })),
-      { logger: this.logger, fileOps: this.options.fileOps, run: this.options.run },
-    );
-    this.stats.batches++;
-    for (const c of outcome.commands) {
-      if (c.kind === 'validate') this.stats.validations++;
-      else this.stats.reloads++;
-      this.metrics.commandRuns.inc({ group: group.name, kind: c.kind, result: c.result.ok ? 'ok' : 'failed' });
-    }
-    this.metrics.batchSeconds.observe({ group: group.name }, (Date.now() - started) / 1000);
-    const destinations = writes.map((w) => w.state.config.destination);
-
-    for (const w of outcome.written) this.metrics.writes.inc({ template: w.destination, method: w.method });
-    if (outcome.result !== 'ok') {
-      this.stats.failedBatches++;
-      if (Object.values(outcome.results).includes('validation-failed')) this.metrics.validationFailures.inc({ group: group.name });
-      if (Object.values(outcome.results).includes('reload-failed')) this.metrics.reloadFailures.inc({ group: group.name });
-    }
-    for (const w of writes) {
-      const destination = w.state.config.destination;
-      const result = outcome.results[destination];
-      if (result === 'ok') {
-        this.metrics.renders.inc({ template: destination, result: 'written' });
-        this.markGood(w.state, w.outcome.instances, w.plan.reason);
-      } else {
-        w.state.knownBad = w.outcome.output;
-        this.metrics.renders.inc({ template: destination, result: 'failed' });
-        this.setReport(w.state, { status: 'failed', reason: result, detail: outcome.errors[destination], instances: w.outcome.instances });
-        this.logger.error({ group: group.name, template: destination, result, error: outcome.errors[destination] }, 'template not put live; its last good file stays, retrying on the next change');
-      }
-    }
-    if (outcome.written.length > 0) {
-      this.logger.info({ group: group.name, written: outcome.written, commands: outcome.commands.map((c) => c.command), ms: Date.now() - started }, 'rendered, validated and reloaded');
-    }
-    this.emit('batch', { group: group.name, destinations, outcome });
+    const outcome = await writeBatch(group.name, writes, { logger: this.logger, metrics: this.metrics, stats: this.stats, reports: this.reportsBook, fileOps: this.options.fileOps, run: this.options.run });
+    this.emit('batch', { group: group.name, destinations: writes.map((w) => w.state.config.destination), outcome });
     return outcome.results;
   }
 }

@@ -3,6 +3,7 @@
 // helper filters, and deterministic output.
 
 import nunjucks from 'nunjucks';
+import { rendererError, type RendererErrorCode } from './errors';
 import { CodedError, errorMessage } from '@consul-sidecars/core';
 import {
   dependencyKey,
@@ -12,16 +13,14 @@ import {
   type CatalogService,
   type Dependency,
   type DependencyData,
+  type DependencySource,
   type KvPair,
   type ServiceInstance,
   type StatusFilter,
-} from './dependencies';
+} from './observe';
 import { hostPort, isSafeServiceName, nginxQuote, nginxToken, upstreamName } from './nginx-safety';
 
-/** Where a render reads dependency data; `ready` is true once Consul has answered (the answer may be empty). */
-export interface DependencySource {
-  lookup(dep: Dependency): { ready: boolean; data?: DependencyData };
-}
+export type { DependencySource } from './observe/dependency';
 
 export interface RenderOutcome {
   /** The rendered text; only meaningful when `missing` and `blockedOn` are empty. */
@@ -68,21 +67,26 @@ interface RenderTracker {
   thrown?: CodedError;
 }
 
-type Keywords = Record<string, unknown> & { __keywords?: boolean };
+type Keywords = Record<string, unknown>;
 
+/** Objects and arrays, whose fields a template may read by name. */
+function isIndexable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A call's options: nunjucks keyword arguments (`f(x, tag="a")`) or a trailing object literal (`f(x, {tag: "a"})`). */
 function keywordArgs(args: unknown[]): Keywords {
   const last = args[args.length - 1];
-  if (typeof last === 'object' && last !== null && !Array.isArray(last)) {
-    const { __keywords, ...rest } = last as Keywords;
-    void __keywords;
-    return rest;
-  }
-  return {};
+  const out: Keywords = {};
+  if (!isIndexable(last) || Array.isArray(last)) return out;
+  for (const [key, value] of Object.entries(last)) if (key !== '__keywords') out[key] = value;
+  return out;
 }
 
 function getPath(item: unknown, path: string): unknown {
-  let node = item as Record<string, unknown> | undefined;
-  for (const part of path.split('.')) node = node?.[part] as Record<string, unknown> | undefined;
+  let node: unknown = item;
+  // Any value but null/undefined has fields (a string's `length` too), as nunjucks' own lookups do.
+  for (const part of path.split('.')) node = node === null || node === undefined ? undefined : Reflect.get(Object(node), part);
   return node;
 }
 
@@ -101,6 +105,33 @@ function asList<T>(value: unknown): T[] {
 }
 
 const STATUS_FILTERS: readonly StatusFilter[] = ['passing', 'warning', 'any'];
+const SERVICE_OPTIONS = ['tag', 'status', 'dc'];
+
+function isStatusFilter(value: unknown): value is StatusFilter {
+  return STATUS_FILTERS.some((f) => f === value);
+}
+/** Consul's datacenter names: letters, digits, `-` and `_`. */
+const DATACENTER = /^[A-Za-z0-9_-]+$/;
+
+/** `service("web@dc2", {tag, status, dc})` -> its dependency; an unknown option or a bad value is an error naming it. */
+function serviceDependency(name: unknown, options: Keywords): Dependency {
+  // consul-template's `name@dc` suffix: the datacenter is part of the query, and of the watch's identity.
+  const at = typeof name === 'string' ? name.lastIndexOf('@') : -1;
+  const service = typeof name === 'string' && at > 0 ? name.slice(0, at) : name;
+  const suffixDc = typeof name === 'string' && at > 0 ? name.slice(at + 1) : undefined;
+  if (!isSafeServiceName(service)) throw rendererError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable service name`, { service: name });
+  const unknown = Object.keys(options).filter((k) => !SERVICE_OPTIONS.includes(k));
+  if (unknown.length > 0) throw rendererError('ERR_RENDER', `service(${service}): unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${SERVICE_OPTIONS.join(', ')})`, { service, option: unknown[0] });
+  const status = options.status ?? 'passing';
+  if (!isStatusFilter(status)) throw rendererError('ERR_RENDER', `service(${service}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
+  const optionDc = options.dc === undefined || options.dc === '' ? undefined : String(options.dc);
+  if (suffixDc !== undefined && optionDc !== undefined && suffixDc !== optionDc) {
+    throw rendererError('ERR_RENDER', `service(${JSON.stringify(name)}): datacenter given twice, "@${suffixDc}" and dc "${optionDc}"`, { service, dc: optionDc });
+  }
+  const dc = suffixDc ?? optionDc;
+  if (dc !== undefined && !DATACENTER.test(dc)) throw rendererError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable datacenter name ${JSON.stringify(dc)}`, { service, dc });
+  return healthServiceDependency(service, { tag: options.tag ? String(options.tag) : undefined, status, dc });
+}
 
 export class TemplateEnvironment {
   readonly nunjucks: nunjucks.Environment;
@@ -119,7 +150,7 @@ export class TemplateEnvironment {
     try {
       return { name, template: new nunjucks.Template(text, this.nunjucks, name, true) };
     } catch (err) {
-      throw new CodedError('ERR_TEMPLATE_SYNTAX', `template ${name}: ${errorMessage(err)}`, { template: name }, { cause: err });
+      throw rendererError('ERR_TEMPLATE_SYNTAX', `template ${name}: ${errorMessage(err)}`, { template: name }, { cause: err });
     }
   }
 
@@ -133,7 +164,7 @@ export class TemplateEnvironment {
       output = compiled.template.render(context);
     } catch (err) {
       // nunjucks re-wraps what a function threw, losing its code: the tracker kept our own error.
-      const code = tracker.thrown?.code ?? 'ERR_RENDER';
+      const code: string = tracker.thrown?.code ?? ('ERR_RENDER' satisfies RendererErrorCode);
       error = new CodedError(code, `template ${compiled.name}: ${errorMessage(err).replace(/\s+/g, ' ').replace(/CodedError: /, '').trim()}`, { template: compiled.name }, { cause: err });
     } finally {
       this.current = undefined;
@@ -154,7 +185,7 @@ export class TemplateEnvironment {
 
   private read<T extends DependencyData>(dep: Dependency, empty: T): { ready: boolean; data: T } {
     const tracker = this.current;
-    if (!tracker) throw new CodedError('ERR_RENDER', 'Consul functions can only be called while rendering');
+    if (!tracker) throw rendererError('ERR_RENDER', 'Consul functions can only be called while rendering');
     const key = dependencyKey(dep);
     tracker.used.set(key, dep);
     const { ready, data } = tracker.source.lookup(dep);
@@ -188,11 +219,7 @@ export class TemplateEnvironment {
     });
 
     env.addGlobal('service', (name: unknown, ...rest: unknown[]): ServiceInstance[] => {
-      if (!isSafeServiceName(name)) throw new CodedError('ERR_UNSAFE_NAME', `service(${JSON.stringify(name)}): not a usable service name`, { service: name });
-      const options = keywordArgs(rest);
-      const status = (options.status ?? 'passing') as StatusFilter;
-      if (!STATUS_FILTERS.includes(status)) throw new CodedError('ERR_RENDER', `service(${name}): status must be one of ${STATUS_FILTERS.join(', ')}, got ${JSON.stringify(status)}`);
-      const dep = healthServiceDependency(name, { tag: options.tag ? String(options.tag) : undefined, status });
+      const dep = serviceDependency(name, keywordArgs(rest));
       const result = this.read<ServiceInstance[]>(dep, []);
       if (this.current) this.current.usesServices = true;
       if (result.ready) this.current?.instancesByKey.set(dependencyKey(dep), result.data.length);
@@ -202,9 +229,9 @@ export class TemplateEnvironment {
     // No-reload mode: the upstream's members go to nginx's shared dict instead of the file; renders nothing.
     env.addGlobal('pushUpstream', (upstream: unknown, instances: unknown): string => {
       const tracker = this.current;
-      if (!tracker) throw new CodedError('ERR_RENDER', 'pushUpstream() can only be called while rendering');
-      if (!isSafeServiceName(upstream)) throw new CodedError('ERR_UNSAFE_NAME', `pushUpstream(${JSON.stringify(upstream)}): not a usable upstream name`, { upstream });
-      if (tracker.upstreams.has(upstream)) throw new CodedError('ERR_RENDER', `pushUpstream(${upstream}): pushed twice in one render`, { upstream });
+      if (!tracker) throw rendererError('ERR_RENDER', 'pushUpstream() can only be called while rendering');
+      if (!isSafeServiceName(upstream)) throw rendererError('ERR_UNSAFE_NAME', `pushUpstream(${JSON.stringify(upstream)}): not a usable upstream name`, { upstream });
+      if (tracker.upstreams.has(upstream)) throw rendererError('ERR_RENDER', `pushUpstream(${upstream}): pushed twice in one render`, { upstream });
       tracker.upstreams.set(upstream, asList<ServiceInstance>(instances));
       return '';
     });

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@consul-sidecars/core';
-import { applyBatch, type BatchItem } from '../src/batch-apply';
+import { applyBatch, type BatchItem } from '../src/act/batch-apply';
 import { resolveRendererConfig, type TemplateConfig } from '../src/config';
-import { readFileState } from '../src/file-swap';
+import { readFileState } from '../src/act/file-swap';
 import { NGINX } from './nginx-harness';
 
 const GOOD_A = 'upstream a { server 127.0.0.1:1; }\n';

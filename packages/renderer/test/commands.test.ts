@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { commandArgv, commandText, describeFailure, hasPlaceholder, runCommand, shellQuote } from '../src/commands';
+import { commandArgv, commandText, describeFailure, hasPlaceholder, runCommand, shellQuote } from '../src/act/commands';
 
 describe('renderer commands', () => {
   const cases: [string, Parameters<typeof commandArgv>[0], Record<string, string>, string[]][] = [

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { KvEntry } from '@consul-sidecars/core';
 import {
   aggregateStatus,
   dependencyKey,
@@ -30,6 +31,9 @@ describe('renderer dependencies', () => {
       ['kv key with and without leading slash', { kind: 'kv.key', key: '/a/b' }, { kind: 'kv.key', key: 'a/b' }, true],
       ['kv prefix with and without trailing slash', { kind: 'kv.prefix', prefix: 'cfg' }, { kind: 'kv.prefix', prefix: 'cfg/' }, true],
       ['key vs prefix', { kind: 'kv.key', key: 'cfg' }, { kind: 'kv.prefix', prefix: 'cfg' }, false],
+      ['different datacenters are two watches', healthServiceDependency('web', { dc: 'dc1' }), healthServiceDependency('web', { dc: 'dc2' }), false],
+      ['a datacenter is not the local one', healthServiceDependency('web', { dc: 'dc1' }), healthServiceDependency('web'), false],
+      ['empty datacenter is the local one', healthServiceDependency('web', { dc: '' }), healthServiceDependency('web'), true],
       ['catalog services', { kind: 'catalog.services' }, { kind: 'catalog.services' }, true],
     ];
     for (const [name, a, b, same] of cases) {
@@ -37,6 +41,7 @@ describe('renderer dependencies', () => {
     }
     it('reads well in logs', () => {
       expect(dependencyKey(healthServiceDependency('web', { tag: 'blue', status: 'warning' }))).to.equal('health.service(web|tag=blue|warning)');
+      expect(dependencyKey(healthServiceDependency('web', { dc: 'dc2' }))).to.equal('health.service(web@dc2|passing)');
     });
   });
 
@@ -91,9 +96,12 @@ describe('renderer dependencies', () => {
   });
 
   it('normalises KV answers: missing key, prefix listing relative and sorted, ls top level only', () => {
-    expect(normaliseKvKey(undefined)).to.equal(null);
-    expect(normaliseKvKey({ Key: 'a', Value: 'v', Flags: 0 })).to.deep.equal({ Key: 'a', Value: 'v', Flags: 0 });
-    const pairs = normaliseKvPrefix([{ Key: 'cfg/', Value: null }, { Key: 'cfg/z', Value: '1' }, { Key: 'cfg/a/b', Value: '2' }, { Key: 'cfgx', Value: '3' }], '/cfg');
+    // core's parseKvEntries reads the JSON (404 -> [], base64 decoded); these are its entries.
+    const kv = (Key: string, Value: string | null): KvEntry => ({ Key, Value, Flags: 0, LockIndex: 0, CreateIndex: 1, ModifyIndex: 1 });
+    expect(normaliseKvKey([])).to.equal(null);
+    expect(normaliseKvKey([kv('a', 'v')])).to.deep.equal({ Key: 'a', Value: 'v', Flags: 0 });
+    expect(normaliseKvKey([kv('a', null)])).to.deep.equal({ Key: 'a', Value: '', Flags: 0 });
+    const pairs = normaliseKvPrefix([kv('cfg/', null), kv('cfg/z', '1'), kv('cfg/a/b', '2'), kv('cfgx', '3')], '/cfg');
     expect(pairs.map((p) => p.Key)).to.deep.equal(['a/b', 'z']);
     expect(topLevelPairs(pairs).map((p) => p.Key)).to.deep.equal(['z']);
   });

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
-import { createLogger, silentLogger, waitFor, type Logger } from '@consul-sidecars/core';
+import { ConsulHttpClient, createLogger, silentLogger, waitFor, type Logger } from '@consul-sidecars/core';
 import { startTestConsul, type TestConsul } from '../../../test/support/consul';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { removeContainers, startWebContainer, type WebContainer } from '../../../test/support/web-container';
@@ -118,7 +118,7 @@ describe('@integration renderer no-reload mode: Lua balancer fed by pushes (ngin
         ...patch,
       }],
     });
-    return new Runner({ config, consul: consul.client, logger: testLogger() });
+    return new Runner({ config, consul: new ConsulHttpClient(consul.settings), logger: testLogger() });
   }
 
   async function servedBy(expected: string[], host = domain): Promise<void> {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installCandidate, readFileState, restoreFileState, writeBackup, writeCandidate } from '../src/file-swap';
+import { installCandidate, readFileState, restoreFileState, writeBackup, writeCandidate } from '../src/act/file-swap';
 
 describe('renderer file swap', () => {
   let dir: string;

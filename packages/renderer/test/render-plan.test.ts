@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DEFAULT_GUARD } from '../src/config';
-import { emptyUpstreams, planRender, type RenderPlanInput } from '../src/render-plan';
+import { emptyUpstreams, planRender, type RenderPlanInput } from '../src/plan/render-plan';
 
 const UP = 'upstream consul_web {\n    server 127.0.0.1:8001;\n}\n';
 const EMPTY_UP = 'upstream consul_web {\n    keepalive 16;\n}\n';

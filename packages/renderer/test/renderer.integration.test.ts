@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { consulSettingsFromEnv, createConsulClient, createLogger, silentLogger, waitFor, type ConsulClient, type Logger } from '@consul-sidecars/core';
+import { ConsulHttpClient, consulSettingsFromEnv, createConsulClient, createLogger, silentLogger, waitFor, type ConsulClient, type Logger } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { removeContainers, startWebContainer, type WebContainer } from '../../../test/support/web-container';
@@ -64,7 +64,7 @@ describe('@integration renderer: Consul -> nginx with real containers', function
 
   function newRunner(templates: Record<string, unknown>[], extra: Record<string, unknown> = {}): Runner {
     const config = resolveRendererConfig({ consul: { address: consulAddress, waitSeconds: 30, retryMax: '500ms' }, templates, ...extra });
-    const r = new Runner({ config, consul: createConsulClient(consulSettingsFromEnv(process.env, consulAddress)), logger: testLogger() });
+    const r = new Runner({ config, consul: new ConsulHttpClient(consulSettingsFromEnv(process.env, consulAddress)), logger: testLogger() });
     r.on('batch', (e) => batches.push(e));
     return r;
   }

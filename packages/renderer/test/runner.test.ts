@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consulSettingsFromEnv, createConsulClient, createLogger, silentLogger, sleep, waitFor, type BlockingQuery } from '@consul-sidecars/core';
+import { ConsulHttpClient, consulSettingsFromEnv, createLogger, silentLogger, sleep, waitFor, type BlockingQuery } from '@consul-sidecars/core';
 import { startConsulStandin } from '../../consul-standin/src';
 import { resolveRendererConfig } from '../src/config';
 import { dependencyKey, type Dependency, type DependencyData } from '../src/dependencies';
@@ -175,7 +175,7 @@ describe('renderer runner', function () {
     const address = `127.0.0.1:${port}`;
     runner = new Runner({
       config: resolveRendererConfig({ consul: { address, retryMax: '300ms' }, templates: [{ contents: '{{ keyOrDefault("renderer-u/x", "dflt") }}\n', destination: dest }] }, dir),
-      consul: createConsulClient(consulSettingsFromEnv({}, address)),
+      consul: new ConsulHttpClient(consulSettingsFromEnv({}, address)),
     });
     runner.start();
     await waitFor(() => runner?.health().consul === 'unreachable', { timeoutMs: 5000, message: 'unreachable reported' });

@@ -7,7 +7,7 @@ import { dependencyKey, type Dependency, type DependencyData } from '../src/depe
 import { TemplateEnvironment, type DependencySource } from '../src/template-env';
 import { hostPort, nginxQuote, nginxToken } from '../src/nginx-safety';
 import { nginxAccepts } from './nginx-harness';
-import { checkLuaModule } from '../src/lua-check';
+import { checkLuaModule } from '../src/act/lua-check';
 import { instance } from './fixtures';
 
 /** Dependency data by key; a key that is absent has not answered yet. */

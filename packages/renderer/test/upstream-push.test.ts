@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { DEFAULT_GUARD } from '../src/config';
-import { instanceGuard } from '../src/render-plan';
-import { peersDigest, peersFromInstances, type UpstreamPeer } from '../src/upstream-peers';
-import { planPush, pushBody, type PushPlanInput } from '../src/upstream-push-plan';
+import { instanceGuard } from '../src/plan/render-plan';
+import { peersDigest, peersFromInstances, type UpstreamPeer } from '../src/plan/upstream-peers';
+import { planPush, pushBody, type PushPlanInput } from '../src/plan/upstream-push-plan';
 import { instance } from './fixtures';
 
 const peer = (port: number, patch: Partial<UpstreamPeer> = {}): UpstreamPeer => ({ address: '127.0.0.1', port, weight: 1, backup: false, down: false, ...patch });

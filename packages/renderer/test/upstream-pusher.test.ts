@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '@consul-sidecars/core';
-import { UpstreamPusher } from '../src/upstream-pusher';
-import type { UpstreamPeer } from '../src/upstream-peers';
+import { UpstreamPusher } from '../src/act/upstream-pusher';
+import type { UpstreamPeer } from '../src/plan/upstream-peers';
 
 const peer = (port: number): UpstreamPeer => ({ address: '127.0.0.1', port, weight: 1, backup: false, down: false });
 

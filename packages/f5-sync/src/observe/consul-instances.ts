@@ -1,0 +1,78 @@
+// Observe Consul: one blocking query per service on /v1/health/service/<svc>?passing; answers "what should pool P hold".
+
+import { EventEmitter } from 'node:events';
+import { BlockingWatcher, CodedError, consulBlockingQuery, type ConsulClient, type Logger } from '@consul-sidecars/core';
+import type { PoolConfig } from '../config';
+import { desiredMembers, type DesiredPool, type MemberMapping } from '../plan/desired-members';
+import { parseHealthEntries, type ServiceInstance } from './health-entries';
+
+interface InstanceEvents {
+  /** The service's passing instances changed (or were read for the first time). */
+  change: [service: string];
+  /** Consul failed for this service (we keep the last data but hold its pools). */
+  unavailable: [service: string, reason: string];
+}
+
+/** One blocking watcher per Consul service; answers "what should pool P hold" from the latest data. */
+export class ConsulInstances extends EventEmitter<InstanceEvents> {
+  private readonly watchers = new Map<string, BlockingWatcher<ServiceInstance[]>>();
+  private readonly lastError = new Map<string, string>();
+
+  constructor(private readonly consul: ConsulClient, services: Iterable<string>, private readonly mapping: MemberMapping, private readonly logger?: Logger, waitSeconds = 60) {
+    super();
+    for (const service of new Set(services)) {
+      const readHealth = (opts: Record<string, unknown>): Promise<unknown> => consul.health.service({ ...opts, service, passing: true });
+      const query = consulBlockingQuery<ServiceInstance[]>(readHealth, {}, parseHealthEntries);
+      const watcher = new BlockingWatcher<ServiceInstance[]>(query, { name: `health:${service}`, logger, waitSeconds });
+      watcher.on('change', () => {
+        this.lastError.delete(service);
+        this.emit('change', service);
+      });
+      watcher.on('error', (err) => {
+        const reason = `consul query for ${service} failed: ${err instanceof Error ? err.message : String(err)}`;
+        this.lastError.set(service, reason);
+        this.emit('unavailable', service, reason);
+      });
+      watcher.on('recovered', () => {
+        this.lastError.delete(service);
+        this.emit('change', service);
+      });
+      this.watchers.set(service, watcher);
+    }
+  }
+
+  start(): this {
+    for (const watcher of this.watchers.values()) watcher.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.watchers.values()].map((w) => w.stop()));
+  }
+
+  /** Resolves once every service has answered once (or rejects at the deadline). */
+  async ready(timeoutMs: number): Promise<void> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new CodedError('ERR_CONSUL_TIMEOUT', `Consul did not answer for every service within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      await Promise.all([...this.watchers.values()].map((w) => w.firstData(abort.signal)));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Total Consul requests so far (for tests proving there is no busy loop). */
+  get requests(): number {
+    let n = 0;
+    for (const w of this.watchers.values()) n += w.requests;
+    return n;
+  }
+
+  desired(pool: PoolConfig): DesiredPool {
+    const watcher = this.watchers.get(pool.consulService);
+    if (!watcher) return { status: 'unavailable', reason: `no watcher for service ${pool.consulService}` };
+    if (!watcher.ready) return { status: 'unavailable', reason: `no answer from Consul yet for ${pool.consulService}` };
+    if (!watcher.healthy) return { status: 'unavailable', reason: this.lastError.get(pool.consulService) ?? `consul query for ${pool.consulService} is failing` };
+    return desiredMembers(pool, watcher.data ?? [], this.mapping);
+  }
+}

@@ -1,0 +1,162 @@
+// Observes the Docker side: lists and inspects containers into their service definitions, in the order Docker saw them.
+
+import type { Logger } from 'pino';
+import { errorMessage, mapLimit } from '@consul-sidecars/core';
+import type { RegistratorMetrics } from '../metrics';
+import { defineContainerServices, matchesLabelFilter, uninspectedDefinition, type ContainerDefinition, type DefinitionOptions } from '../plan/service-definitions';
+import type { ContainerInspect } from './container-inspect';
+import type { ContainerSource, ContainerSummary } from './docker-source';
+
+export interface ContainerObserverOptions {
+  definition: DefinitionOptions;
+  inspectConcurrency: number;
+  logger: Logger;
+  metrics?: RegistratorMetrics;
+}
+
+/** A container a full pass listed, with the inspect it needed (undefined: not inspected, or gone meanwhile). */
+interface ListedContainer {
+  summary: ContainerSummary;
+  seq: number;
+  inspect?: ContainerInspect;
+  gone: boolean;
+}
+
+export interface FullObservation {
+  /** Observations older than this are stale for containers the list no longer shows. */
+  seqAtStart: number;
+  listed: ListedContainer[];
+}
+
+export interface ContainerObservation {
+  id: string;
+  seq: number;
+  inspect?: ContainerInspect;
+  /** False when the inspect failed (the next full reconcile catches up). */
+  ok: boolean;
+}
+
+/**
+ * Stopped containers are inspected only when they still own services (-deregister on-success needs their exit code);
+ * containers outside -label-filter only when they still own services (labels cannot change, but be safe).
+ */
+export function inspectionNeeded(summary: Pick<ContainerSummary, 'id' | 'status' | 'labels'>, owners: ReadonlySet<string | undefined>, labelFilter: DefinitionOptions['labelFilter']): boolean {
+  return owners.has(summary.id) || (matchesLabelFilter(summary.labels, labelFilter) && (summary.status === 'running' || summary.status === 'paused' || summary.status === 'restarting'));
+}
+
+export class ContainerObserver {
+  private readonly inspects = new Map<string, ContainerInspect>();
+  private readonly defs = new Map<string, ContainerDefinition>();
+  /** The sequence number of the newest observation applied per container: an older one never overwrites it. */
+  private readonly observedSeq = new Map<string, number>();
+  private readonly loggedWarnings = new Map<string, string>();
+  private currentRoles = new Map<string, string>();
+  private seq = 0;
+
+  constructor(private readonly source: ContainerSource, private readonly options: ContainerObserverOptions) {}
+
+  /** Every container that exists on the engine, by id (the planner's input). */
+  get definitions(): ReadonlyMap<string, ContainerDefinition> {
+    return this.defs;
+  }
+
+  get roles(): ReadonlyMap<string, string> {
+    return this.currentRoles;
+  }
+
+  /** Whether any desired service has checks (then the agent's checks must be read to compare). */
+  needsChecks(): boolean {
+    for (const def of this.defs.values()) if (def.services.some((s) => s.registration.checks.length > 0)) return true;
+    return false;
+  }
+
+  /** Outside the pass lock: list every container and inspect the ones that matter (`owners`: containers that own services, asked once listed). */
+  async observeAll(ownersNow: () => ReadonlySet<string | undefined>): Promise<FullObservation> {
+    const seqAtStart = ++this.seq;
+    const summaries = await this.source.list();
+    const owners = ownersNow();
+    const listed = await mapLimit(summaries, this.options.inspectConcurrency, async (s): Promise<ListedContainer> => {
+      const seq = ++this.seq;
+      if (!inspectionNeeded(s, owners, this.options.definition.labelFilter)) return { summary: s, seq, inspect: undefined, gone: false };
+      const inspect = await this.source.inspect(s.id);
+      return { summary: s, seq, inspect, gone: inspect === undefined };
+    });
+    return { seqAtStart, listed };
+  }
+
+  /** Inside the pass lock: apply a full observation; containers no longer listed (and not seen since) are forgotten. */
+  applyAll(observation: FullObservation): void {
+    const listed = new Set<string>();
+    for (const o of observation.listed) {
+      if (o.gone) continue;
+      listed.add(o.summary.id);
+      if ((this.observedSeq.get(o.summary.id) ?? 0) > o.seq) continue; // an event saw it later
+      this.observedSeq.set(o.summary.id, o.seq);
+      if (o.inspect) {
+        this.setInspect(o.inspect);
+      } else {
+        this.inspects.delete(o.summary.id);
+        this.defs.set(o.summary.id, uninspectedDefinition(o.summary, this.options.definition.deregister));
+      }
+    }
+    for (const id of [...this.defs.keys()]) {
+      if (!listed.has(id) && (this.observedSeq.get(id) ?? 0) < observation.seqAtStart) this.forget(id);
+    }
+  }
+
+  /** Outside the pass lock: re-inspect these containers (after events). */
+  observeContainers(ids: readonly string[]): Promise<ContainerObservation[]> {
+    return mapLimit(ids, this.options.inspectConcurrency, async (id) => {
+      const seq = ++this.seq;
+      try {
+        return { id, seq, inspect: await this.source.inspect(id), ok: true };
+      } catch (err) {
+        this.options.logger.warn({ container: id.slice(0, 12), err: errorMessage(err) }, 'inspect failed; the next full reconcile will catch up');
+        return { id, seq, inspect: undefined, ok: false };
+      }
+    });
+  }
+
+  /** Inside the pass lock: apply event observations; returns the containers whose view changed (the plan's scope). */
+  applyContainers(observed: readonly ContainerObservation[]): Set<string> {
+    const scope = new Set<string>();
+    for (const o of observed) {
+      if (!o.ok || (this.observedSeq.get(o.id) ?? 0) > o.seq) continue;
+      this.observedSeq.set(o.id, o.seq);
+      scope.add(o.id);
+      if (o.inspect) this.setInspect(o.inspect);
+      else this.forget(o.id, true);
+    }
+    return scope;
+  }
+
+  /** New runtime roles: every container's services are redefined. */
+  setRoles(roles: Map<string, string>): void {
+    this.currentRoles = roles;
+    for (const inspect of this.inspects.values()) this.setInspect(inspect);
+  }
+
+  private setInspect(inspect: ContainerInspect): void {
+    this.inspects.set(inspect.id, inspect);
+    const def = defineContainerServices(inspect, this.options.definition, this.currentRoles);
+    this.defs.set(inspect.id, def);
+    // Each distinct set of warnings is logged once per container, not on every pass.
+    const key = def.warnings.map((w) => `${w.source}|${w.message}`).join('\n');
+    if (key !== (this.loggedWarnings.get(inspect.id) ?? '')) {
+      for (const w of def.warnings) {
+        const fields = { container: w.container, containerId: w.containerId.slice(0, 12), label: w.source };
+        if (w.severity === 'error') this.options.logger.error(fields, w.message);
+        else this.options.logger.warn(fields, w.message);
+        this.options.metrics?.warnings.inc();
+      }
+      this.loggedWarnings.set(inspect.id, key);
+    }
+  }
+
+  private forget(id: string, observedGone = false): void {
+    this.inspects.delete(id);
+    this.defs.delete(id);
+    this.loggedWarnings.delete(id);
+    if (!observedGone) this.observedSeq.delete(id);
+  }
+}

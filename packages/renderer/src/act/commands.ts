@@ -1,0 +1,106 @@
+// Runs validate and reload commands: an argument array directly, a string through `sh -c`; with a timeout that
+// kills the whole process group, and the output kept (nginx's own error message is what the operator needs).
+
+import { spawn } from 'node:child_process';
+import type { CommandSpec } from '../config';
+
+export interface CommandResult {
+  ok: boolean;
+  /** Exit code, or null when killed. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** The command as run, for logs. */
+  command: string;
+}
+
+export interface CommandOptions {
+  timeoutMs: number;
+  /** `{{name}}` placeholders replaced in the command (e.g. candidate, destination). */
+  placeholders?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+const OUTPUT_LIMIT = 64 * 1024;
+
+/** Single-quotes a value for `sh -c` so a path with spaces or quotes stays one word. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function hasPlaceholder(spec: CommandSpec | undefined, name: string): boolean {
+  if (spec === undefined) return false;
+  const pattern = new RegExp(`\\{\\{\\s*${name}\\s*\\}\\}`);
+  return (Array.isArray(spec) ? spec : [spec]).some((part) => pattern.test(part));
+}
+
+function substitute(text: string, placeholders: Record<string, string>, quote: boolean): string {
+  return text.replace(/\{\{\s*([A-Za-z_]+)\s*\}\}/g, (whole, name: string) => {
+    const value = placeholders[name];
+    if (value === undefined) return whole;
+    return quote ? shellQuote(value) : value;
+  });
+}
+
+/** The argv a spec runs as: strings go through `sh -c` (placeholders shell-quoted), arrays run as they are. */
+export function commandArgv(spec: CommandSpec, placeholders: Record<string, string> = {}): string[] {
+  if (Array.isArray(spec)) return spec.map((part) => substitute(part, placeholders, false));
+  return ['/bin/sh', '-c', substitute(spec, placeholders, true)];
+}
+
+/** A stable text for a command after substitution: commands with the same text run once per batch. */
+export function commandText(spec: CommandSpec, placeholders: Record<string, string> = {}): string {
+  const argv = commandArgv(spec, placeholders);
+  return Array.isArray(spec) ? argv.map(shellQuote).join(' ') : argv[2];
+}
+
+export function runCommand(spec: CommandSpec, options: CommandOptions): Promise<CommandResult> {
+  const argv = commandArgv(spec, options.placeholders);
+  const command = commandText(spec, options.placeholders);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let settled = false;
+    const finish = (result: Omit<CommandResult, 'stdout' | 'stderr' | 'durationMs' | 'command' | 'timedOut'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ...result, ok: result.ok && !timedOut, timedOut, stdout, stderr, durationMs: Date.now() - started, command });
+    };
+    const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (stdout.length < OUTPUT_LIMIT) stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < OUTPUT_LIMIT) stderr += chunk.toString('utf8');
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        // detached: the child leads its own process group, so `sh -c` and what it started die together.
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, options.timeoutMs);
+    child.on('error', (err) => {
+      stderr += `${err.message}\n`;
+      finish({ ok: false, code: null, signal: null });
+    });
+    child.on('close', (code, signal) => finish({ ok: code === 0, code, signal }));
+  });
+}
+
+/** One line for logs: the command's stderr (else stdout), trimmed, or why it ended. */
+export function describeFailure(result: CommandResult): string {
+  if (result.timedOut) return `timed out after ${result.durationMs} ms`;
+  const output = (result.stderr.trim() || result.stdout.trim()).split('\n').filter(Boolean).slice(-5).join(' | ');
+  const end = result.code === null ? `killed by ${result.signal ?? 'error'}` : `exit ${result.code}`;
+  return output ? `${end}: ${output}` : end;
+}

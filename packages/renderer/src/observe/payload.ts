@@ -1,0 +1,3 @@
+// Small helpers the query kinds share.
+
+export { compareText } from '@consul-sidecars/core';
