@@ -12,6 +12,7 @@ export * from './consul-query';
 export * from './blocking-watcher';
 export * from './leader-lock';
 export * from './ops-server';
+export * from './daemon-metrics';
 export * from './shutdown';
 export * from './error-codes';
 export * from './consul';
