@@ -5,6 +5,7 @@ export * from './duration';
 export * from './backoff';
 export * from './wait-for';
 export * from './flags';
+export * from './cli';
 export * from './config';
 export * from './logger';
 export * from './consul-client';
