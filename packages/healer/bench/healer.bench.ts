@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { silentLogger, waitFor } from '@consul-sidecars/core';
-import { DesiredStateSource } from '../src/desired-state';
+import { DesiredStateSource } from '../src/desired/desired-source';
 import { Healer } from '../src/healer';
-import { ComposeRunner } from '../src/compose-runner';
+import { ComposeBackend } from '../src/backends/compose/compose-backend';
+import { ComposeRunner } from '../src/backends/compose/compose-runner';
 import { ComposeProject, TestRegistrar, passingCount, startTestConsul } from '../test/compose-fixture';
 import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
 
@@ -64,7 +65,7 @@ export async function run(): Promise<BenchResult[]> {
     // As deployed: the health watch is the trigger (plus the cron schedule, off here to keep runs independent).
     const healerComposeMs: number[] = [];
     const runner = new ComposeRunner({ onRun: (_target, result) => healerComposeMs.push(result.durationMs) });
-    healer = new Healer({ desired, consul: consul.consul, logger: silentLogger(), runner, schedule: false, leaderLock: false, debounceMs: 100 });
+    healer = new Healer({ desired, consul: consul.http, logger: silentLogger(), backends: { compose: new ComposeBackend({ runner }) }, schedule: false, leaderLock: false, debounceMs: 100 });
     await healer.start();
     const h = healer;
     await h.trigger('bench-start');
@@ -83,7 +84,7 @@ export async function run(): Promise<BenchResult[]> {
       await waitHealthy(INSTANCES);
       restoreMs.push(Date.now() - t0);
     }
-    const runs = h.runner.runs;
+    const runs = h.backends.compose.runner.runs;
     const rows: BenchResult[] = [
       { suite: SUITE, name: 'kill -> healthy restored p50', value: percentile(restoreMs, 50), unit: 'ms', note: `n=${restoreMs.length}; trigger = Consul health watch; check interval ${CHECK_INTERVAL_MS} ms` },
       { suite: SUITE, name: 'kill -> healthy restored max', value: Math.max(...restoreMs), unit: 'ms', note: `n=${restoreMs.length}` },

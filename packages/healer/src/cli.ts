@@ -1,17 +1,21 @@
 // `healer run` (the daemon, or one pass with --once) and `healer check <service>` (a Consul check script: exit 0/1/2).
 
 import {
-  ConfigError, createConsulClient, createLogger, consulSettingsFromEnv, describeFlags, errorMessage, installShutdown,
+  ConfigError, consulHttpClientFromEnv, createLogger, describeFlags, errorMessage, installShutdown,
   parseDuration, parseFlags, type FlagSpec,
 } from '@consul-sidecars/core';
-import { CommandAlertSink, splitCommand } from './alert-hook';
-import { assessService } from './assess';
-import { ComposeRunner } from './compose-runner';
-import { DesiredStateSource } from './desired-state';
-import { DEFAULT_LEADER_KEY, DEFAULT_SCHEDULE, Healer, summarise } from './healer';
-import { ConsulDockerReader } from './live-state';
-import { serviceState } from './plan';
-import { validateSchedule } from './triggers';
+import { CommandAlertSink, splitCommand } from './act/alert-hook';
+import { ComposeBackend } from './backends/compose/compose-backend';
+import { ComposeRunner } from './backends/compose/compose-runner';
+import { defaultBackends } from './backends/registry';
+import { DesiredStateSource } from './desired/desired-source';
+import { checkDesiredStateOnHost } from './desired/desired-state';
+import { DEFAULT_LEADER_KEY, DEFAULT_SCHEDULE, Healer } from './healer';
+import { ConsulBackendReader } from './observe/reader';
+import { summarise } from './pass-report';
+import { assessService } from './plan/assess';
+import { serviceState } from './plan/plan';
+import { validateSchedule } from './triggers/cron-trigger';
 
 export const DEFAULT_OPS_PORT = 9766;
 
@@ -76,12 +80,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const desired = new DesiredStateSource(requireDesired(values.desired));
   desired.load();
   const schedule = values.schedule === 'off' ? false : validateSchedule(values.schedule ?? DEFAULT_SCHEDULE);
-  const consul = createConsulClient(consulSettingsFromEnv(process.env, values.consul));
+  const consul = consulHttpClientFromEnv(process.env, { address: values.consul });
   const runner = new ComposeRunner({ logger, command: values.composeCommand ? splitCommand(values.composeCommand) : undefined });
+  const backends = { compose: new ComposeBackend({ runner, logger }) };
   const alerts = values.alertCommand ? new CommandAlertSink(splitCommand(values.alertCommand), logger) : undefined;
   const once = Boolean(values.once);
   const healer = new Healer({
-    desired, consul, logger, runner, alerts,
+    desired, consul, logger, backends, alerts,
     dryRun: values.dryRun,
     leaderLock: values.leaderLock,
     leaderKey: values.leaderKey,
@@ -107,7 +112,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 
   await healer.start();
-  logger.info({ desired: desired.path, services: desired.current.services.map((s) => s.name), dryRun: Boolean(values.dryRun), schedule }, 'healer started');
   await new Promise<void>((resolve) => {
     installShutdown({
       logger,
@@ -115,11 +119,12 @@ export async function runCommand(argv: string[]): Promise<number> {
         await healer.stop();
         resolve();
       },
-      onReload: () => {
-        const err = healer.reload();
-        if (err) throw err;
-      },
+      // An invalid file is logged (naming the field), counted and alerted by the healer, which keeps the
+      // last good state: throwing here would kill the daemon from inside the signal handler.
+      onReload: () => void healer.reload(),
     });
+    // Only now: "started" means SIGTERM and SIGHUP are handled.
+    logger.info({ desired: desired.path, services: desired.current.services.map((s) => s.name), dryRun: Boolean(values.dryRun), schedule }, 'healer started');
   });
   return 0;
 }
@@ -134,8 +139,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const desired = new DesiredStateSource(requireDesired(values.desired as string | undefined)).load();
   const spec = desired.services.find((s) => s.name === name);
   if (!spec) throw new ConfigError(`service ${name} is not in the desired-state file`, { field: 'service', value: name });
-  const consul = createConsulClient(consulSettingsFromEnv(process.env, values.consul as string | undefined));
-  const live = await new ConsulDockerReader({ consul }).observe({ ...desired, services: [spec] });
+  const consul = consulHttpClientFromEnv(process.env, { address: values.consul as string | undefined });
+  const live = await new ConsulBackendReader({ consul, backends: defaultBackends() }).observe({ ...desired, services: [spec] });
   const serviceLive = live.services[name];
   if (serviceLive.consulError) {
     process.stdout.write(`${name}: CRITICAL - cannot read consul: ${serviceLive.consulError}\n`);
@@ -150,7 +155,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, CHECK_FLAGS);
-  const desired = new DesiredStateSource(requireDesired(values.desired as string | undefined)).load();
+  const path = requireDesired(values.desired as string | undefined);
+  const desired = new DesiredStateSource(path).load();
+  checkDesiredStateOnHost(desired, `desired-state file ${path}`);
   process.stdout.write(`ok: ${desired.services.map((s) => `${s.name} (min ${s.min}${s.max !== undefined ? `, max ${s.max}` : ''})`).join(', ')}\n`);
   return 0;
 }

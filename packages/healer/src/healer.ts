@@ -1,30 +1,36 @@
 // The healer loop: hints -> one single-flight pass (observe -> plan -> act, leader only) -> alerts, metrics, audit log.
 
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ScheduledTask } from 'node-cron';
-import { LeaderLock, errorMessage, silentLogger, waitFor, type ConsulClient } from '@consul-sidecars/core';
-import { NoopAlertSink, type AlertSink } from './alert-hook';
-import { ComposeRunner } from './compose-runner';
-import type { DesiredState, DesiredStateSource } from './desired-state';
-import { removeContainers } from './docker-containers';
-import { ConsulDockerReader, liveStateHash, type LiveStateReader } from './live-state';
+import { CodedError, CoalescingRunner, LeaderLock, errorMessage, silentLogger, waitFor, type ConsulHttpClient } from '@consul-sidecars/core';
+import { Actor } from './act/actor';
+import { AlertDispatcher } from './act/alert-dispatch';
+import { NoopAlertSink, type AlertSink } from './act/alert-hook';
+import { ExpectationStore } from './act/expectation-store';
+import { defaultBackends, type ScalingBackends } from './backends/registry';
+import type { DesiredState } from './desired/desired-state';
+import type { DesiredStateSource, ReloadResult } from './desired/desired-source';
 import { HealerMetrics } from './metrics';
+import { liveStateHash, type LiveStateReader } from './observe/live-state';
+import { ConsulBackendReader } from './observe/reader';
 import { startOpsEndpoint, type OpsEndpoint, type TriggerHint } from './ops-endpoint';
-import { emptyMemory, plan, recordOutcome, type Action, type Alert, type HealerMemory, type ServiceDecision } from './plan';
-import { CoalescingRunner, HealthWatchTriggers, startCronTrigger } from './triggers';
+import { leaderPassResult, passLogFields, summarise, type PassReport } from './pass-report';
+import { desiredInvalidAlert, type Alert } from './plan/alerts';
+import { afterDryRun, emptyMemory, openBreakers, recordOutcome, type HealerMemory } from './plan/memory';
+import { plan } from './plan/plan';
+import { startCronTrigger } from './triggers/cron-trigger';
+import { HealthWatchTriggers } from './triggers/health-watch';
 
 export const DEFAULT_LEADER_KEY = 'consul-sidecars/healer/leader';
 export const DEFAULT_SCHEDULE = '* * * * *';
 
 export interface HealerOptions {
   desired: DesiredStateSource;
-  consul: ConsulClient;
+  consul: ConsulHttpClient;
   logger?: Logger;
   reader?: LiveStateReader;
-  runner?: ComposeRunner;
-  /** Removes failed containers by id (default: the Docker API). */
-  remove?: (action: Extract<Action, { kind: 'remove' }>) => Promise<void>;
+  /** The backend of each `scale.kind` (default: docker-compose and the local Docker API). */
+  backends?: Partial<ScalingBackends>;
   alerts?: AlertSink;
   metrics?: HealerMetrics;
   /** Plan and print; never act, never alert through the command. */
@@ -50,35 +56,15 @@ export interface HealerOptions {
   random?: () => number;
 }
 
-export interface ActionReport {
-  service: string;
-  kind: Action['kind'];
-  ok: boolean;
-  detail: string;
-}
-
-export interface PassReport {
-  at: string;
-  reasons: string[];
-  desiredHash: string;
-  liveHash?: string;
-  /** Whether this healer was allowed to act (leader, or no lock). */
-  leader: boolean;
-  dryRun: boolean;
-  guard?: string;
-  decisions: ServiceDecision[];
-  actions: ActionReport[];
-  alerts: Alert[];
-  error?: string;
-}
-
 export class Healer {
   readonly metrics: HealerMetrics;
-  readonly runner: ComposeRunner;
+  readonly backends: ScalingBackends;
   private readonly options: HealerOptions;
   private readonly logger: Logger;
   private readonly reader: LiveStateReader;
-  private readonly alerts: AlertSink;
+  private readonly actor: Actor;
+  private readonly alerts: AlertDispatcher;
+  private readonly store: ExpectationStore;
   private readonly passes: CoalescingRunner<PassReport>;
   private memory: HealerMemory = emptyMemory();
   private lock?: LeaderLock;
@@ -87,8 +73,7 @@ export class Healer {
   private ops?: OpsEndpoint;
   private desiredHash?: string;
   private lastDesiredError?: string;
-  /** Memory as last written to Consul, and the read of a predecessor's memory after an election. */
-  private persistedMemory?: string;
+  /** The read of a predecessor's memory after an election; passes wait for it before acting. */
   private adoption?: Promise<void>;
   lastPass?: PassReport;
 
@@ -96,9 +81,11 @@ export class Healer {
     this.options = options;
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new HealerMetrics();
-    this.reader = options.reader ?? new ConsulDockerReader({ consul: options.consul });
-    this.runner = options.runner ?? new ComposeRunner({ logger: this.logger });
-    this.alerts = options.alerts ?? new NoopAlertSink();
+    this.backends = { ...defaultBackends(this.logger), ...options.backends };
+    this.reader = options.reader ?? new ConsulBackendReader({ consul: options.consul, backends: this.backends });
+    this.actor = new Actor({ backends: this.backends, metrics: this.metrics, logger: this.logger });
+    this.alerts = new AlertDispatcher(options.alerts ?? new NoopAlertSink(), this.metrics, this.logger, Boolean(options.dryRun));
+    this.store = new ExpectationStore(options.consul, `${options.leaderKey ?? DEFAULT_LEADER_KEY}.memory`, this.logger);
     this.passes = new CoalescingRunner((reasons) => this.runPass(reasons), options.debounceMs ?? 200);
   }
 
@@ -211,69 +198,46 @@ export class Healer {
     };
   }
 
+  /** Re-reads the desired file when it changed (every pass); an invalid edit keeps the last good state. */
   private reloadDesired(): DesiredState {
+    this.noteReload(this.options.desired.reloadIfModified(), 'modified');
+    return this.options.desired.current;
+  }
+
+  /** Re-reads the desired file now (SIGHUP); returns the error, if any, while keeping the last good state. Never throws. */
+  reload(): Error | undefined {
+    const result = this.options.desired.reload();
+    this.noteReload(result, 'reload');
+    if (!result.error) void this.trigger('reload').catch(() => undefined);
+    return result.error;
+  }
+
+  /** One place for what a re-read means: the log line naming the field, the metrics, one alert per distinct error. */
+  private noteReload(result: ReloadResult, why: 'modified' | 'reload'): void {
     const source = this.options.desired;
-    const result = source.reloadIfModified();
     if (result.error) {
       const message = result.error.message;
-      this.logger.error({ err: message, file: source.path }, 'desired-state file is invalid; keeping the last good state');
+      const details = result.error instanceof CodedError ? result.error.details : {};
+      this.metrics.desiredValid.set(0);
+      this.metrics.desiredReloads.inc({ result: 'error' });
+      this.logger.error({ err: message, file: source.path, field: details.field, value: details.value, trigger: why }, 'desired-state file is invalid; keeping the last good state');
       if (message !== this.lastDesiredError && this.isLeader) {
         this.lastDesiredError = message;
-        const key = `desired-invalid:${createHash('sha256').update(message).digest('hex').slice(0, 8)}`;
-        void this.sendAlerts([{ key, kind: 'desired-invalid', message }]);
+        void this.alerts.send([desiredInvalidAlert(message)]);
       }
-    } else if (result.changed) {
+    } else if (!result.unmodified) {
+      this.metrics.desiredValid.set(1);
+      this.metrics.desiredReloads.inc({ result: 'ok' });
       this.lastDesiredError = undefined;
-      this.logger.info({ file: source.path, hash: source.current.hash }, 'desired state reloaded');
+      if (result.changed) this.logger.info({ file: source.path, hash: source.current.hash, trigger: why }, 'desired state reloaded');
       this.watchers?.sync(source.current.services);
     }
     this.desiredHash = source.current.hash;
-    return source.current;
-  }
-
-  /** Re-reads the desired file now (SIGHUP); returns the error, if any, while keeping the last good state. */
-  reload(): Error | undefined {
-    const result = this.options.desired.reload();
-    if (result.error) {
-      this.logger.error({ err: result.error.message }, 'reload failed; keeping the last good desired state');
-      return result.error;
-    }
-    this.watchers?.sync(this.options.desired.current.services);
-    void this.trigger('reload').catch(() => undefined);
-    return undefined;
-  }
-
-  private get memoryKey(): string {
-    return `${this.options.leaderKey ?? DEFAULT_LEADER_KEY}.memory`;
   }
 
   private async adoptMemory(): Promise<void> {
-    try {
-      const entry = (await this.options.consul.kv.get({ key: this.memoryKey })) as { Value?: string | null } | undefined | null;
-      if (!entry?.Value) return;
-      const services = parsePersistedMemory(entry.Value);
-      if (!services) {
-        this.logger.warn({ key: this.memoryKey }, 'ignoring unreadable healer memory in consul');
-        return;
-      }
-      this.memory = { ...this.memory, services };
-      this.persistedMemory = entry.Value;
-      this.logger.info({ key: this.memoryKey, services: Object.keys(services) }, "adopted the previous leader's expectations and breakers");
-    } catch (err) {
-      this.logger.warn({ key: this.memoryKey, err: errorMessage(err) }, 'cannot read healer memory from consul; starting fresh');
-    }
-  }
-
-  private async persistMemory(): Promise<void> {
-    if (!this.usesLock) return;
-    const text = JSON.stringify(this.memory.services);
-    if (text === this.persistedMemory) return;
-    try {
-      await this.options.consul.kv.set({ key: this.memoryKey, value: text });
-      this.persistedMemory = text;
-    } catch (err) {
-      this.logger.warn({ key: this.memoryKey, err: errorMessage(err) }, 'cannot write healer memory to consul');
-    }
+    const services = await this.store.adopt();
+    if (services) this.memory = { ...this.memory, services };
   }
 
   /** One pass; only ever called through the coalescing runner, so passes never overlap. */
@@ -290,30 +254,29 @@ export class Healer {
       const planned = plan(desired, live, this.memory, this.now(), this.options.random);
       report.decisions = planned.decisions;
       if (planned.guard) report.guard = planned.guard.kind;
-      const breakers = Object.fromEntries(Object.entries(planned.memory.services).map(([name, m]) => [name, Boolean(m.breaker && !m.breaker.trial)]));
-      this.metrics.recordDecisions(planned.decisions, breakers);
+      this.metrics.recordDecisions(planned.decisions, openBreakers(planned.memory));
 
       if (!leader) {
         // Followers observe and report, but neither act nor alert nor remember: the leader does.
         this.metrics.passes.inc({ result: 'follower' });
-        this.logPass(report, 'pass planned (not leader: not acting)');
-        return this.finish(report);
+        return this.finish(report, 'pass planned (not leader: not acting)');
       }
       if (dryRun) {
         report.alerts = planned.alerts;
         for (const alert of planned.alerts) this.logger.warn({ alert: alert.key, kind: alert.kind, service: alert.service }, `ALERT (dry run): ${alert.message}`);
-        // Keep only the alert bookkeeping, so a dry run does not print the same alert every pass.
-        this.memory = { ...this.memory, activeAlerts: planned.memory.activeAlerts };
+        this.memory = afterDryRun(this.memory, planned.memory);
         this.metrics.passes.inc({ result: 'dry-run' });
-        this.logPass(report, 'dry run: planned, not acting');
-        return this.finish(report);
+        return this.finish(report, 'dry run: planned, not acting');
       }
 
       let memory = planned.memory;
-      const alerts = [...planned.alerts];
+      const alerts: Alert[] = [...planned.alerts];
       for (const decision of planned.decisions) {
         if (decision.actions.length === 0) continue;
-        const outcome = await this.act(decision, report);
+        const spec = desired.services.find((s) => s.name === decision.service);
+        if (!spec) continue; // the planner decides only for desired services
+        const { reports, outcome } = await this.actor.carryOut(decision, spec, desired.policy);
+        report.actions.push(...reports);
         if (!outcome.ok) {
           const corrected = recordOutcome(memory, decision.service, outcome, desired.policy, this.now(), this.options.random);
           memory = corrected.memory;
@@ -321,108 +284,24 @@ export class Healer {
         }
       }
       this.memory = memory;
-      await this.persistMemory();
+      if (this.usesLock) await this.store.save(memory);
       report.alerts = alerts;
-      await this.sendAlerts(alerts);
-      this.metrics.passes.inc({ result: report.actions.length > 0 ? 'acted' : planned.guard ? 'held' : 'noop' });
-      this.logPass(report, report.actions.length > 0 ? 'pass acted' : 'pass planned nothing to do');
-      return this.finish(report);
+      await this.alerts.send(alerts);
+      this.metrics.passes.inc({ result: leaderPassResult(report) });
+      return this.finish(report, report.actions.length > 0 ? 'pass acted' : 'pass planned nothing to do');
     } catch (err) {
       report.error = errorMessage(err);
       this.metrics.passes.inc({ result: 'error' });
       this.logger.error({ err: report.error, reasons }, 'pass failed');
-      return this.finish(report);
+      this.lastPass = report;
+      return report;
     }
   }
 
-  private finish(report: PassReport): PassReport {
+  private finish(report: PassReport, msg: string): PassReport {
+    const level = report.actions.length > 0 || report.guard ? 'info' : 'debug';
+    this.logger[level](passLogFields(report), msg);
     this.lastPass = report;
     return report;
   }
-
-  private logPass(report: PassReport, msg: string): void {
-    const decisions = report.decisions.map((d) => ({ service: d.service, state: d.state, healthy: d.healthy, min: d.min, max: d.max, starting: d.starting, failed: d.failed, reason: d.reason, actions: d.actions.map(describeAction) }));
-    const level = report.actions.length > 0 || report.guard ? 'info' : 'debug';
-    this.logger[level]({ reasons: report.reasons, leader: report.leader, desired: report.desiredHash, live: report.liveHash, guard: report.guard, decisions, actions: report.actions }, msg);
-  }
-
-  /** Carries out one service's actions in order: remove failed containers, then one compose run. */
-  private async act(decision: ServiceDecision, report: PassReport): Promise<{ ok: true } | { ok: false; failure: string; message: string; deterministic: boolean }> {
-    const policy = this.options.desired.current.policy;
-    for (const action of decision.actions) {
-      if (action.kind === 'remove') {
-        try {
-          await (this.options.remove ?? ((a) => removeContainers(a.target, a.containers.map((c) => c.id))))(action);
-          this.metrics.actions.inc({ service: action.service, kind: 'remove', result: 'ok' });
-          report.actions.push({ service: action.service, kind: 'remove', ok: true, detail: describeAction(action) });
-          this.logger.info({ service: action.service, containers: action.containers }, 'removed failed containers');
-        } catch (err) {
-          this.metrics.actions.inc({ service: action.service, kind: 'remove', result: 'error' });
-          report.actions.push({ service: action.service, kind: 'remove', ok: false, detail: errorMessage(err) });
-          this.logger.error({ service: action.service, err: errorMessage(err) }, 'removing failed containers failed');
-          return { ok: false, failure: 'remove-failed', message: errorMessage(err), deterministic: false };
-        }
-      } else {
-        const result = await this.runner.scale(action.target, action.total, policy.composeTimeoutMs);
-        const label = result.ok ? 'ok' : (result.failure ?? 'error');
-        this.metrics.composeRuns.inc({ service: action.service, result: label });
-        this.metrics.actions.inc({ service: action.service, kind: 'scale', result: label });
-        report.actions.push({ service: action.service, kind: 'scale', ok: result.ok, detail: result.ok ? describeAction(action) : `${result.failure}: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}` });
-        if (!result.ok) {
-          return { ok: false, failure: result.failure ?? 'compose-error', message: result.stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${result.exitCode}`, deterministic: result.deterministic };
-        }
-      }
-    }
-    return { ok: true };
-  }
-
-  private async sendAlerts(alerts: Alert[]): Promise<void> {
-    for (const alert of alerts) {
-      this.metrics.alerts.inc({ kind: alert.kind });
-      this.logger.warn({ alert: alert.key, kind: alert.kind, service: alert.service, details: alert.details }, `ALERT: ${alert.message}`);
-      if (this.options.dryRun) continue;
-      try {
-        await this.alerts.send(alert);
-      } catch (err) {
-        this.logger.error({ alert: alert.key, err: errorMessage(err) }, 'alert hook failed');
-      }
-    }
-  }
-}
-
-/** Reads memory written by a previous leader; undefined when it is not the shape this version writes. */
-export function parsePersistedMemory(text: string): HealerMemory['services'] | undefined {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  for (const value of Object.values(data)) {
-    const m = value as Record<string, unknown>;
-    if (typeof m !== 'object' || m === null) return undefined;
-    if (typeof m.failures !== 'number' || typeof m.successes !== 'number' || typeof m.notBefore !== 'number' || !Array.isArray(m.actionTimes)) return undefined;
-  }
-  return data as HealerMemory['services'];
-}
-
-export function describeAction(action: Action): string {
-  if (action.kind === 'remove') return `remove ${action.containers.map((c) => `${c.name} (${c.reason})`).join(', ')}`;
-  return `docker-compose -p ${action.target.composeProject} up --scale ${action.target.composeService}=${action.total} (+${action.add})`;
-}
-
-/** The part of a pass report a trigger caller or /health needs. */
-export function summarise(report: PassReport): Record<string, unknown> {
-  return {
-    at: report.at,
-    reasons: report.reasons,
-    leader: report.leader,
-    dryRun: report.dryRun,
-    guard: report.guard,
-    error: report.error,
-    services: report.decisions.map((d) => ({ service: d.service, state: d.state, healthy: d.healthy, min: d.min, max: d.max, reason: d.reason })),
-    actions: report.actions,
-    alerts: report.alerts.map((a) => a.kind),
-  };
 }

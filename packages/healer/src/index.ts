@@ -1,14 +1,35 @@
-// Public API of the healer: the daemon class, its pure planner, and the adapters it acts through.
+// Public API of the healer: the daemon class, its pure planner, the scaling backends and the adapters it acts through.
 
-export * from './desired-state';
-export * from './docker-containers';
-export * from './live-state';
-export * from './assess';
-export * from './plan';
-export * from './compose-runner';
-export * from './alert-hook';
+export * from './errors';
+export * from './desired/desired-state';
+export * from './desired/desired-schema';
+export * from './desired/desired-source';
+export * from './backends/scaling-backend';
+export * from './backends/target-codec';
+export * from './backends/scale-target';
+export * from './backends/registry';
+export * from './backends/compose/compose-target';
+export * from './backends/compose/compose-backend';
+export * from './backends/compose/compose-runner';
+export * from './backends/compose/compose-containers';
+export * from './backends/compose/docker-connection';
+export * from './observe/consul-health';
+export * from './observe/live-state';
+export * from './observe/reader';
+export * from './plan/alerts';
+export * from './plan/actions';
+export * from './plan/memory';
+export * from './plan/instance-match';
+export * from './plan/assess';
+export * from './plan/plan';
+export * from './act/actor';
+export * from './act/alert-hook';
+export * from './act/alert-dispatch';
+export * from './act/expectation-store';
+export * from './triggers/cron-trigger';
+export * from './triggers/health-watch';
 export * from './metrics';
 export * from './ops-endpoint';
-export * from './triggers';
+export * from './pass-report';
 export * from './healer';
 export { main, DEFAULT_OPS_PORT } from './cli';

@@ -2,7 +2,7 @@
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@consul-sidecars/core';
-import type { ServiceDecision } from './plan';
+import type { ServiceDecision } from './plan/plan';
 
 const STATE_VALUE = { passing: 0, warning: 1, critical: 2 } as const;
 
@@ -19,6 +19,8 @@ export class HealerMetrics {
   readonly triggers: Counter<'source'>;
   readonly leader: Gauge;
   readonly breakerOpen: Gauge<'service'>;
+  readonly desiredValid: Gauge;
+  readonly desiredReloads: Counter<'result'>;
 
   constructor(registry: Registry = createMetricsRegistry('healer')) {
     this.registry = registry;
@@ -33,7 +35,15 @@ export class HealerMetrics {
     this.passes = new Counter({ name: 'healer_passes_total', help: 'Reconcile passes by result (acted, noop, held, error, follower)', labelNames: ['result'], registers });
     this.triggers = new Counter({ name: 'healer_triggers_total', help: 'Trigger hints received by source', labelNames: ['source'], registers });
     this.leader = new Gauge({ name: 'healer_is_leader', help: '1 when this healer holds the leader lock and may act', registers });
+    this.desiredValid = new Gauge({ name: 'healer_desired_state_valid', help: '1 when the last read of the desired-state file was valid; 0: running on the last good state', registers });
+    this.desiredValid.set(1);
+    this.desiredReloads = new Counter({ name: 'healer_desired_reloads_total', help: 'Re-reads of a changed desired-state file (on change or SIGHUP) by result (ok, error)', labelNames: ['result'], registers });
     this.breakerOpen = new Gauge({ name: 'healer_breaker_open', help: '1 while the service circuit breaker is open', labelNames: ['service'], registers });
+  }
+
+  /** One scale call's result; compose runs keep their own counter (the swarm backend will add its own). */
+  recordScaleRun(backend: string, service: string, result: string): void {
+    if (backend === 'compose') this.composeRuns.inc({ service, result });
   }
 
   recordDecisions(decisions: ServiceDecision[], breakers: Record<string, boolean>): void {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import type { Registry } from 'prom-client';
 import { startOpsServer, type HealthReport, type OpsRoute, type OpsServer } from '@consul-sidecars/core';
+import { healerError } from './errors';
 
 export interface TriggerHint {
   source: string;
@@ -32,7 +33,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reject(Object.assign(new Error('body too large'), { status: 413 }));
+        reject(Object.assign(healerError('ERR_BODY_TOO_LARGE', 'body too large', { limit: MAX_BODY }), { status: 413 }));
         req.destroy();
         return;
       }

@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DesiredStateSource, parseDesiredState } from '../src/desired-state';
-import { normaliseHealthEntries, instanceBelongsTo } from '../src/live-state';
-import { classifyComposeFailure, composeScaleArgs } from '../src/compose-runner';
-import { CoalescingRunner } from '../src/triggers';
-import { splitCommand } from '../src/alert-hook';
+import { DesiredStateSource } from '../src/desired/desired-source';
+import { checkDesiredStateOnHost, parseDesiredState } from '../src/desired/desired-state';
+import { instanceBelongsTo } from '../src/plan/instance-match';
+import { classifyComposeFailure, composeScaleArgs } from '../src/backends/compose/compose-runner';
+import { CoalescingRunner, parseHealthService } from '@consul-sidecars/core';
+import { splitCommand } from '../src/act/alert-hook';
 import { container, instance } from './fixtures';
 
 const scale = { composeProject: 'shop', composeFile: 'compose.yml', composeService: 'web' };
@@ -24,6 +25,9 @@ describe('healer desired-state file', () => {
     ['two services on one compose service', { services: { web: { min: 1, scale }, www: { min: 1, scale } } }, /services\.www\.scale names the same compose service as services\.web/],
     ['no services', { services: {} }, /services must NOT have fewer than 1 properties/],
     ['bad policy', { services: { web: { min: 1, scale } }, policy: { backoffBase: 'x' } }, /policy\.backoffBase/],
+    ['a docker host scheme the engine client cannot use', { services: { web: { min: 1, scale: { ...scale, dockerHost: 'npipe:////./pipe/docker_engine' } } } }, /services\.web\.scale\.dockerHost: unsupported scheme "npipe"/],
+    ['a docker host port out of range', { services: { web: { min: 1, scale: { ...scale, dockerHost: 'tcp://swarm-manager:99999' } } } }, /services\.web\.scale\.dockerHost: port "99999" is not 1\.\.65535/],
+    ['a backend kind there is none of', { services: { web: { min: 1, scale: { ...scale, kind: 'nomad' } } } }, /services\.web\.scale\.kind must be equal to constant \(got "nomad"\)/],
   ];
   for (const [name, data, pattern] of bad) {
     it(`rejects ${name}, naming the service and field`, () => {
@@ -37,6 +41,31 @@ describe('healer desired-state file', () => {
     expect(state.services[0].scale.composeFile).to.equal('/srv/app/compose.yml');
     expect(state.policy.backoffBaseMs).to.equal(1000);
     expect(state.policy.maxActionsPerWindow).to.equal(5);
+  });
+
+  it('scale.kind names the backend; absent, it is compose (files written before backends had names)', () => {
+    const implicit = parseDesiredState({ services: { web: { min: 1, scale } } }, { baseDir: '/srv' });
+    const explicit = parseDesiredState({ services: { web: { min: 1, scale: { ...scale, kind: 'compose' } } } }, { baseDir: '/srv' });
+    expect(implicit.services[0].scale).to.deep.equal({ kind: 'compose', composeProject: 'shop', composeFile: '/srv/compose.yml', composeService: 'web' });
+    expect(explicit).to.deep.equal(implicit);
+  });
+
+  describe('checkDesiredStateOnHost (healer validate: what parsing cannot know)', () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'healer-host-'))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const cases: Array<[string, (dir: string) => string, RegExp | undefined]> = [
+      ['a compose file that exists', (d) => (writeFileSync(join(d, 'c.yml'), 'services: {}\n'), 'c.yml'), undefined],
+      ['a missing compose file', () => 'gone.yml', /services\.web\.scale\.composeFile: \/.*\/gone\.yml does not exist/],
+      ['a directory where the compose file should be', () => '.', /services\.web\.scale\.composeFile: \/.* is not a file/],
+    ];
+    for (const [name, make, error] of cases) {
+      it(`${name}: ${error ? 'rejected, naming the service, field and path' : 'accepted'}`, () => {
+        const state = parseDesiredState({ services: { web: { min: 1, scale: { ...scale, composeFile: make(dir) } } } }, { baseDir: dir });
+        if (error) expect(() => checkDesiredStateOnHost(state)).to.throw(error);
+        else expect(() => checkDesiredStateOnHost(state)).to.not.throw();
+      });
+    }
   });
 
   describe('reload', () => {
@@ -87,25 +116,36 @@ describe('healer live-state normalisation', () => {
   ];
   for (const [name, raw, status, maintenance] of cases) {
     it(name, () => {
-      const [i] = normaliseHealthEntries([raw]);
-      expect(i.status).to.equal(status);
-      expect(i.maintenance).to.equal(maintenance);
-      expect(i.address).to.equal('10.0.0.1');
+      const [i] = parseHealthService([raw]);
+      expect(i.Status).to.equal(status);
+      expect(i.Maintenance).to.equal(maintenance);
+      expect(i.Address).to.equal('10.0.0.1');
+    });
+  }
+
+  const rejected: Array<[string, unknown, RegExp]> = [
+    ['a non-list answer', { error: 'x' }, /a list of health entries/],
+    ['a port that is a string', [{ ...entry('a', []), Service: { ...entry('a', []).Service, Port: '80' } }], /\[0\]\.Service\.Port/],
+    ['a check status Consul does not write', [entry('a', [['service:a', 'fine', 'a']])], /\[0\]\.Checks\[0\]\.Status/],
+  ];
+  for (const [name, raw, message] of rejected) {
+    it(`rejects ${name} (ERR_CONSUL_PAYLOAD, naming the field), never coerces it`, () => {
+      expect(() => parseHealthService(raw)).to.throw(message).with.property('code', 'ERR_CONSUL_PAYLOAD');
     });
   }
 
   it('matches instances to containers by name, id or meta', () => {
     const c = container('shop_web_2');
     expect(instanceBelongsTo(instance('shop_web_2'), c)).to.equal(true);
-    expect(instanceBelongsTo({ ...instance('x'), id: c.id.slice(0, 12) }, c)).to.equal(true);
-    expect(instanceBelongsTo({ ...instance('x'), meta: { container_id: c.id } }, c)).to.equal(true);
+    expect(instanceBelongsTo({ ...instance('x'), ID: c.id.slice(0, 12) }, c)).to.equal(true);
+    expect(instanceBelongsTo({ ...instance('x'), Meta: { container_id: c.id } }, c)).to.equal(true);
     expect(instanceBelongsTo(instance('shop_web_20'), c)).to.equal(false);
   });
 });
 
 describe('healer compose runner', () => {
   it('builds an argument array pinned to one service', () => {
-    expect(composeScaleArgs({ ...scale, composeFile: '/srv/c.yml' }, 3)).to.deep.equal(['-p', 'shop', '-f', '/srv/c.yml', 'up', '-d', '--no-deps', '--no-recreate', '--scale', 'web=3', 'web']);
+    expect(composeScaleArgs({ ...scale, kind: 'compose', composeFile: '/srv/c.yml' }, 3)).to.deep.equal(['-p', 'shop', '-f', '/srv/c.yml', 'up', '-d', '--no-deps', '--no-recreate', '--scale', 'web=3', 'web']);
   });
   const cases: Array<[string, string, boolean]> = [
     ['ERROR: pull access denied for nosuch/image, repository does not exist or may require \'docker login\'', 'image-missing', true],

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { consulSettingsFromEnv, createConsulClient, errorMessage, type ConsulClient } from '@consul-sidecars/core';
+import { ConsulHttpClient, consulSettingsFromEnv, createConsulClient, errorMessage, type ConsulClient } from '@consul-sidecars/core';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { startConsulStandin } from '../../consul-standin/src';
 
@@ -162,7 +162,10 @@ export async function passingCount(consul: ConsulClient, service: string): Promi
 }
 
 export interface TestConsul {
+  /** The `consul`-package client the test registrar and assertions use. */
   consul: ConsulClient;
+  /** core's client, the one the healer takes. */
+  http: ConsulHttpClient;
   address: string;
   stop(): Promise<void>;
 }
@@ -171,9 +174,19 @@ export interface TestConsul {
 export async function startTestConsul(): Promise<TestConsul> {
   if (process.env.CONSUL_HTTP_ADDR) {
     const settings = consulSettingsFromEnv(process.env);
-    return { consul: createConsulClient(settings), address: `${settings.host}:${settings.port}`, stop: async () => undefined };
+    const http = new ConsulHttpClient(settings);
+    return { consul: createConsulClient(settings), http, address: `${settings.host}:${settings.port}`, stop: async () => http.close() };
   }
   const standin = await startConsulStandin({ port: 0, node: `healer-${randomBytes(2).toString('hex')}` });
-  const consul = createConsulClient(consulSettingsFromEnv({}, standin.address));
-  return { consul, address: standin.address, stop: () => standin.stop() };
+  const settings = consulSettingsFromEnv({}, standin.address);
+  const http = new ConsulHttpClient(settings);
+  return {
+    consul: createConsulClient(settings),
+    http,
+    address: standin.address,
+    stop: async () => {
+      http.close();
+      await standin.stop();
+    },
+  };
 }

@@ -1,8 +1,9 @@
 // Builders of desired and live states for the planner's table tests.
 
-import { DEFAULT_POLICY, type DesiredState, type HealPolicy, type ServiceSpec } from '../src/desired-state';
-import type { ComposeContainer, ContainerState } from '../src/docker-containers';
-import type { InstanceHealth, LiveState, ServiceLive } from '../src/live-state';
+import type { ContainerState, ServiceContainer } from '../src/backends/scaling-backend';
+import { DEFAULT_POLICY, type DesiredState, type HealPolicy, type ServiceSpec } from '../src/desired/desired-state';
+import type { InstanceHealth } from '../src/observe/consul-health';
+import type { LiveState, ServiceLive } from '../src/observe/live-state';
 
 export const NOW = 1_700_000_000_000;
 
@@ -11,7 +12,7 @@ export function spec(name: string, min: number, extra: Partial<ServiceSpec> = {}
     name,
     min,
     graceMs: 10_000,
-    scale: { composeProject: 'proj', composeFile: '/srv/compose.yml', composeService: name },
+    scale: { kind: 'compose', composeProject: 'proj', composeFile: '/srv/compose.yml', composeService: name },
     ...extra,
   };
 }
@@ -20,20 +21,20 @@ export function desired(services: ServiceSpec[], policy: Partial<HealPolicy> = {
   return { services, policy: { ...DEFAULT_POLICY, backoffJitter: 0, ...policy }, hash: 'test' };
 }
 
-export function container(name: string, state: ContainerState = 'running', extra: Partial<ComposeContainer> = {}): ComposeContainer {
-  const number = Number(name.split('_').pop()) || 1;
-  return { id: `${name}-id`.padEnd(64, '0'), name, number, state, startedAtMs: NOW - 60_000, ...extra };
+export function container(name: string, state: ContainerState = 'running', extra: Partial<ServiceContainer> = {}): ServiceContainer {
+  const slot = Number(name.split('_').pop()) || 1;
+  return { id: `${name}-id`.padEnd(64, '0'), name, slot, state, startedAtMs: NOW - 60_000, ...extra };
 }
 
-export function instance(containerName: string, status: InstanceHealth['status'] = 'passing', extra: Partial<InstanceHealth> = {}): InstanceHealth {
-  return { id: `host:${containerName}:80`, node: 'n1', address: '127.0.0.1', port: 80, tags: [], meta: {}, status, failingChecks: status === 'passing' ? [] : ['service:x'], ...extra };
+export function instance(containerName: string, status: InstanceHealth['Status'] = 'passing', extra: Partial<InstanceHealth> = {}): InstanceHealth {
+  return { ID: `host:${containerName}:80`, Node: 'n1', Meta: {}, Status: status, FailingChecks: status === 'passing' ? [] : ['service:x'], ...extra };
 }
 
 /** A service whose containers are named `<svc>_<n>` with one instance each, from a compact spec string per container:
  *  "ok" running+passing, "crit" running+critical, "exit" exited (instance still passing: Consul lags), "new" started 1s ago, not registered,
  *  "unreg" running long, not registered, "maint" running, instance in maintenance. */
 export function service(name: string, kinds: string[]): ServiceLive {
-  const containers: ComposeContainer[] = [];
+  const containers: ServiceContainer[] = [];
   const instances: InstanceHealth[] = [];
   kinds.forEach((kind, i) => {
     const cname = `${name}_${i + 1}`;
@@ -52,7 +53,7 @@ export function service(name: string, kinds: string[]): ServiceLive {
       containers.push(container(cname));
     } else if (kind === 'maint') {
       containers.push(container(cname));
-      instances.push(instance(cname, 'critical', { maintenance: 'node' }));
+      instances.push(instance(cname, 'critical', { Maintenance: 'node' }));
     } else if (kind === 'restarting') {
       containers.push(container(cname, 'restarting'));
       instances.push(instance(cname, 'critical'));

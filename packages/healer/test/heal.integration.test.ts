@@ -5,11 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createLogger, silentLogger, waitFor, type ConsulClient } from '@consul-sidecars/core';
-import { CommandAlertSink, type AlertSink } from '../src/alert-hook';
-import { DesiredStateSource } from '../src/desired-state';
+import { createLogger, silentLogger, waitFor, type ConsulClient, type ConsulHttpClient } from '@consul-sidecars/core';
+import { CommandAlertSink, type AlertSink } from '../src/act/alert-hook';
+import { DesiredStateSource } from '../src/desired/desired-source';
 import { Healer, type HealerOptions } from '../src/healer';
-import type { Alert } from '../src/plan';
+import type { Alert } from '../src/plan/alerts';
 import { ComposeProject, TestRegistrar, passingCount, startTestConsul, type TestConsul } from './compose-fixture';
 
 const REPO = resolve(__dirname, '../../..');
@@ -41,12 +41,14 @@ describe('healer against real docker-compose and Consul @integration', function 
   this.timeout(90_000);
   let consul: TestConsul;
   let client: ConsulClient;
+  let http: ConsulHttpClient;
   let dir: string;
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
 
   before(async () => {
     consul = await startTestConsul();
     client = consul.consul;
+    http = consul.http;
   });
   after(async () => {
     await consul?.stop();
@@ -79,7 +81,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     desired.load();
     const healer = new Healer({
       desired,
-      consul: client,
+      consul: http,
       logger: logger(),
       opsPort: 0,
       schedule: false,
@@ -137,7 +139,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     // Replaying the old watch payload (what an agent reload does) is only a hint: nothing more happens.
     const replay = await trigger(healer, JSON.stringify([{ Service: { ID: 'stale' }, Checks: [{ Status: 'critical' }] }]), 'consul-watch');
     expect(replay.actions).to.deep.equal([]);
-    expect(healer.runner.runs, 'compose runs').to.equal(1);
+    expect(healer.backends.compose.runner.runs, 'compose runs').to.equal(1);
     expect(elapsed).to.be.lessThan(30_000);
     const metrics = await (await fetch(`${healer.opsUrl}/metrics`)).text();
     expect(metrics).to.match(new RegExp(`healer_compose_runs_total\\{service="${web}",result="ok"\\} 1`));
@@ -153,14 +155,14 @@ describe('healer against real docker-compose and Consul @integration', function 
     const healer = await startHealer(writeDesired({ services: { [web]: { min: 2, scale: p.scaleTarget('web') } } }));
     // What a Consul watch hands its handler: the full current view on stdin; here a stale one showing both failing.
     const stale = JSON.stringify([1, 2].map((n) => ({ Node: { Node: 'n' }, Service: { ID: `${web}-${n}`, Service: web }, Checks: [{ CheckID: 'service', Status: 'critical' }] })));
-    const passesBefore = healer.runner.runs;
+    const passesBefore = healer.backends.compose.runner.runs;
     const script = await execCode('bash', [HANDLER], { input: stale, env: { HEALER_TRIGGER_URL: `${healer.opsUrl}/trigger`, CONSUL_INDEX: '42' } });
     expect(script.code, script.stderr).to.equal(0);
     await waitFor(() => healer.lastPass?.reasons.some((r) => r.startsWith('http:consul-watch')), { timeoutMs: 10_000, message: 'the handler hint to run a pass' });
     // An agent reload fires every watch at once: a burst of identical hints.
     const burst = await Promise.all(Array.from({ length: 8 }, () => trigger(healer, stale, 'consul-watch')));
     for (const r of burst) expect(r.actions).to.deep.equal([]);
-    expect(healer.runner.runs - passesBefore).to.equal(0);
+    expect(healer.backends.compose.runner.runs - passesBefore).to.equal(0);
     expect(healer.lastPass?.decisions[0]).to.include({ state: 'passing', healthy: 2 });
     expect(await p.running('web')).to.equal(2);
   });
@@ -186,7 +188,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     await trigger(healer);
     expect(readFileSync(alertFile, 'utf8').trim().split('\n')).to.have.length(1);
     expect(await p.running('web')).to.equal(4);
-    expect(healer.runner.runs).to.equal(0);
+    expect(healer.backends.compose.runner.runs).to.equal(0);
     const check = await execCode(process.execPath, [HEALER_BIN, 'check', web, '--desired', file, '--consul', consul.address]);
     expect(check.stdout).to.match(/WARNING - 4 healthy \(min 2, max 3\)/);
     expect(check.code).to.equal(1);
@@ -209,21 +211,21 @@ describe('healer against real docker-compose and Consul @integration', function 
     // (Their own health watches fire too; whichever pass comes first, only the leader's can act.)
     await Promise.all([trigger(a), trigger(b)]);
     await waitPassing(web, 2);
-    expect(leader.runner.runs).to.equal(1);
-    expect(follower.runner.runs).to.equal(0);
+    expect(leader.backends.compose.runner.runs).to.equal(1);
+    expect(follower.backends.compose.runner.runs).to.equal(0);
     expect(follower.lastPass?.leader).to.equal(false);
     const followerMetrics = await (await fetch(`${follower.opsUrl}/metrics`)).text();
     expect(followerMetrics).to.match(/healer_passes_total\{result="follower"\} [1-9]/);
     expect(followerMetrics).to.match(/healer_is_leader 0/);
     // Both observe again: nothing further.
     await Promise.all([trigger(a), trigger(b)]);
-    expect(a.runner.runs + b.runner.runs).to.equal(1);
+    expect(a.backends.compose.runner.runs + b.backends.compose.runner.runs).to.equal(1);
     // Failover: the new leader takes over the old one's memory (its action, its expectation bookkeeping).
     await leader.stop();
     await waitFor(() => follower.isLeader, { timeoutMs: 15_000, message: 'the follower to take over' });
     await waitFor(() => follower.state.services[web]?.actionTimes.length === 1, { timeoutMs: 5000, message: 'the adopted memory' });
     await trigger(follower);
-    expect(follower.runner.runs).to.equal(0);
+    expect(follower.backends.compose.runner.runs).to.equal(0);
   });
 
   it('a container that always fails its check -> bounded actions, then the breaker and an alert, no storm', async () => {
@@ -237,7 +239,7 @@ describe('healer against real docker-compose and Consul @integration', function 
       policy: { expectationTimeout: '2s', backoffBase: '200ms', backoffMax: '400ms', breakerFailures: 3, breakerCooldown: '10m', maxActionsPerWindow: 10 },
     }), { alerts, schedule: '* * * * * *' });
     await waitFor(() => alerts.sent.some((a) => a.kind === 'breaker-open'), { timeoutMs: 40_000, intervalMs: 100, message: 'the breaker to open' });
-    const runsAtBreaker = healer.runner.runs;
+    const runsAtBreaker = healer.backends.compose.runner.runs;
     expect(runsAtBreaker).to.be.within(1, 3);
     // Let the schedule run several more passes: no further compose run, no further alert.
     const passes = () => healer.lastPass;
@@ -247,7 +249,7 @@ describe('healer against real docker-compose and Consul @integration', function 
       if (last) seen.add(last.at);
       return seen.size >= 4;
     }, { timeoutMs: 15_000, intervalMs: 100, message: 'four more passes' });
-    expect(healer.runner.runs).to.equal(runsAtBreaker);
+    expect(healer.backends.compose.runner.runs).to.equal(runsAtBreaker);
     expect(alerts.sent.filter((a) => a.kind === 'breaker-open')).to.have.length(1);
     expect(healer.lastPass?.decisions[0].reason).to.match(/breaker open/);
     const metrics = await (await fetch(`${healer.opsUrl}/metrics`)).text();
@@ -328,6 +330,60 @@ describe('healer against real docker-compose and Consul @integration', function 
     child.kill('SIGTERM');
     expect(await exited).to.equal(0);
     expect(Date.now() - stopAt).to.be.lessThan(5000);
+  });
+
+  it('SIGHUP with a bad desired-state file -> the daemon lives on with the last good state, logs the field, a metric says so', async () => {
+    const { project: p, consulName } = await project({ web: 'httpd' });
+    const web = consulName('web');
+    await p.up('web', 1);
+    await waitPassing(web, 1);
+    const file = writeDesired({ services: { [web]: { min: 1, scale: p.scaleTarget('web') } } });
+    const port = await freePort();
+    const child = spawn(process.execPath, [HEALER_BIN, 'run', '--desired', file, '--consul', consul.address, '--metrics-port', String(port), '--schedule', 'off', '--leader-key', `consul-sidecars/healer-test/${randomBytes(4).toString('hex')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    cleanups.push(() => child.kill('SIGKILL'));
+    await waitFor(() => output.includes('healer started'), { timeoutMs: 15_000, message: 'the daemon to start' });
+    const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+
+    writeFileSync(file, JSON.stringify({ services: { [web]: { min: 5, max: 2, scale: p.scaleTarget('web') } } }));
+    child.kill('SIGHUP');
+    // The election's first pass may read the bad file too (it re-reads a changed file): one failure or two.
+    await waitFor(async () => child.exitCode === null && /healer_desired_reloads_total\{result="error"\} [12]\n/.test(await metrics()), { timeoutMs: 10_000, message: 'the failed reload to be counted' });
+    expect(await metrics()).to.match(/healer_desired_state_valid 0/);
+    // pino writes asynchronously: wait for the whole line, then read the field it names.
+    const failedLine = () => output.split('\n').slice(0, -1).find((l) => l.includes('keeping the last good'));
+    await waitFor(failedLine, { timeoutMs: 5000, message: 'the log line of the failed reload' });
+    expect((JSON.parse(failedLine()!) as { field?: string }).field).to.equal(`services.${web}.max`);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).to.equal(503);
+    // The last good state is what a pass uses.
+    const pass = (await (await fetch(`http://127.0.0.1:${port}/trigger?wait=1`, { method: 'POST' })).json()) as { services: Array<{ min: number }> };
+    expect(pass.services[0].min).to.equal(1);
+
+    // A second SIGHUP with the file fixed: valid again.
+    writeFileSync(file, JSON.stringify({ services: { [web]: { min: 1, max: 2, scale: p.scaleTarget('web') } } }));
+    child.kill('SIGHUP');
+    await waitFor(async () => /healer_desired_state_valid 1/.test(await metrics()), { timeoutMs: 10_000, message: 'the good reload' });
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).to.equal(200);
+    expect(child.exitCode).to.equal(null);
+    child.kill('SIGTERM');
+    expect(await exited).to.equal(0);
+  });
+
+  it('healer validate rejects a desired file whose compose file does not exist, naming the service and the path', async () => {
+    const missing = join(dir, 'no-such-compose.yml');
+    const file = writeDesired({ services: { web: { min: 1, scale: { composeProject: 'shop', composeFile: missing, composeService: 'web' } } } });
+    const out = await execCode(process.execPath, [HEALER_BIN, 'validate', '--desired', file]);
+    expect(out.code).to.equal(2);
+    expect(out.stderr).to.contain('services.web.scale.composeFile').and.to.contain(missing);
+    // A compose file that exists passes.
+    writeFileSync(missing, 'version: "2.4"\nservices: {}\n');
+    const ok = await execCode(process.execPath, [HEALER_BIN, 'validate', '--desired', file]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/^ok: web \(min 1\)/);
   });
 
   it('the watch handler falls back to a one-shot pass when no healer answers', async () => {

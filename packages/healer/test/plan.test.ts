@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { emptyMemory, plan, recordOutcome, serviceState, batchSize, type HealerMemory, type Plan } from '../src/plan';
-import { DEFAULT_POLICY } from '../src/desired-state';
-import type { LiveState } from '../src/live-state';
+import { emptyMemory, recordOutcome, type HealerMemory } from '../src/plan/memory';
+import { plan, serviceState, batchSize, type Plan } from '../src/plan/plan';
+import { DEFAULT_POLICY } from '../src/desired/desired-state';
+import type { LiveState } from '../src/observe/live-state';
 import { NOW, desired, live, service, spec } from './fixtures';
 
 /** "remove:2 scale:3(+2)" */
@@ -153,7 +154,7 @@ describe('healer planner', () => {
       {
         name: 'docker unreadable for a service: hold it, alert',
         services: [spec('web', 3)],
-        live: live([{ service: 'web', instances: service('web', ['ok']).instances, dockerError: 'socket hang up' }]),
+        live: live([{ service: 'web', instances: service('web', ['ok']).instances, backendError: 'socket hang up' }]),
         expect: { web: { state: 'critical', actions: '' } },
         alerts: ['observe-failed'],
       },

@@ -37,6 +37,9 @@ const CASES: Case[] = [
   { title: 'a binding on a specific host IP is the address', container: { ports: published(['80/tcp', '32768', '127.0.0.1']) }, expect: [{ id: 'host1:web:80', name: 'foo', address: '127.0.0.1', port: 32768 }] },
   { title: '-ip forces the address over a specific binding', container: { ports: published(['80/tcp', '32768', '127.0.0.1']) }, flags: { forcedIp: '192.168.1.9', hostIp: '192.168.1.9' }, expect: [{ id: 'host1:web:80', name: 'foo', address: '192.168.1.9', port: 32768 }] },
   { title: 'SERVICE_NAME names the service', labels: { SERVICE_NAME: 'api' }, expect: [{ id: 'host1:web:80', name: 'api', address: '10.0.0.1', port: 32768 }] },
+  { title: "a swarm task is named after its swarm service, not its image; the ID is the task container's", container: { name: 'shop.2.q1w2e3r4t5y6u7i8o9p0a1s2d' }, labels: { 'com.docker.swarm.service.name': 'shop', 'com.docker.swarm.task.id': 'q1w2e3r4t5y6u7i8o9p0a1s2d' }, expect: [{ id: 'host1:shop.2.q1w2e3r4t5y6u7i8o9p0a1s2d:80', name: 'shop', address: '10.0.0.1', port: 32768 }] },
+  { title: 'SERVICE_NAME wins over the swarm service name', labels: { 'com.docker.swarm.service.name': 'billing-v2', SERVICE_NAME: 'billing' }, expect: [{ id: 'host1:web:80', name: 'billing', address: '10.0.0.1', port: 32768 }] },
+  { title: '-explicit: a swarm service name is not an explicit SERVICE_NAME', labels: { 'com.docker.swarm.service.name': 'shop' }, flags: { explicit: true }, expect: [] },
   {
     title: 'several published ports: -<port> suffix on the default name',
     container: { exposedPorts: ['80/tcp', '443/tcp'], ports: published(['80/tcp', '32768'], ['443/tcp', '32769']) },

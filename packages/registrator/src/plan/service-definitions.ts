@@ -72,6 +72,17 @@ export function isValidRole(role: string): boolean {
   return ROLE.test(role);
 }
 
+/** The label Docker swarm mode puts on every task container: the swarm service it belongs to. */
+export const SWARM_SERVICE_LABEL = 'com.docker.swarm.service.name';
+
+/**
+ * The name a service gets without SERVICE_NAME: a swarm task's service name (image names say nothing about which
+ * swarm service a task serves, and two services often run one image), else gliderlabs' base(image).
+ */
+export function implicitServiceName(c: Pick<ContainerInspect, 'image' | 'labels'>): string {
+  return c.labels[SWARM_SERVICE_LABEL] || defaultServiceName(c.image);
+}
+
 /** gliderlabs: base(image) without the tag; we also drop a digest ("foo@sha256:..." gave "foo@sha256"). */
 export function defaultServiceName(image: string): string {
   const base = path.posix.basename(image.split('@')[0]);
@@ -188,7 +199,7 @@ export function defineContainerServices(c: ContainerInspect, options: Definition
     let name = values.get('name') ?? '';
     if (!name) {
       if (options.explicit) continue;
-      name = defaultServiceName(c.image);
+      name = implicitServiceName(c);
     }
     if (isGroup && !metadata.fromPort.has('name')) name += `-${port.exposedPort}`;
 

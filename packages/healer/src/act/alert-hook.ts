@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { errorMessage } from '@consul-sidecars/core';
-import type { Alert } from './plan';
+import type { Alert } from '../plan/alerts';
 
 export interface AlertSink {
   send(alert: Alert): Promise<void>;

@@ -1,8 +1,10 @@
 // Pure reading of one service's live view: which instances count as healthy, and what each container is.
 
-import type { ServiceSpec } from './desired-state';
-import type { ComposeContainer } from './docker-containers';
-import { instanceBelongsTo, type InstanceHealth, type ServiceLive } from './live-state';
+import type { ServiceContainer } from '../backends/scaling-backend';
+import type { ServiceSpec } from '../desired/desired-state';
+import type { InstanceHealth } from '../observe/consul-health';
+import type { ServiceLive } from '../observe/live-state';
+import { instanceBelongsTo } from './instance-match';
 
 export type ContainerClass =
   /** Running, with a passing Consul instance. */
@@ -17,7 +19,7 @@ export type ContainerClass =
   | 'other';
 
 export interface ClassifiedContainer {
-  container: ComposeContainer;
+  container: ServiceContainer;
   class: ContainerClass;
   reason: string;
 }
@@ -31,15 +33,15 @@ export interface ServiceAssessment {
   failed: ClassifiedContainer[];
 }
 
-function isRunning(container: ComposeContainer): boolean {
+function isRunning(container: ServiceContainer): boolean {
   return container.state === 'running';
 }
 
 function countsHealthy(instance: InstanceHealth): boolean {
-  return instance.status === 'passing' && !instance.maintenance;
+  return instance.Status === 'passing' && !instance.Maintenance;
 }
 
-function classify(container: ComposeContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number): ClassifiedContainer {
+function classify(container: ServiceContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number): ClassifiedContainer {
   const mine = instances.filter((i) => instanceBelongsTo(i, container));
   const inGrace = now - container.startedAtMs < spec.graceMs;
   const done = (cls: ContainerClass, reason: string): ClassifiedContainer => ({ container, class: cls, reason });
@@ -47,13 +49,13 @@ function classify(container: ComposeContainer, instances: InstanceHealth[], spec
   // Docker is already restarting it (autoheal's lesson): do not pile a second action on top.
   if (container.state === 'restarting' || container.state === 'removing') return done('starting', `container ${container.state}`);
   if (container.state === 'paused') return done('other', 'container paused');
-  if (mine.some((i) => i.maintenance)) return done('maintenance', 'instance in consul maintenance');
+  if (mine.some((i) => i.Maintenance)) return done('maintenance', 'instance in consul maintenance');
   if (isRunning(container) && mine.some(countsHealthy)) return done('healthy', 'passing');
   if (inGrace) return done('starting', 'within grace period');
   if (container.state === 'created') return done('failed', 'container never started');
   if (container.dockerHealth === 'unhealthy') return done('failed', 'docker healthcheck unhealthy');
   if (mine.length === 0) return done('other', 'not registered in consul');
-  if (mine.every((i) => i.status === 'critical')) return done('failed', `consul checks critical: ${mine.flatMap((i) => i.failingChecks).join(', ')}`);
+  if (mine.every((i) => i.Status === 'critical')) return done('failed', `consul checks critical: ${mine.flatMap((i) => i.FailingChecks).join(', ')}`);
   return done('other', 'consul checks warning');
 }
 

@@ -1,53 +1,13 @@
 // The pure planner: desired state + live state + memory -> per-service state, actions and alerts, and the next memory.
 
-import { backoffDelay } from '@consul-sidecars/core';
+import type { DesiredState, HealPolicy, ServiceSpec } from '../desired/desired-state';
+import type { LiveState } from '../observe/live-state';
+import type { Action } from './actions';
+import type { Alert } from './alerts';
 import { assessService, type ClassifiedContainer } from './assess';
-import type { DesiredState, HealPolicy, ScaleTarget, ServiceSpec } from './desired-state';
-import type { LiveState } from './live-state';
+import { backoffAfterFailure, freshServiceMemory, openBreaker, type Expectation, type HealerMemory } from './memory';
 
 export type ServiceStateName = 'passing' | 'warning' | 'critical';
-
-/** What an action should make appear, and by when (Kubernetes' expectations). */
-export interface Expectation {
-  healthy: number;
-  deadline: number;
-  since: number;
-}
-
-export interface ServiceMemory {
-  expectation?: Expectation;
-  /** Consecutive heals that failed (compose failed, or the expectation expired). */
-  failures: number;
-  /** Consecutive heals that met their expectation in this incident: the slow-start exponent. */
-  successes: number;
-  /** Backoff gate: no action before this time. */
-  notBefore: number;
-  /** Times of recent actions (the per-window budget). */
-  actionTimes: number[];
-  /** Set while the circuit breaker is open (or half-open, with `trial`). */
-  breaker?: { openedAt: number; reason: string; trial?: boolean };
-}
-
-export interface HealerMemory {
-  services: Record<string, ServiceMemory>;
-  /** Keys of the alert conditions raised last pass: an alert is sent when its condition appears, not every pass. */
-  activeAlerts: string[];
-}
-
-export type Action =
-  | { kind: 'remove'; service: string; target: ScaleTarget; containers: Array<{ id: string; name: string; reason: string }> }
-  | { kind: 'scale'; service: string; target: ScaleTarget; total: number; add: number };
-
-export type AlertKind =
-  | 'above-max' | 'breaker-open' | 'quorum-guard' | 'consul-unavailable' | 'consul-empty' | 'observe-failed' | 'action-failed' | 'desired-invalid';
-
-export interface Alert {
-  key: string;
-  kind: AlertKind;
-  service?: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
 
 export interface ServiceDecision {
   service: string;
@@ -72,14 +32,6 @@ export interface Plan {
   memory: HealerMemory;
 }
 
-export function emptyMemory(): HealerMemory {
-  return { services: {}, activeAlerts: [] };
-}
-
-function freshServiceMemory(): ServiceMemory {
-  return { failures: 0, successes: 0, notBefore: 0, actionTimes: [] };
-}
-
 /** Consul check semantics: passing >= min; warning above max; critical below min. */
 export function serviceState(spec: Pick<ServiceSpec, 'min' | 'max'>, healthy: number): ServiceStateName {
   if (healthy < spec.min) return 'critical';
@@ -90,14 +42,6 @@ export function serviceState(spec: Pick<ServiceSpec, 'min' | 'max'>, healthy: nu
 /** Slow start: a heal adds at most 2^successes containers (1, 2, 4...), but always enough to replace the failed ones it removes. */
 export function batchSize(policy: HealPolicy, successes: number, replacing: number): number {
   return Math.min(policy.maxBatch, Math.max(replacing, 2 ** Math.min(successes, 20)));
-}
-
-function openBreaker(mem: ServiceMemory, now: number, reason: string): void {
-  mem.breaker = { openedAt: now, reason };
-}
-
-function backoffAfterFailure(mem: ServiceMemory, policy: HealPolicy, now: number, random: () => number): void {
-  mem.notBefore = now + backoffDelay(mem.failures, { baseMs: policy.backoffBaseMs, maxMs: policy.backoffMaxMs, jitter: policy.backoffJitter }, random);
 }
 
 interface Condition {
@@ -167,7 +111,7 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
     };
 
     if (!readable) {
-      const why = [serviceLive.consulError && `consul: ${serviceLive.consulError}`, serviceLive.dockerError && `docker: ${serviceLive.dockerError}`].filter(Boolean).join('; ');
+      const why = [serviceLive.consulError && `consul: ${serviceLive.consulError}`, serviceLive.backendError && `${spec.scale.kind}: ${serviceLive.backendError}`].filter(Boolean).join('; ');
       raise({ key: `observe-failed:${spec.name}`, kind: 'observe-failed', service: spec.name, message: `cannot observe ${spec.name}: ${why}` });
       hold(`cannot observe (${why}): holding`);
       continue;
@@ -269,11 +213,10 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
       decision.actions.push({
         kind: 'remove',
         service: spec.name,
-        target: spec.scale,
         containers: assessment.failed.map((f: ClassifiedContainer) => ({ id: f.container.id, name: f.container.name, reason: f.reason })),
       });
     }
-    decision.actions.push({ kind: 'scale', service: spec.name, target: spec.scale, total, add });
+    decision.actions.push({ kind: 'scale', service: spec.name, total, add });
     mem.expectation = { healthy: assessment.healthy + assessment.starting + add, deadline: now + spec.graceMs + policy.expectationTimeoutMs, since: now };
     mem.actionTimes.push(now);
     decision.expectation = mem.expectation;
@@ -284,36 +227,4 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
   const alerts = conditions.map((c) => c.alert).filter((a) => !previousKeys.has(a.key));
   memory.activeAlerts = [...new Set(conditions.map((c) => c.alert.key))];
   return { decisions, alerts, ...(guard ? { guard } : {}), memory };
-}
-
-export type ActionOutcome =
-  | { ok: true }
-  | { ok: false; failure: string; message: string; deterministic: boolean };
-
-/** Corrects memory after an action failed: no expectation, one more failure, backoff; a deterministic failure opens the breaker. */
-export function recordOutcome(
-  previous: HealerMemory,
-  service: string,
-  outcome: ActionOutcome,
-  policy: HealPolicy,
-  now: number,
-  random: () => number = Math.random,
-): { memory: HealerMemory; alerts: Alert[] } {
-  if (outcome.ok) return { memory: previous, alerts: [] };
-  const memory = structuredClone(previous);
-  const mem = (memory.services[service] ??= freshServiceMemory());
-  delete mem.expectation;
-  mem.failures++;
-  mem.successes = 0;
-  backoffAfterFailure(mem, policy, now, random);
-  if (outcome.deterministic) openBreaker(mem, now, `${outcome.failure}: would fail again the same way (${outcome.message})`);
-  else if (mem.breaker?.trial || mem.failures >= policy.breakerFailures) openBreaker(mem, now, `${mem.failures} heals failed in a row (last: ${outcome.failure})`);
-  const alert: Alert = {
-    key: `action-failed:${service}:${now}`,
-    kind: 'action-failed',
-    service,
-    message: `healing ${service} failed (${outcome.failure}): ${outcome.message}`,
-    details: { failure: outcome.failure, deterministic: outcome.deterministic, breakerOpen: Boolean(mem.breaker) },
-  };
-  return { memory, alerts: [alert] };
 }

@@ -2,8 +2,8 @@
 
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
-import { CodedError } from '@consul-sidecars/core';
-import type { ScaleTarget } from './desired-state';
+import { healerError } from '../../errors';
+import type { ComposeTarget } from './compose-target';
 
 export type ComposeFailure = 'image-missing' | 'port-conflict' | 'name-conflict' | 'timeout' | 'compose-error';
 
@@ -25,7 +25,7 @@ export interface ComposeRunnerOptions {
   timeoutMs?: number;
   logger?: Logger;
   /** Called after every run (metrics, tests counting runs). */
-  onRun?: (target: ScaleTarget, result: ComposeResult) => void;
+  onRun?: (target: ComposeTarget, result: ComposeResult) => void;
 }
 
 const RULES: Array<{ failure: ComposeFailure; deterministic: boolean; pattern: RegExp }> = [
@@ -49,8 +49,8 @@ export function classifyComposeFailure(output: string, timedOut = false): { fail
 }
 
 /** The argument array (never a shell string) for scaling one compose service to `total` containers. */
-export function composeScaleArgs(target: ScaleTarget, total: number): string[] {
-  if (!Number.isInteger(total) || total < 0) throw new CodedError('ERR_SCALE', `invalid scale ${total}`, { total });
+export function composeScaleArgs(target: ComposeTarget, total: number): string[] {
+  if (!Number.isInteger(total) || total < 0) throw healerError('ERR_SCALE', `invalid scale ${total}`, { total });
   return [
     '-p', target.composeProject,
     '-f', target.composeFile,
@@ -77,7 +77,7 @@ export class ComposeRunner {
     this.onRun = options.onRun;
   }
 
-  scale(target: ScaleTarget, total: number, timeoutMs = this.timeoutMs): Promise<ComposeResult> {
+  scale(target: ComposeTarget, total: number, timeoutMs = this.timeoutMs): Promise<ComposeResult> {
     const [file, ...lead] = this.command;
     const argv = [...lead, ...composeScaleArgs(target, total)];
     const env: NodeJS.ProcessEnv = { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' };

@@ -1,0 +1,68 @@
+// The Docker side of a compose service: list its containers (with state and start time) and remove failed ones by id.
+
+import type Docker from 'dockerode';
+import { errorMessage } from '@consul-sidecars/core';
+import { healerError } from '../../errors';
+import type { ContainerState, ServiceContainer } from '../scaling-backend';
+import type { ComposeTarget } from './compose-target';
+import { dockerClientFor } from './docker-connection';
+
+function parseTime(text: string | undefined): number {
+  const ms = text ? Date.parse(text) : NaN;
+  // Docker writes 0001-01-01T00:00:00Z for "never".
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
+/** The containers (any state) of one compose service, found by compose's own labels. */
+export async function listComposeContainers(target: ComposeTarget): Promise<ServiceContainer[]> {
+  const docker = dockerClientFor(target.dockerHost);
+  let listed: Docker.ContainerInfo[];
+  try {
+    listed = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${target.composeProject}`, `com.docker.compose.service=${target.composeService}`] },
+    });
+  } catch (err) {
+    throw healerError('ERR_DOCKER', `cannot list containers of ${target.composeProject}/${target.composeService}: ${errorMessage(err)}`, { target }, err);
+  }
+  const inspected = await Promise.all(
+    listed.map(async (info) => {
+      try {
+        return await docker.getContainer(info.Id).inspect();
+      } catch {
+        return undefined; // removed between list and inspect
+      }
+    }),
+  );
+  const out: ServiceContainer[] = [];
+  for (const info of inspected) {
+    if (!info) continue;
+    const health = info.State.Health?.Status;
+    out.push({
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      slot: Number(info.Config.Labels?.['com.docker.compose.container-number'] ?? 0) || 0,
+      // The Engine API documents exactly ContainerState's values.
+      state: info.State.Status as ContainerState,
+      ...(health === 'starting' || health === 'healthy' || health === 'unhealthy' ? { dockerHealth: health } : {}),
+      startedAtMs: parseTime(info.State.StartedAt) || parseTime(info.Created),
+    });
+  }
+  return out.sort((a, b) => a.slot - b.slot);
+}
+
+/** Removes containers by id (force: they are failed anyway); a container already gone counts as removed. */
+export async function removeContainers(target: ComposeTarget, ids: readonly string[]): Promise<void> {
+  const docker = dockerClientFor(target.dockerHost);
+  for (const id of ids) {
+    try {
+      await docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 404) continue;
+      // 409 "removal already in progress" is as good as done.
+      if (status === 409 && /already in progress/i.test(errorMessage(err))) continue;
+      throw healerError('ERR_DOCKER_REMOVE', `cannot remove container ${id.slice(0, 12)}: ${errorMessage(err)}`, { id }, err);
+    }
+  }
+}
