@@ -88,6 +88,20 @@ describe('deploy artefacts: compose stacks, shellcheck, images @integration', fu
       expect(servicesOf(result.stdout)['f5-sync']).to.include('BIGIP_PASSWORD: not-a-real-one'); // read from the file
     });
 
+    it('the base stack needs nothing of the profiles it does not enable: no BIGIP_* settings, no secrets file', function () {
+      const file = join(work, 'base-only.env');
+      const base = readFileSync(join(COMPOSE_DIR, '.env.example'), 'utf8').split('\n').filter((line) => !line.startsWith('BIGIP_')).join('\n');
+      writeFileSync(file, base);
+      const result = compose(['docker-compose.yml'], file, ['config', '-q']);
+      expect(result.status, result.stderr).to.equal(0);
+      const services = compose(['docker-compose.yml'], file, ['config', '--services']);
+      expect(services.stdout.trim().split('\n')).to.include.members(['consul', 'registrator', 'renderer']);
+      // With the f5 profile on and still no secrets file, the password is simply absent: f5-sync names it at start.
+      const f5 = compose(['docker-compose.yml'], file, ['config'], 'f5');
+      expect(f5.status, f5.stderr).to.equal(0);
+      expect(servicesOf(f5.stdout)['f5-sync']).not.to.include('BIGIP_PASSWORD');
+    });
+
     it('refuses to render without the cluster settings, naming the missing one', function () {
       const file = join(work, 'empty.env');
       writeFileSync(file, `DOCKER_GID=999\nBIGIP_SECRETS_FILE=${join(work, 'secrets', 'bigip.env')}\n`);

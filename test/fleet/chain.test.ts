@@ -140,12 +140,16 @@ describe('the chain across hosts @integration', function () {
     expect(response.status).to.equal(200);
     await waitFor(() => !hostsInNginx().includes(address('h1')), { timeoutMs: DETECTION_MS, message: 'h1 out of the rendered upstream at once' });
     expect(Date.now() - leftAt).to.be.below(DETECTION_MS);
+    // f5-sync drains (1 s) and removes it; if the leader was h1's own f5-sync (its agent just left), the lock moves
+    // first (lock-delay), so this may take a little longer.
+    await waitFor(() => !hostsInPool().includes(address('h1')), { timeoutMs: LOCK_DELAY_MS + 6_000, message: 'h1 out of the BIG-IP pool' });
     const members = (await (await fetch(`${fleet.consulUrl}/v1/agent/members`)).json()) as Array<{ Name: string; Status: number }>;
     expect(members.find((m) => m.Name === 'h1')?.Status, 'h1 left (3)').to.equal(3);
     await agent.close();
     h1.restartService('consul-agent');
     await fleet.agentAnswers(h1);
     await waitFor(() => hostsInNginx().includes(address('h1')), { timeoutMs: 30_000, message: 'h1 back after its agent rejoined' });
+    await waitFor(() => hostsInPool().includes(address('h1')), { timeoutMs: 30_000, message: 'h1 back in the BIG-IP pool' });
   });
 
   it("the leader lock of a killed host's f5-sync moves to the other host after detection + lock-delay, never earlier, never two", async () => {

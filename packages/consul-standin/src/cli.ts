@@ -2,6 +2,8 @@
 // a cluster. Listens, prints its address on stdout, logs JSON lines on stderr, stops cleanly on
 // SIGTERM/SIGINT (an agent leaves the cluster first, as Consul's clients do by default).
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { parseGoDuration } from './duration';
 import {
@@ -142,9 +144,22 @@ function serve(standin: ConsulStandin, details: Record<string, unknown>, beforeS
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const command = argv[0] === 'server' || argv[0] === 'agent' ? argv[0] : 'single';
   const rest = command === 'single' ? argv : argv.slice(1);
+  // The project's one CLI convention: help on stdout with exit 0, -version, usage errors exit 2.
+  if (rest.some((word) => /^--?(h|help)$/.test(word))) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (rest.length === 1 && /^--?(v|version)$/.test(rest[0] as string)) {
+    process.stdout.write(`consul-standin ${version()}\n`);
+    return;
+  }
   let options: ConsulStandinOptions;
   try {
     options = command === 'server' ? parseServerArgs(rest) : command === 'agent' ? parseAgentArgs(rest) : parseArgs(rest);

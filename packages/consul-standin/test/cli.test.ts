@@ -1,7 +1,7 @@
 // The consul-standin command: prints its address, answers, and exits 0 on SIGTERM within 5 s.
 
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, eventually } from './support';
@@ -21,6 +21,22 @@ describe('consul-standin command line', function () {
     });
     expect(() => parseArgs(['--bogus'])).to.throw(/unknown flag --bogus/);
     expect(() => parseArgs(['--port'])).to.throw(/missing value/);
+  });
+
+  it('follows the CLI convention: help on stdout with exit 0, -version, usage errors exit 2', function () {
+    if (!existsSync(built)) this.skip();
+    for (const args of [['--help'], ['-h'], ['server', '-help'], ['agent', '--help']]) {
+      const run = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+      expect(run.status, args.join(' ')).to.equal(0);
+      expect(run.stdout, args.join(' ')).to.match(/^usage: consul-standin/);
+      expect(run.stderr).to.equal('');
+    }
+    const version = spawnSync(process.execPath, [bin, '-version'], { encoding: 'utf8' });
+    expect(version.status).to.equal(0);
+    expect(version.stdout).to.match(/^consul-standin \d+\.\d+\.\d+\n$/);
+    const bogus = spawnSync(process.execPath, [bin, '--bogus'], { encoding: 'utf8' });
+    expect(bogus.status).to.equal(2);
+    expect(bogus.stderr).to.match(/^unknown flag --bogus/);
   });
 
   it('starts, prints its address, answers, and stops cleanly on SIGTERM', async function () {

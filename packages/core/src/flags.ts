@@ -10,6 +10,8 @@ export interface FlagSpec {
   /** Config path the value lands on (dot separated); defaults to the flag name. */
   path?: string;
   description?: string;
+  /** This name is an older spelling of another flag (kept working, listed under the flag it stands for). */
+  aliasOf?: string;
 }
 
 export interface ParsedFlags {
@@ -43,9 +45,12 @@ export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpe
     const body = word.replace(/^--?/, '');
     const eq = body.indexOf('=');
     const name = eq === -1 ? body : body.slice(0, eq);
-    const definition = spec[name];
-    if (!definition) throw new ConfigError(`unknown flag -${name}`, { field: name, source: 'flags' });
-    const key = definition.path ?? name;
+    const given = spec[name];
+    if (!given) throw new ConfigError(`unknown flag -${name}`, { field: name, source: 'flags' });
+    const canonical = given.aliasOf ?? name;
+    const definition = given.aliasOf ? spec[given.aliasOf] : given;
+    if (!definition) throw new ConfigError(`flag -${name} is an alias of -${given.aliasOf}, which is not defined`, { field: name, source: 'flags' });
+    const key = definition.path ?? canonical;
     let raw: string | undefined = eq === -1 ? undefined : body.slice(eq + 1);
     if (definition.type === 'boolean') {
       if (raw === undefined) raw = 'true';
@@ -70,9 +75,14 @@ export function parseFlags(argv: readonly string[], spec: Record<string, FlagSpe
   return { values, positionals };
 }
 
-/** One line per flag, for --help. */
+/** One line per flag, for --help; an alias is named on the line of the flag it stands for. */
 export function describeFlags(spec: Record<string, FlagSpec>): string {
+  const aliases = (name: string) => Object.entries(spec).filter(([, s]) => s.aliasOf === name).map(([alias]) => `-${alias}`);
   return Object.entries(spec)
-    .map(([name, s]) => `  -${name}${s.type === 'boolean' ? '' : ` <${s.type}>`}${s.description ? `\t${s.description}` : ''}`)
+    .filter(([, s]) => s.aliasOf === undefined)
+    .map(([name, s]) => {
+      const also = aliases(name);
+      return `  -${name}${s.type === 'boolean' ? '' : ` <${s.type}>`}${s.description ? `\t${s.description}` : ''}${also.length ? ` (also ${also.join(', ')})` : ''}`;
+    })
     .join('\n');
 }

@@ -1,5 +1,6 @@
 // The one pino logger factory: JSON lines, with secrets redacted here rather than at each call site.
 
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -35,7 +36,9 @@ export function createLogger(options: LoggerOptions): Logger {
     name: options.name,
     level,
     redact: { paths: redactPaths(), censor: '[redacted]' },
-    base: { pid: process.pid },
+    // Every line names its host: NODE_NAME (the stack's node name; containers share nothing else that says it), else
+    // the machine's host name.
+    base: { pid: process.pid, hostname: process.env.NODE_NAME || hostname() },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };

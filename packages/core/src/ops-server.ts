@@ -2,7 +2,9 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface HealthReport {
   ok: boolean;
@@ -28,11 +30,31 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** A registry with the process metrics (RSS, event loop lag...) under the daemon's prefix. */
-export function createMetricsRegistry(prefix: string): Registry {
+/**
+ * prom-client's defaults that promtool rejects: gauges named like counters. Their unsuffixed twins
+ * (nodejs_active_handles{type}, nodejs_active_requests{type}, nodejs_active_resources{type}) carry the same numbers.
+ */
+const MISNAMED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/**
+ * A daemon's registry: the standard process_* and nodejs_* metrics under their standard names (the daemon is the
+ * scrape job, not a prefix, so stock dashboards work), promtool-clean, and consul_sidecars_build_info.
+ */
+export function createMetricsRegistry(daemon: string, version = packageVersion()): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: `${prefix}_` });
+  collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  const info = new Gauge({ name: 'consul_sidecars_build_info', help: 'Always 1: the daemon and its version', labelNames: ['daemon', 'version'], registers: [registry] });
+  info.set({ daemon, version }, 1);
   return registry;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {

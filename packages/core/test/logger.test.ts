@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src';
 
@@ -19,6 +20,23 @@ describe('core: logger', () => {
     createLogger({ name: 'registrator', destination: out.stream }).info({ service: 'web' }, 'registered');
     const [line] = out.lines();
     expect(line).to.include({ name: 'registrator', level: 'info', msg: 'registered', service: 'web' });
+  });
+
+  it("names the host on every line: NODE_NAME (the stack's node name) when set, else the machine's host name", () => {
+    const saved = process.env.NODE_NAME;
+    try {
+      delete process.env.NODE_NAME;
+      const plain = capture();
+      createLogger({ name: 'renderer', destination: plain.stream }).info('started');
+      expect(plain.lines()[0].hostname).to.equal(hostname());
+      process.env.NODE_NAME = 'swarm-node-3';
+      const named = capture();
+      createLogger({ name: 'renderer', destination: named.stream }).info('started');
+      expect(named.lines()[0].hostname).to.equal('swarm-node-3');
+    } finally {
+      if (saved === undefined) delete process.env.NODE_NAME;
+      else process.env.NODE_NAME = saved;
+    }
   });
 
   it('redacts tokens, passwords and auth headers wherever a call site puts them', () => {

@@ -125,7 +125,7 @@ describe('@integration renderer CLI', function () {
         const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
         return /renderer_renders_total\{template="[^"]+",result="written"\} 2/.test(text) ? text : undefined;
       }, { timeoutMs: 5000, message: 'two written renders in /metrics' });
-      expect(metrics).to.contain('renderer_process_resident_memory_bytes');
+      expect(metrics).to.match(/^process_resident_memory_bytes \d+/m);
     } finally {
       const stopAt = Date.now();
       child.kill('SIGTERM');
