@@ -74,7 +74,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     this.config = options.config;
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? createRendererMetrics();
-    this.engineFor = options.engines ?? defaultEngines({ env: options.env });
+    this.engineFor = options.engines ?? defaultEngines({ env: options.env, onReject: (what, value, context) => this.onReject(what, value, context) });
     this.reportsBook = new TemplateReports(this.metrics, (report) => this.emit('template', report));
     this.pool = new WatcherPool({
       query: queryFactory(options, (what, value, context) => this.onReject(what, value, context)),

@@ -36,6 +36,12 @@ export interface RawTemplate {
   guard?: RawGuard;
   vars?: Record<string, unknown>;
   upstreamPush?: RawUpstreamPush;
+  /** Which language the template is in; default: by extension (.ctmpl, .tpl, .tmpl: go), else nunjucks. */
+  engine?: 'go' | 'nunjucks';
+  /** Go templates: consul-template's left_delimiter / right_delimiter / error_on_missing_key. */
+  leftDelimiter?: string;
+  rightDelimiter?: string;
+  errorOnMissingKey?: boolean;
 }
 
 export interface RawRendererConfig {
@@ -79,6 +85,10 @@ const templateSchema = {
       },
     },
     vars: { type: 'object' },
+    engine: { type: 'string', enum: ['go', 'nunjucks'] },
+    leftDelimiter: { type: 'string', minLength: 1 },
+    rightDelimiter: { type: 'string', minLength: 1 },
+    errorOnMissingKey: { type: 'boolean' },
     upstreamPush: {
       type: 'object',
       additionalProperties: false,

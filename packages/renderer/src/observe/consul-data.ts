@@ -14,7 +14,9 @@ export type { HealthStatus, StatusFilter } from '@consul-sidecars/core';
 
 export type CatalogService = ConsulCatalogService;
 
-export type HealthCheck = Pick<ConsulHealthCheck, 'CheckID' | 'Name' | 'Status' | 'Output' | 'ServiceID'>;
+/** The fields beyond these five are what Go templates read (consul-template's api.HealthCheck); optional for test data. */
+export type HealthCheck = Pick<ConsulHealthCheck, 'CheckID' | 'Name' | 'Status' | 'Output' | 'ServiceID'>
+  & Partial<Pick<ConsulHealthCheck, 'Node' | 'Notes' | 'ServiceName' | 'ServiceTags' | 'Type'>>;
 
 /**
  * One instance: `Address` is the service's, else its node's (as Consul's DNS does); `Status` the worst of the node's
@@ -23,9 +25,30 @@ export type HealthCheck = Pick<ConsulHealthCheck, 'CheckID' | 'Name' | 'Status' 
 export type ServiceInstance = Pick<ConsulServiceInstance, 'ID' | 'Name' | 'Node' | 'NodeAddress' | 'Address' | 'Port' | 'Tags' | 'Meta' | 'NodeMeta' | 'Weights' | 'Status'> & {
   Checks: HealthCheck[];
   Role?: string;
-};
+} & Partial<Pick<ConsulServiceInstance, 'NodeID' | 'NodeTaggedAddresses' | 'TaggedAddresses' | 'Maintenance'>>;
+// The optional fields are kept for Go templates (consul-template's HealthService has them); test data may omit them.
 
-export type CatalogNode = Pick<ConsulCatalogNode, 'Node' | 'ID' | 'Address' | 'Datacenter' | 'Meta'>;
+export type CatalogNode = Pick<ConsulCatalogNode, 'Node' | 'ID' | 'Address' | 'Datacenter' | 'Meta'> & Partial<Pick<ConsulCatalogNode, 'TaggedAddresses'>>;
+
+/** One service of /v1/catalog/node/<name>. */
+export interface NodeService {
+  ID: string;
+  Service: string;
+  Tags: string[];
+  Meta: Record<string, string>;
+  Port: number;
+  Address: string;
+  EnableTagOverride: boolean;
+}
+
+/** /v1/catalog/node/<name>: the node and its services (sorted by ID). */
+export interface CatalogNodeServices {
+  Node: CatalogNode;
+  Services: NodeService[];
+}
 
 /** `Key` is relative to the prefix for `ls`/`tree`, the full key for `key`; a key with no value reads ''. */
-export type KvPair = Pick<KvEntry, 'Key' | 'Flags'> & { Value: string };
+export type KvPair = Pick<KvEntry, 'Key' | 'Flags'> & { Value: string } & Partial<Pick<KvEntry, 'CreateIndex' | 'ModifyIndex' | 'LockIndex' | 'Session'>> & {
+  /** The full key (Go templates' `.Path`). */
+  Path?: string;
+};

@@ -2,7 +2,10 @@
 
 import type { BlockingQuery, ConsulHttpClient } from '@consul-sidecars/core';
 import type { Dependency, DependencyData, DependencyKindName, QueryKind, RejectListener } from './dependency';
+import { catalogDatacentersKind } from './datacenters';
+import { fileKind } from './file';
 import { kvKeyKind } from './key';
+import { catalogNodeKind } from './node';
 import { catalogNodesKind } from './nodes';
 import { healthServiceKind } from './service';
 import { catalogServicesKind } from './services';
@@ -10,7 +13,10 @@ import { kvPrefixKind } from './tree';
 
 export const queryKinds: { [K in DependencyKindName]: QueryKind<K> } = {
   'catalog.services': catalogServicesKind,
+  'catalog.node': catalogNodeKind,
   'catalog.nodes': catalogNodesKind,
+  'catalog.datacenters': catalogDatacentersKind,
+  file: fileKind,
   'health.service': healthServiceKind,
   'kv.key': kvKeyKind,
   'kv.prefix': kvPrefixKind,
