@@ -14,3 +14,4 @@ export * from './watcher-pool';
 export * from './node';
 export * from './datacenters';
 export * from './file';
+export * from './unknown-datacenter';

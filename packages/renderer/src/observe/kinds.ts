@@ -9,6 +9,7 @@ import { catalogNodeKind } from './node';
 import { catalogNodesKind } from './nodes';
 import { healthServiceKind } from './service';
 import { catalogServicesKind } from './services';
+import { namingUnknownDatacenter } from './unknown-datacenter';
 import { kvPrefixKind } from './tree';
 
 export const queryKinds: { [K in DependencyKindName]: QueryKind<K> } = {
@@ -33,5 +34,6 @@ export function dependencyKey<K extends DependencyKindName>(dep: Dependency<K>):
 
 /** The blocking query that watches one dependency through the `consul` client. */
 export function dependencyQuery<K extends DependencyKindName>(consul: ConsulHttpClient, dep: Dependency<K>, onReject?: RejectListener): BlockingQuery<DependencyData> {
-  return kindOf<K>(dep.kind).query(consul, dep, onReject);
+  const query: BlockingQuery<DependencyData> = kindOf<K>(dep.kind).query(consul, dep, onReject);
+  return 'dc' in dep && typeof dep.dc === 'string' ? namingUnknownDatacenter(query, dep.dc, dependencyKey(dep)) : query;
 }

@@ -27,7 +27,8 @@ export function normaliseKvPrefix(entries: readonly KvEntry[], prefix: string, a
     .filter((p) => p.Key.startsWith(base) && !p.Key.endsWith('/'))
     .map((p) => ({ ...p, Key: p.Key.slice(base.length).replace(/^\/+/, '') }))
     .filter((p) => p.Key !== '')
-    .sort((a, b) => compareText(a.Key, b.Key));
+    // As given, Consul's order (by full key) is consul-template's; under a folder it is the same as by relative key.
+    .sort((a, b) => (asGiven ? compareText(a.Path ?? a.Key, b.Path ?? b.Key) : compareText(a.Key, b.Key)));
 }
 
 /** `ls`: only the top level of a prefix listing. */
