@@ -38,6 +38,7 @@ export interface GoEngineOptions {
   leftDelimiter?: string;
   rightDelimiter?: string;
   errorOnMissingKey?: boolean;
+  functionDenylist?: string[];
   /** What env/envOrDefault read. */
   env?: NodeJS.ProcessEnv;
 }
@@ -209,7 +210,7 @@ export function goEngine(options: GoEngineOptions = {}): TemplateEngine {
       let compiled: ReturnType<typeof compileGoTemplate>;
       try {
         // consul-template names every template "": Go's messages read `template: :LINE:COL: ...`.
-        compiled = compileGoTemplate(text, { leftDelimiter: options.leftDelimiter, rightDelimiter: options.rightDelimiter, errorOnMissingKey: options.errorOnMissingKey });
+        compiled = compileGoTemplate(text, { leftDelimiter: options.leftDelimiter, rightDelimiter: options.rightDelimiter, errorOnMissingKey: options.errorOnMissingKey, functionDenylist: options.functionDenylist });
       } catch (err) {
         if (!(err instanceof TemplateParseError)) throw err;
         throw rendererError('ERR_TEMPLATE_SYNTAX', `template ${name}: ${err.message}`, { template: name }, { cause: err });

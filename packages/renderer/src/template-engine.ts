@@ -34,6 +34,6 @@ export function nunjucksEngine(env: TemplateEnvironment): TemplateEngine {
 export function defaultEngines(options: { env?: NodeJS.ProcessEnv; onReject?: RejectListener }): EngineSelector {
   const nunjucks = nunjucksEngine(new TemplateEnvironment({ env: options.env, onReject: options.onReject }));
   return (template) => (template.engine === 'go'
-    ? goEngine({ env: options.env, leftDelimiter: template.leftDelimiter, rightDelimiter: template.rightDelimiter, errorOnMissingKey: template.errorOnMissingKey })
+    ? goEngine({ env: options.env, leftDelimiter: template.leftDelimiter, rightDelimiter: template.rightDelimiter, errorOnMissingKey: template.errorOnMissingKey, functionDenylist: template.functionDenylist })
     : nunjucks);
 }

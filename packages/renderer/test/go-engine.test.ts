@@ -117,12 +117,15 @@ describe('renderer: Go templates', function () {
       expect(read('go.conf')).to.equal('a=1;b/c=2;le=not in app/;|a;le;');
     });
 
-    it('custom delimiters and error_on_missing_key come from the template\'s config', async () => {
+    it('custom delimiters, error_on_missing_key and function_denylist come from the template\'s config', async () => {
       const { report, read } = await once([
         { name: 'delims.conf', engine: 'go', leftDelimiter: '[[', rightDelimiter: ']]', contents: '[[ key "app/a" ]] {{ kept }}' },
         { name: 'strict.conf', engine: 'go', errorOnMissingKey: true, contents: '{{ range service "web" }}{{ .ServiceMeta.version }}{{ end }}' },
+        { name: 'denied.conf', engine: 'go', functionDenylist: ['env*'], contents: '{{ env "HOME" }}' },
       ]);
       expect(read('delims.conf')).to.equal('1 {{ kept }}');
+      const denied = report.templates.find((t) => t.destination.endsWith('denied.conf'));
+      expect(denied?.reason).to.match(/error calling env: function is disabled/);
       const strict = report.templates.find((t) => t.destination.endsWith('strict.conf'));
       expect(strict?.status).to.equal('error');
       expect(strict?.reason).to.match(/map has no entry for key "version"/);

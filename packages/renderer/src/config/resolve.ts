@@ -37,14 +37,14 @@ function toUpstreamPush(raw: RawUpstreamPush, field: string): UpstreamPushConfig
 }
 
 /** `engine` given, else by the source's extension (consul-template's .ctmpl/.tpl/.tmpl); Go-only keys need go. */
-function toEngine(raw: RawTemplate, field: string): Pick<TemplateConfig, 'engine' | 'leftDelimiter' | 'rightDelimiter' | 'errorOnMissingKey'> {
+function toEngine(raw: RawTemplate, field: string): Pick<TemplateConfig, 'engine' | 'leftDelimiter' | 'rightDelimiter' | 'errorOnMissingKey' | 'functionDenylist'> {
   const engine = raw.engine ?? (raw.source !== undefined && GO_TEMPLATE_EXTENSIONS.test(raw.source) ? 'go' : 'nunjucks');
   if (engine !== 'go') {
-    for (const key of ['leftDelimiter', 'rightDelimiter', 'errorOnMissingKey'] as const) {
+    for (const key of ['leftDelimiter', 'rightDelimiter', 'errorOnMissingKey', 'functionDenylist'] as const) {
       if (raw[key] !== undefined) throw new ConfigError(`${field}.${key}: only Go templates take it (this template's engine is nunjucks)`, { field: `${field}.${key}`, value: raw[key] });
     }
   }
-  return { engine, leftDelimiter: raw.leftDelimiter, rightDelimiter: raw.rightDelimiter, errorOnMissingKey: raw.errorOnMissingKey ?? false };
+  return { engine, leftDelimiter: raw.leftDelimiter, rightDelimiter: raw.rightDelimiter, errorOnMissingKey: raw.errorOnMissingKey ?? false, functionDenylist: raw.functionDenylist ?? [] };
 }
 
 function toTemplateConfig(raw: RawTemplate, index: number, baseDir: string): TemplateConfig {

@@ -42,6 +42,8 @@ export interface RawTemplate {
   leftDelimiter?: string;
   rightDelimiter?: string;
   errorOnMissingKey?: boolean;
+  /** Go templates: consul-template's function_denylist (names or `*` globs whose calls fail). */
+  functionDenylist?: string[];
 }
 
 export interface RawRendererConfig {
@@ -89,6 +91,7 @@ const templateSchema = {
     leftDelimiter: { type: 'string', minLength: 1 },
     rightDelimiter: { type: 'string', minLength: 1 },
     errorOnMissingKey: { type: 'boolean' },
+    functionDenylist: { type: 'array', items: { type: 'string', minLength: 1 } },
     upstreamPush: {
       type: 'object',
       additionalProperties: false,

@@ -53,6 +53,7 @@ export interface TemplateConfig {
   leftDelimiter?: string;
   rightDelimiter?: string;
   errorOnMissingKey: boolean;
+  functionDenylist: string[];
 }
 
 export type TemplateEngineName = 'go' | 'nunjucks';

@@ -8,6 +8,7 @@ import type {
   KvEntry,
   ServiceInstance as ConsulServiceInstance,
 } from '@consul-sidecars/core';
+import type { CatalogNodeService } from '../gotemplate/data-source';
 
 /** core's: passing | warning | critical (maintenance reads critical); passing (default, filtered by Consul) | warning | any. */
 export type { HealthStatus, StatusFilter } from '@consul-sidecars/core';
@@ -30,16 +31,8 @@ export type ServiceInstance = Pick<ConsulServiceInstance, 'ID' | 'Name' | 'Node'
 
 export type CatalogNode = Pick<ConsulCatalogNode, 'Node' | 'ID' | 'Address' | 'Datacenter' | 'Meta'> & Partial<Pick<ConsulCatalogNode, 'TaggedAddresses'>>;
 
-/** One service of /v1/catalog/node/<name>. */
-export interface NodeService {
-  ID: string;
-  Service: string;
-  Tags: string[];
-  Meta: Record<string, string>;
-  Port: number;
-  Address: string;
-  EnableTagOverride: boolean;
-}
+/** One service of /v1/catalog/node/<name>: the fields consul-template's CatalogNodeService has. */
+export type NodeService = CatalogNodeService;
 
 /** /v1/catalog/node/<name>: the node and its services (sorted by ID). */
 export interface CatalogNodeServices {
