@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConsulHttpClient } from '@consul-sidecars/core';
+import { ConsulHttpClient, waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { resolveRendererConfig, type RawTemplate } from '../src/config';
 import { Runner } from '../src/runner';
@@ -109,6 +109,26 @@ describe('renderer: Go templates', function () {
       expect(report.ok, JSON.stringify(report)).to.equal(true);
       expect(read('go.conf')).to.equal('n1 [a b bad tag] 198.18.0.9 198.18.0.9:8080 web-n1=passing/ok/web; no-id\nn2 [] 198.18.0.9 198.18.0.9:8080 web-n2=passing/ok/web; no-id\n');
       expect(read('njk.conf')).to.equal('n1 b,a\nn2 \n');
+      const rejected = await runner?.metrics.rejectedValues.get();
+      expect(rejected?.values.find((v) => v.labels.what === 'tag')?.value, 'the dropped tag is counted once').to.equal(1);
+    });
+
+    it('SIGHUP re-reads a Go template; one that no longer parses keeps the previous version', async () => {
+      const source = join(dir, 'web.ctmpl');
+      writeFileSync(source, '{{ range service "web" }}{{ .Node }} {{ end }}');
+      const config = resolveRendererConfig({ templates: [{ source, destination: join(dir, 'out.conf') }] }, dir);
+      expect(config.templates[0].engine).to.equal('go');
+      runner = new Runner({ config, consul: client });
+      runner.start();
+      await waitFor(() => existsSync(join(dir, 'out.conf')) && readFileSync(join(dir, 'out.conf'), 'utf8') === 'n1 n2 ', { timeoutMs: 10_000, message: 'first render' });
+      writeFileSync(source, '{{ range service "web" }}{{ .Address }} {{ end');
+      runner.reloadTemplates();
+      await runner.whenIdle();
+      expect(runner.reports()[0].status, 'rendered with the previous version').to.equal('ok');
+      expect(readFileSync(join(dir, 'out.conf'), 'utf8')).to.equal('n1 n2 ');
+      writeFileSync(source, '{{ range service "web" }}{{ .Address }} {{ end }}');
+      runner.reloadTemplates();
+      await waitFor(() => readFileSync(join(dir, 'out.conf'), 'utf8') === '10.0.0.1 10.0.0.2 ', { timeoutMs: 10_000, message: 'the re-read template rendered' });
     });
 
     it('ls and tree list the prefix as written, in Consul\'s key order (consul-template): "app" also lists "apple"', async () => {
