@@ -58,6 +58,10 @@ describe('renderer: every query kind across federated datacenters (stand-in)', f
     const config = resolveRendererConfig({ once: true, onceTimeout: '10s', templates: [{ ...template, destination }] }, dir);
     const client = new ConsulHttpClient({ scheme: 'http', host: '127.0.0.1', port: dc1.port, verifyTls: true });
     const runner = new Runner({ config, consul: client });
+    const healthAtError: ReturnType<Runner['health']>[] = [];
+    runner.on('template', (r) => {
+      if (r.status === 'error') healthAtError.push(runner.health());
+    });
     try {
       const report = await runner.runOnce();
       let output: string | undefined;
@@ -66,7 +70,7 @@ describe('renderer: every query kind across federated datacenters (stand-in)', f
       } catch {
         output = undefined;
       }
-      return { report: report.templates[0], output };
+      return { report: report.templates[0], output, healthAtError };
     } finally {
       client.close();
     }
@@ -108,12 +112,14 @@ describe('renderer: every query kind across federated datacenters (stand-in)', f
     ['go', '{{ range service "web@dc9" }}{{ .Port }}{{ end }}\n'],
   ] as const) {
     it(`${engine}: an unknown datacenter is the template's error naming it; the last good file stays`, async () => {
-      const { report, output } = await renderOnce({ engine, contents }, 'last good\n');
+      const { report, output, healthAtError } = await renderOnce({ engine, contents }, 'last good\n');
       expect(report.status, JSON.stringify(report)).to.equal('error');
       expect(report.reason).to.equal('unknown-datacenter');
       expect(report.code).to.equal('ERR_UNKNOWN_DATACENTER');
       expect(report.detail).to.match(/datacenter "dc9" is unknown to Consul \(No path to datacenter\)/);
       expect(output).to.equal('last good\n');
+      // Consul answered (it knows no such datacenter): /health says the template failed, not that Consul is away.
+      expect(healthAtError.map((h) => [h.ok, h.consul])).to.deep.include([false, 'reachable']);
     });
   }
 });
