@@ -10,15 +10,11 @@ import { ConsulHttpClient } from '@consul-sidecars/core';
 import { startConsulServer, type ConsulServer } from '../../consul-standin/src';
 import { resolveRendererConfig, type RawTemplate } from '../src/config';
 import { Runner } from '../src/runner';
-
-async function put(server: ConsulServer, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${server.url}${path}`, { method: 'PUT', body: typeof body === 'string' ? body : JSON.stringify(body) });
-  if (!res.ok) throw new Error(`PUT ${path}: ${res.status} ${await res.text()}`);
-}
+import { standinPut } from './standin-put';
 
 /** A node with one passing `web` instance, registered through the catalog of `server`'s datacenter. */
 async function registerWeb(server: ConsulServer, node: string, address: string, port: number): Promise<void> {
-  await put(server, '/v1/catalog/register', {
+  await standinPut(server.url, '/v1/catalog/register', {
     Node: node, Address: address,
     Service: { ID: `web-${node}`, Service: 'web', Port: port, Tags: ['http'] },
     Check: { CheckID: `web-${node}`, Name: 'web', Status: 'passing', ServiceID: `web-${node}` },
@@ -38,9 +34,9 @@ describe('renderer: every query kind across federated datacenters (stand-in)', f
     dc2.federate('dc1', dc1.address);
     await registerWeb(dc1, 'n1', '10.1.0.1', 8001);
     await registerWeb(dc2, 'n2', '10.2.0.1', 8002);
-    await put(dc1, '/v1/kv/app/color', 'blue');
-    await put(dc2, '/v1/kv/app/color', 'green');
-    await put(dc2, '/v1/kv/app/size', 'xl');
+    await standinPut(dc1.url, '/v1/kv/app/color', 'blue');
+    await standinPut(dc2.url, '/v1/kv/app/color', 'green');
+    await standinPut(dc2.url, '/v1/kv/app/size', 'xl');
   });
   after(async () => {
     await dc1?.stop();

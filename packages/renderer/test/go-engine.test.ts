@@ -10,11 +10,7 @@ import { ConsulHttpClient, waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { resolveRendererConfig, type RawTemplate } from '../src/config';
 import { Runner } from '../src/runner';
-
-async function put(consul: ConsulStandin, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${consul.url}${path}`, { method: 'PUT', body: typeof body === 'string' ? body : JSON.stringify(body) });
-  if (!res.ok) throw new Error(`PUT ${path}: ${res.status} ${await res.text()}`);
-}
+import { standinPut } from './standin-put';
 
 describe('renderer: Go templates', function () {
   this.timeout(30_000);
@@ -53,15 +49,15 @@ describe('renderer: Go templates', function () {
       consul = await startConsulStandin();
       client = new ConsulHttpClient({ scheme: 'http', host: '127.0.0.1', port: consul.port, verifyTls: true });
       for (const [node, address, tags] of [['n1', '10.0.0.1', ['b', 'a', 'bad tag']], ['n2', '10.0.0.2', []]] as const) {
-        await put(consul, '/v1/catalog/register', {
+        await standinPut(consul.url, '/v1/catalog/register', {
           Node: node, Address: address, TaggedAddresses: { lan: address, wan: '198.18.0.9' },
           Service: { ID: `web-${node}`, Service: 'web', Port: 80, Tags: tags, TaggedAddresses: { wan: { Address: '198.18.0.9', Port: 8080 } } },
           Check: { CheckID: `web-${node}`, Name: 'web', Status: 'passing', ServiceID: `web-${node}`, Output: 'ok' },
         });
       }
-      await put(consul, '/v1/kv/app/a', '1');
-      await put(consul, '/v1/kv/app/b/c', '2');
-      await put(consul, '/v1/kv/apple', 'not in app/');
+      await standinPut(consul.url, '/v1/kv/app/a', '1');
+      await standinPut(consul.url, '/v1/kv/app/b/c', '2');
+      await standinPut(consul.url, '/v1/kv/apple', 'not in app/');
     });
     after(async () => {
       client?.close();

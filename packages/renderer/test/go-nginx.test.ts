@@ -11,6 +11,7 @@ import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src
 import { resolveRendererConfig } from '../src/config';
 import { Runner } from '../src/runner';
 import { NGINX, nginxAccepts } from './nginx-harness';
+import { standinPut } from './standin-put';
 
 const EXAMPLE = join(__dirname, 'gotemplate', 'fixtures', 'nginx.ctmpl');
 
@@ -24,11 +25,6 @@ printf 'error_log %s/error.log;\\npid %s/nginx.pid;\\nevents {}\\nhttp {\\n  cli
 exec ${NGINX} -q -p "$prefix/" -e "$prefix/error.log" -c "$prefix/nginx.conf" -t
 `;
 
-async function put(consul: ConsulStandin, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${consul.url}${path}`, { method: 'PUT', body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`PUT ${path}: ${res.status} ${await res.text()}`);
-}
-
 describe('renderer: consul-template\'s nginx example as a Go template, validated by nginx', function () {
   this.timeout(30_000);
   let consul: ConsulStandin;
@@ -39,10 +35,10 @@ describe('renderer: consul-template\'s nginx example as a Go template, validated
     consul = await startConsulStandin();
     client = new ConsulHttpClient({ scheme: 'http', host: '127.0.0.1', port: consul.port, verifyTls: true });
     for (const [node, port] of [['n1', 8081], ['n2', 8082]] as const) {
-      await put(consul, '/v1/catalog/register', { Node: node, Address: '127.0.0.1', Service: { ID: `web-${node}`, Service: 'web', Port: port } });
+      await standinPut(consul.url, '/v1/catalog/register', { Node: node, Address: '127.0.0.1', Service: { ID: `web-${node}`, Service: 'web', Port: port } });
     }
     // Registered, but with no passing instance: the example's `{{else}}` branch.
-    await put(consul, '/v1/catalog/register', { Node: 'n3', Address: '127.0.0.1', Service: { ID: 'api-n3', Service: 'api', Port: 9090 }, Check: { CheckID: 'api', Name: 'api', Status: 'critical', ServiceID: 'api-n3' } });
+    await standinPut(consul.url, '/v1/catalog/register', { Node: 'n3', Address: '127.0.0.1', Service: { ID: 'api-n3', Service: 'api', Port: 9090 }, Check: { CheckID: 'api', Name: 'api', Status: 'critical', ServiceID: 'api-n3' } });
   });
   after(async () => {
     client?.close();

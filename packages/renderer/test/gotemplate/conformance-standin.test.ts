@@ -15,6 +15,7 @@ import { API_CASES } from './conformance-api.test';
 import { DOC_DATA, type ConformanceCase } from './conformance-data';
 import { GO_CASES } from './conformance-go.test';
 import { HELPER_CASES } from './conformance-helpers.test';
+import { standinPut } from '../standin-put';
 
 /** The functions that read Consul or files: the cases using one of them run here. */
 const DATA_FUNCTION = /(^|[\s(|])(service|services|node|nodes|datacenters|key|keyOrDefault|keyExists|ls|safeLs|tree|safeTree|file)([\s)}]|$)/;
@@ -30,15 +31,10 @@ const NOT_HERE: Record<string, string> = {
   'keyOrDefault of an absent key': 'it renders against an empty data set, not DOC_DATA',
 };
 
-async function put(url: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${url}${path}`, { method: 'PUT', body: typeof body === 'string' ? body : JSON.stringify(body) });
-  if (!res.ok) throw new Error(`PUT ${path}: ${res.status} ${await res.text()}`);
-}
-
 /** One HealthService as Consul would hold it: a passing one has no check (no checks is passing), others one check. */
 async function register(url: string, s: HealthService): Promise<void> {
   const serviceId = s.ID;
-  await put(url, '/v1/catalog/register', {
+  await standinPut(url, '/v1/catalog/register', {
     Node: s.Node, Address: s.NodeAddress,
     Service: { ID: serviceId, Service: s.Name, Port: s.Port, Tags: s.Tags, Meta: s.ServiceMeta, TaggedAddresses: s.ServiceTaggedAddresses, Address: s.Address === s.NodeAddress ? '' : s.Address },
     ...(s.Status === 'passing' ? {} : { Check: { CheckID: `check-${serviceId}`, Name: 'check', Status: s.Status, ServiceID: serviceId } }),
@@ -69,8 +65,8 @@ describe('gotemplate conformance through the runner and the Consul stand-in', fu
         for (const s of instances) if (!(dc === 'dc1' && name === 'consul')) await register(byDc[dc].url, s);
       }
     }
-    for (const [dc, kv] of Object.entries(DOC_DATA.kv ?? {})) for (const [key, value] of Object.entries(kv)) await put(byDc[dc].url, `/v1/kv/${key}`, value);
-    for (const n of DOC_DATA.nodes?.dc1 ?? []) if (n.Node.Node !== 'agent01') await put(dc1.url, '/v1/catalog/register', { Node: n.Node.Node, Address: n.Node.Address });
+    for (const [dc, kv] of Object.entries(DOC_DATA.kv ?? {})) for (const [key, value] of Object.entries(kv)) await standinPut(byDc[dc].url, `/v1/kv/${key}`, value);
+    for (const n of DOC_DATA.nodes?.dc1 ?? []) if (n.Node.Node !== 'agent01') await standinPut(dc1.url, '/v1/catalog/register', { Node: n.Node.Node, Address: n.Node.Address });
     agent = await startConsulAgent({ serverAddress: dc1.address, node: 'agent01', advertiseAddress: '10.5.2.6' });
     await waitFor(() => agent.joined, { timeoutMs: 10_000, message: 'agent01 joined dc1' });
     client = new ConsulHttpClient({ scheme: 'http', host: '127.0.0.1', port: agent.port, verifyTls: true });
