@@ -14,6 +14,8 @@ export const RENDERER_ERROR_CODES = {
   ERR_UNSAFE_NAME: 'a name the template used is not safe in the rendered config',
   /** A value passed to nginxToken/nginxQuote cannot be written safely. */
   ERR_UNSAFE_VALUE: 'a value cannot be written safely into the rendered config',
+  /** A template reads a datacenter Consul has no path to (500 "No path to datacenter"); the message names it. */
+  ERR_UNKNOWN_DATACENTER: 'a datacenter the template reads is unknown to Consul',
 } as const;
 
 export type RendererErrorCode = keyof typeof RENDERER_ERROR_CODES;
@@ -40,6 +42,7 @@ export const TEMPLATE_REPORT_REASONS = {
   'io-error': 'failed: writing, swapping or restoring a file failed',
   'push-failed': 'failed: nginx did not take the upstream members (unreachable, 4xx); retried by the poll',
   // error (a render error's reason is its message: "template <name>: ...", its code ERR_RENDER or another above)
+  'unknown-datacenter': 'error: the template reads a datacenter Consul has no path to (code ERR_UNKNOWN_DATACENTER, naming it); the last good file stays',
   'consul-payload': 'error: a Consul answer the template reads is malformed (code ERR_CONSUL_PAYLOAD, core\'s strict reader); the last good file stays',
   'lua-check-failed': 'error: the shipped Lua does not load in nginx\'s LuaJIT; nothing written or pushed',
 } as const;

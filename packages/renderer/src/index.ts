@@ -10,6 +10,8 @@ export * from './nginx-safety';
 export * from './template-env';
 export type { EngineSelector, RenderableTemplate, TemplateEngine } from './template-engine';
 export { defaultEngines, nunjucksEngine } from './template-engine';
+export { goEngine, rendererDependency, type GoEngineOptions } from './go-engine';
+export { compileGoTemplate, renderGoTemplate, GO_TEMPLATE_FUNCTIONS, TemplateParseError, TemplateExecError } from './gotemplate';
 export * from './template-state';
 export * from './quiescence';
 export * from './plan/render-plan';

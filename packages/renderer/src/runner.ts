@@ -74,7 +74,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     this.config = options.config;
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? createRendererMetrics();
-    this.engineFor = options.engines ?? defaultEngines({ env: options.env });
+    this.engineFor = options.engines ?? defaultEngines({ env: options.env, onReject: (what, value, context) => this.onReject(what, value, context) });
     this.reportsBook = new TemplateReports(this.metrics, (report) => this.emit('template', report));
     this.pool = new WatcherPool({
       query: queryFactory(options, (what, value, context) => this.onReject(what, value, context)),
@@ -83,12 +83,12 @@ export class Runner extends EventEmitter<RunnerEvents> {
       backoff: options.backoff ?? { maxMs: this.config.consul.retryMaxMs },
     });
     this.pool.on('change', (key) => {
-      this.metrics.consulReachable.set(this.pool.healthy ? 1 : 0);
+      this.metrics.consulReachable.set(this.consulReachable() ? 1 : 0);
       this.onDependencyChange(key);
     });
     this.pool.on('error', (key, err) => {
       this.metrics.consulErrors.inc();
-      this.metrics.consulReachable.set(0);
+      this.metrics.consulReachable.set(this.consulReachable() ? 1 : 0);
       // A malformed answer is the templates' error: render them so their reports say it.
       if (isDataError(errorCodeOf(err)) && !this.badData.has(key)) {
         this.badData.add(key);
@@ -96,7 +96,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
       }
     });
     this.pool.on('recovered', (key) => {
-      this.metrics.consulReachable.set(this.pool.healthy ? 1 : 0);
+      this.metrics.consulReachable.set(this.consulReachable() ? 1 : 0);
       // Readable again: render, so the error's report clears even when the data itself did not change.
       if (this.badData.delete(key)) this.onDependencyChange(key);
     });
@@ -145,7 +145,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
   }
 
   health(): HealthReport {
-    const reachable = this.pool.healthy;
+    const reachable = this.consulReachable();
     const templates = this.reports();
     const failing = templates.filter((t) => t.status === 'failed' || t.status === 'error');
     return { ok: reachable && failing.length === 0, consul: reachable ? 'reachable' : 'unreachable', watchers: this.pool.size, templates };
@@ -186,6 +186,11 @@ export class Runner extends EventEmitter<RunnerEvents> {
       }
     }
     for (const group of this.groups.values()) this.queueGroup(group);
+  }
+
+  /** Consul answers: no watch failing, or only with data errors (a malformed answer, an unknown datacenter). */
+  private consulReachable(): boolean {
+    return this.pool.failing(this.pool.keys()).every(({ err }) => isDataError(errorCodeOf(err)));
   }
 
   private onReject(what: string, value: unknown, context: string): void {

@@ -1,7 +1,8 @@
 // The template-engine seam: an engine compiles a template's text into something that renders against the
-// dependency data the watchers hold. nunjucks (template-env.ts) is the first engine.
+// dependency data the watchers hold: nunjucks (template-env.ts) and Go text/template (go-engine.ts).
 
-import type { DependencySource } from './observe/dependency';
+import { goEngine } from './go-engine';
+import type { DependencySource, RejectListener } from './observe/dependency';
 import type { TemplateConfig } from './config';
 import { TemplateEnvironment, type RenderOutcome } from './template-env';
 
@@ -17,7 +18,7 @@ export interface TemplateEngine {
   compile(text: string, name: string): RenderableTemplate;
 }
 
-/** Which engine renders a template (today every template is nunjucks). */
+/** Which engine renders a template: its config's `engine` (resolved from the extension when not given). */
 export type EngineSelector = (template: TemplateConfig) => TemplateEngine;
 
 export function nunjucksEngine(env: TemplateEnvironment): TemplateEngine {
@@ -29,7 +30,10 @@ export function nunjucksEngine(env: TemplateEnvironment): TemplateEngine {
   };
 }
 
-export function defaultEngines(options: { env?: NodeJS.ProcessEnv }): EngineSelector {
-  const nunjucks = nunjucksEngine(new TemplateEnvironment({ env: options.env }));
-  return () => nunjucks;
+/** nunjucks (one environment for all its templates) or Go (per template: its delimiters and missing-key rule). */
+export function defaultEngines(options: { env?: NodeJS.ProcessEnv; onReject?: RejectListener }): EngineSelector {
+  const nunjucks = nunjucksEngine(new TemplateEnvironment({ env: options.env, onReject: options.onReject }));
+  return (template) => (template.engine === 'go'
+    ? goEngine({ env: options.env, leftDelimiter: template.leftDelimiter, rightDelimiter: template.rightDelimiter, errorOnMissingKey: template.errorOnMissingKey, functionDenylist: template.functionDenylist })
+    : nunjucks);
 }

@@ -8,6 +8,8 @@ import { CodedError, errorMessage } from '@consul-sidecars/core';
 import {
   dependencyKey,
   healthServiceDependency,
+  safeInstances,
+  templateCatalogServices,
   topLevelPairs,
   type CatalogNode,
   type CatalogService,
@@ -15,6 +17,7 @@ import {
   type DependencyData,
   type DependencySource,
   type KvPair,
+  type RejectListener,
   type ServiceInstance,
   type StatusFilter,
 } from './observe';
@@ -47,11 +50,31 @@ export interface RenderOutcome {
 export interface TemplateEnvironmentOptions {
   /** What `env()` reads; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Told of every name, tag or address dropped because it would break the rendered syntax. */
+  onReject?: RejectListener;
 }
 
 export interface CompiledTemplate {
   name: string;
+  /** The source text: an undefined-value error quotes the expression from it. */
+  text: string;
   template: nunjucks.Template;
+}
+
+/**
+ * nunjucks says only "attempted to output null or undefined value" at a line and column: name the expression
+ * (`{{ i.Adress }}`) found there, so the error says which field is undefined.
+ */
+function namedUndefined(message: string, text: string): string {
+  const at = /\[Line (\d+), Column (\d+)\] attempted to output null or undefined value/.exec(message);
+  if (!at) return message;
+  const line = text.split('\n')[Number(at[1]) - 1] ?? '';
+  const column = Number(at[2]) - 1;
+  const open = line.lastIndexOf('{{', column + 2);
+  const close = line.indexOf('}}', Math.max(open, 0));
+  if (open < 0 || close < 0) return message;
+  const expression = line.slice(open + 2, close).trim();
+  return `${message.replace(' attempted to output null or undefined value', '')} {{ ${expression} }} is undefined (a misspelt field or a missing value; use default() or an if where it may be absent)`;
 }
 
 interface RenderTracker {
@@ -104,6 +127,21 @@ function asList<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
+/** The `dc` option of services(), nodes(), key(), keyExists(), keyOrDefault(), ls() and tree(): validated, or absent. */
+function datacenterOption(fn: string, options: Keywords): { dc?: string } {
+  const unknown = Object.keys(options).filter((k) => k !== 'dc');
+  if (unknown.length > 0) throw rendererError('ERR_RENDER', `${fn}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: dc)`, { option: unknown[0] });
+  if (options.dc === undefined || options.dc === '') return {};
+  const dc = String(options.dc);
+  if (!DATACENTER.test(dc)) throw rendererError('ERR_UNSAFE_NAME', `${fn}: not a usable datacenter name ${JSON.stringify(dc)}`, { dc });
+  return { dc };
+}
+
+/** A KV function's options: a trailing object literal or keyword arguments after the positional ones. */
+function kvOptions(fn: string, args: unknown[], positional: number): { dc?: string } {
+  return args.length > positional ? datacenterOption(fn, keywordArgs(args.slice(positional))) : {};
+}
+
 const STATUS_FILTERS: readonly StatusFilter[] = ['passing', 'warning', 'any'];
 const SERVICE_OPTIONS = ['tag', 'status', 'dc'];
 
@@ -137,18 +175,23 @@ export class TemplateEnvironment {
   readonly nunjucks: nunjucks.Environment;
   private current?: RenderTracker;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly onReject?: RejectListener;
+  /** The safe view of each answer, made once per answer (a watcher hands back the same object until the data changes). */
+  private readonly safeViews = new WeakMap<object, unknown>();
 
   constructor(options: TemplateEnvironmentOptions = {}) {
     this.env = options.env ?? process.env;
-    // Not HTML: no autoescape. trim/lstrip blocks so `{% %}` lines leave no blank lines behind.
-    this.nunjucks = new nunjucks.Environment([], { autoescape: false, trimBlocks: true, lstripBlocks: true, throwOnUndefined: false });
+    this.onReject = options.onReject;
+    // Not HTML: no autoescape. trim/lstrip blocks so `{% %}` lines leave no blank lines behind. Outputting an
+    // undefined value (a misspelt field, `{{ i.Adress }}`) is an error naming it, not an empty string.
+    this.nunjucks = new nunjucks.Environment([], { autoescape: false, trimBlocks: true, lstripBlocks: true, throwOnUndefined: true });
     this.addConsulFunctions();
     this.addFilters();
   }
 
   compile(text: string, name: string): CompiledTemplate {
     try {
-      return { name, template: new nunjucks.Template(text, this.nunjucks, name, true) };
+      return { name, text, template: new nunjucks.Template(text, this.nunjucks, name, true) };
     } catch (err) {
       throw rendererError('ERR_TEMPLATE_SYNTAX', `template ${name}: ${errorMessage(err)}`, { template: name }, { cause: err });
     }
@@ -165,7 +208,8 @@ export class TemplateEnvironment {
     } catch (err) {
       // nunjucks re-wraps what a function threw, losing its code: the tracker kept our own error.
       const code: string = tracker.thrown?.code ?? ('ERR_RENDER' satisfies RendererErrorCode);
-      error = new CodedError(code, `template ${compiled.name}: ${errorMessage(err).replace(/\s+/g, ' ').replace(/CodedError: /, '').trim()}`, { template: compiled.name }, { cause: err });
+      const message = errorMessage(err).replace(/\s+/g, ' ').replace(/CodedError: /, '').trim();
+      error = new CodedError(code, `template ${compiled.name}: ${namedUndefined(message, compiled.text)}`, { template: compiled.name }, { cause: err });
     } finally {
       this.current = undefined;
     }
@@ -196,6 +240,15 @@ export class TemplateEnvironment {
     return { ready: true, data: (data ?? empty) as T };
   }
 
+  /** `view(data)`, made once per answer object. */
+  private safeView<T extends object>(data: T, view: (all: T) => T): T {
+    const cached = this.safeViews.get(data) as T | undefined;
+    if (cached) return cached;
+    const made = view(data);
+    this.safeViews.set(data, made);
+    return made;
+  }
+
   /** Records our own errors before nunjucks wraps them. */
   private guarded<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
     return (...args: A) => {
@@ -212,18 +265,20 @@ export class TemplateEnvironment {
     const env = { addGlobal: (name: string, fn: (...args: never[]) => unknown) => this.nunjucks.addGlobal(name, this.guarded(fn)) };
 
     env.addGlobal('services', (...args: unknown[]): CatalogService[] => {
-      const { tag } = keywordArgs(args);
+      const { tag, ...rest } = keywordArgs(args);
       if (this.current) this.current.usesServices = true;
-      const list = this.read<CatalogService[]>({ kind: 'catalog.services' }, []).data;
+      const dep: Dependency = { kind: 'catalog.services', ...datacenterOption('services()', rest) };
+      const list = this.safeView(this.read<CatalogService[]>(dep, []).data, (all) => templateCatalogServices(all, this.onReject));
       return tag ? list.filter((s) => s.Tags.includes(String(tag))) : list;
     });
 
     env.addGlobal('service', (name: unknown, ...rest: unknown[]): ServiceInstance[] => {
       const dep = serviceDependency(name, keywordArgs(rest));
       const result = this.read<ServiceInstance[]>(dep, []);
+      const safe = this.safeView(result.data, (all) => safeInstances(all, String(name), this.onReject));
       if (this.current) this.current.usesServices = true;
-      if (result.ready) this.current?.instancesByKey.set(dependencyKey(dep), result.data.length);
-      return result.data;
+      if (result.ready) this.current?.instancesByKey.set(dependencyKey(dep), safe.length);
+      return safe;
     });
 
     // No-reload mode: the upstream's members go to nginx's shared dict instead of the file; renders nothing.
@@ -236,26 +291,26 @@ export class TemplateEnvironment {
       return '';
     });
 
-    env.addGlobal('nodes', (): CatalogNode[] => this.read<CatalogNode[]>({ kind: 'catalog.nodes' }, []).data);
+    env.addGlobal('nodes', (...args: unknown[]): CatalogNode[] => this.read<CatalogNode[]>({ kind: 'catalog.nodes', ...datacenterOption('nodes()', keywordArgs(args)) }, []).data);
 
-    env.addGlobal('key', (path: unknown): string => {
-      const dep: Dependency = { kind: 'kv.key', key: String(path) };
+    env.addGlobal('key', (path: unknown, ...rest: unknown[]): string => {
+      const dep: Dependency = { kind: 'kv.key', key: String(path), ...kvOptions('key()', rest, 0) };
       const result = this.read<KvPair | null>(dep, null);
       if (result.ready && result.data === null) this.current?.blockedOn.add(dependencyKey(dep));
       return result.data?.Value ?? '';
     });
 
-    env.addGlobal('keyExists', (path: unknown): boolean => this.read<KvPair | null>({ kind: 'kv.key', key: String(path) }, null).data !== null);
+    env.addGlobal('keyExists', (path: unknown, ...rest: unknown[]): boolean => this.read<KvPair | null>({ kind: 'kv.key', key: String(path), ...kvOptions('keyExists()', rest, 0) }, null).data !== null);
 
     // Unlike consul-template this still waits for Consul's first answer, so a default is never rendered
     // and then replaced a moment later by the real value (one write, one reload, not two).
-    env.addGlobal('keyOrDefault', (path: unknown, fallback: unknown = ''): string => {
-      const pair = this.read<KvPair | null>({ kind: 'kv.key', key: String(path) }, null).data;
+    env.addGlobal('keyOrDefault', (path: unknown, fallback: unknown = '', ...rest: unknown[]): string => {
+      const pair = this.read<KvPair | null>({ kind: 'kv.key', key: String(path), ...kvOptions('keyOrDefault()', rest, 0) }, null).data;
       return pair ? pair.Value : String(fallback ?? '');
     });
 
-    env.addGlobal('ls', (prefix: unknown): KvPair[] => topLevelPairs(this.read<KvPair[]>({ kind: 'kv.prefix', prefix: String(prefix) }, []).data));
-    env.addGlobal('tree', (prefix: unknown): KvPair[] => this.read<KvPair[]>({ kind: 'kv.prefix', prefix: String(prefix) }, []).data);
+    env.addGlobal('ls', (prefix: unknown, ...rest: unknown[]): KvPair[] => topLevelPairs(this.read<KvPair[]>({ kind: 'kv.prefix', prefix: String(prefix), ...kvOptions('ls()', rest, 0) }, []).data));
+    env.addGlobal('tree', (prefix: unknown, ...rest: unknown[]): KvPair[] => this.read<KvPair[]>({ kind: 'kv.prefix', prefix: String(prefix), ...kvOptions('tree()', rest, 0) }, []).data);
 
     env.addGlobal('env', (name: unknown, fallback: unknown = ''): string => {
       const value = this.env[String(name)];

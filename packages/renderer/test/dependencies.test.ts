@@ -99,8 +99,10 @@ describe('renderer dependencies', () => {
     // core's parseKvEntries reads the JSON (404 -> [], base64 decoded); these are its entries.
     const kv = (Key: string, Value: string | null): KvEntry => ({ Key, Value, Flags: 0, LockIndex: 0, CreateIndex: 1, ModifyIndex: 1 });
     expect(normaliseKvKey([])).to.equal(null);
-    expect(normaliseKvKey([kv('a', 'v')])).to.deep.equal({ Key: 'a', Value: 'v', Flags: 0 });
-    expect(normaliseKvKey([kv('a', null)])).to.deep.equal({ Key: 'a', Value: '', Flags: 0 });
+    // Path, the indexes and the session are kept for Go templates' KeyPair.
+    const rest = { Path: 'a', CreateIndex: 1, ModifyIndex: 1, LockIndex: 0, Session: '' };
+    expect(normaliseKvKey([kv('a', 'v')])).to.deep.equal({ Key: 'a', Value: 'v', Flags: 0, ...rest });
+    expect(normaliseKvKey([kv('a', null)])).to.deep.equal({ Key: 'a', Value: '', Flags: 0, ...rest });
     const pairs = normaliseKvPrefix([kv('cfg/', null), kv('cfg/z', '1'), kv('cfg/a/b', '2'), kv('cfgx', '3')], '/cfg');
     expect(pairs.map((p) => p.Key)).to.deep.equal(['a/b', 'z']);
     expect(topLevelPairs(pairs).map((p) => p.Key)).to.deep.equal(['z']);

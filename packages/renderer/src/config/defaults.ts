@@ -24,3 +24,6 @@ export const DEFAULTS = {
   },
   upstreamPush: { interval: '250ms', minIntervalMs: 10, timeout: '2s', checkLua: true, nginx: 'nginx' },
 } as const;
+
+/** Sources with these extensions are Go templates (consul-template's conventions) unless `engine` says otherwise. */
+export const GO_TEMPLATE_EXTENSIONS = /\.(ctmpl|tpl|tmpl)$/;

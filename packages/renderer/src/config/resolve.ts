@@ -2,7 +2,7 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseDuration, validateWithSchema } from '@consul-sidecars/core';
-import { DEFAULTS } from './defaults';
+import { DEFAULTS, GO_TEMPLATE_EXTENSIONS } from './defaults';
 import { rendererConfigSchema, type RawRendererConfig, type RawTemplate, type RawUpstreamPush } from './schema';
 import type { GuardConfig, RendererConfig, TemplateConfig, UpstreamPushConfig } from './types';
 import { parsePerms, parseWait } from './values';
@@ -36,6 +36,17 @@ function toUpstreamPush(raw: RawUpstreamPush, field: string): UpstreamPushConfig
   };
 }
 
+/** `engine` given, else by the source's extension (consul-template's .ctmpl/.tpl/.tmpl); Go-only keys need go. */
+function toEngine(raw: RawTemplate, field: string): Pick<TemplateConfig, 'engine' | 'leftDelimiter' | 'rightDelimiter' | 'errorOnMissingKey' | 'functionDenylist'> {
+  const engine = raw.engine ?? (raw.source !== undefined && GO_TEMPLATE_EXTENSIONS.test(raw.source) ? 'go' : 'nunjucks');
+  if (engine !== 'go') {
+    for (const key of ['leftDelimiter', 'rightDelimiter', 'errorOnMissingKey', 'functionDenylist'] as const) {
+      if (raw[key] !== undefined) throw new ConfigError(`${field}.${key}: only Go templates take it (this template's engine is nunjucks)`, { field: `${field}.${key}`, value: raw[key] });
+    }
+  }
+  return { engine, leftDelimiter: raw.leftDelimiter, rightDelimiter: raw.rightDelimiter, errorOnMissingKey: raw.errorOnMissingKey ?? false, functionDenylist: raw.functionDenylist ?? [] };
+}
+
 function toTemplateConfig(raw: RawTemplate, index: number, baseDir: string): TemplateConfig {
   const field = `templates.${index}`;
   const defaults = DEFAULTS.template;
@@ -58,6 +69,7 @@ function toTemplateConfig(raw: RawTemplate, index: number, baseDir: string): Tem
     guard: toGuard(raw.guard, `${field}.guard`),
     vars: raw.vars ?? {},
     upstreamPush: raw.upstreamPush === undefined ? undefined : toUpstreamPush(raw.upstreamPush, `${field}.upstreamPush`),
+    ...toEngine(raw, field),
   };
 }
 

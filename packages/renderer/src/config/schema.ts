@@ -36,6 +36,14 @@ export interface RawTemplate {
   guard?: RawGuard;
   vars?: Record<string, unknown>;
   upstreamPush?: RawUpstreamPush;
+  /** Which language the template is in; default: by extension (.ctmpl, .tpl, .tmpl: go), else nunjucks. */
+  engine?: 'go' | 'nunjucks';
+  /** Go templates: consul-template's left_delimiter / right_delimiter / error_on_missing_key. */
+  leftDelimiter?: string;
+  rightDelimiter?: string;
+  errorOnMissingKey?: boolean;
+  /** Go templates: consul-template's function_denylist (names or `*` globs whose calls fail). */
+  functionDenylist?: string[];
 }
 
 export interface RawRendererConfig {
@@ -79,6 +87,11 @@ const templateSchema = {
       },
     },
     vars: { type: 'object' },
+    engine: { type: 'string', enum: ['go', 'nunjucks'] },
+    leftDelimiter: { type: 'string', minLength: 1 },
+    rightDelimiter: { type: 'string', minLength: 1 },
+    errorOnMissingKey: { type: 'boolean' },
+    functionDenylist: { type: 'array', items: { type: 'string', minLength: 1 } },
     upstreamPush: {
       type: 'object',
       additionalProperties: false,

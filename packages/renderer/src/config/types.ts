@@ -47,7 +47,16 @@ export interface TemplateConfig {
   vars: Record<string, unknown>;
   /** No-reload mode: where pushUpstream() members go (nginx's loopback admin location, lua/consul_sidecars). */
   upstreamPush?: UpstreamPushConfig;
+  /** The template language: `go` (consul-template's text/template) or `nunjucks`. */
+  engine: TemplateEngineName;
+  /** Go templates only (consul-template's names): delimiters, and a missing map key failing the render. */
+  leftDelimiter?: string;
+  rightDelimiter?: string;
+  errorOnMissingKey: boolean;
+  functionDenylist: string[];
 }
+
+export type TemplateEngineName = 'go' | 'nunjucks';
 
 export interface UpstreamPushConfig {
   /** Base URL of the admin location, e.g. http://127.0.0.1:9480/consul-sidecars */

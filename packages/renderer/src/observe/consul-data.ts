@@ -8,13 +8,16 @@ import type {
   KvEntry,
   ServiceInstance as ConsulServiceInstance,
 } from '@consul-sidecars/core';
+import type { CatalogNodeService } from '../gotemplate/data-source';
 
 /** core's: passing | warning | critical (maintenance reads critical); passing (default, filtered by Consul) | warning | any. */
 export type { HealthStatus, StatusFilter } from '@consul-sidecars/core';
 
 export type CatalogService = ConsulCatalogService;
 
-export type HealthCheck = Pick<ConsulHealthCheck, 'CheckID' | 'Name' | 'Status' | 'Output' | 'ServiceID'>;
+/** The fields beyond these five are what Go templates read (consul-template's api.HealthCheck); optional for test data. */
+export type HealthCheck = Pick<ConsulHealthCheck, 'CheckID' | 'Name' | 'Status' | 'Output' | 'ServiceID'>
+  & Partial<Pick<ConsulHealthCheck, 'Node' | 'Notes' | 'ServiceName' | 'ServiceTags' | 'Type'>>;
 
 /**
  * One instance: `Address` is the service's, else its node's (as Consul's DNS does); `Status` the worst of the node's
@@ -23,9 +26,22 @@ export type HealthCheck = Pick<ConsulHealthCheck, 'CheckID' | 'Name' | 'Status' 
 export type ServiceInstance = Pick<ConsulServiceInstance, 'ID' | 'Name' | 'Node' | 'NodeAddress' | 'Address' | 'Port' | 'Tags' | 'Meta' | 'NodeMeta' | 'Weights' | 'Status'> & {
   Checks: HealthCheck[];
   Role?: string;
-};
+} & Partial<Pick<ConsulServiceInstance, 'NodeID' | 'NodeTaggedAddresses' | 'TaggedAddresses' | 'Maintenance'>>;
+// The optional fields are kept for Go templates (consul-template's HealthService has them); test data may omit them.
 
-export type CatalogNode = Pick<ConsulCatalogNode, 'Node' | 'ID' | 'Address' | 'Datacenter' | 'Meta'>;
+export type CatalogNode = Pick<ConsulCatalogNode, 'Node' | 'ID' | 'Address' | 'Datacenter' | 'Meta'> & Partial<Pick<ConsulCatalogNode, 'TaggedAddresses'>>;
+
+/** One service of /v1/catalog/node/<name>: the fields consul-template's CatalogNodeService has. */
+export type NodeService = CatalogNodeService;
+
+/** /v1/catalog/node/<name>: the node and its services (sorted by ID). */
+export interface CatalogNodeServices {
+  Node: CatalogNode;
+  Services: NodeService[];
+}
 
 /** `Key` is relative to the prefix for `ls`/`tree`, the full key for `key`; a key with no value reads ''. */
-export type KvPair = Pick<KvEntry, 'Key' | 'Flags'> & { Value: string };
+export type KvPair = Pick<KvEntry, 'Key' | 'Flags'> & { Value: string } & Partial<Pick<KvEntry, 'CreateIndex' | 'ModifyIndex' | 'LockIndex' | 'Session'>> & {
+  /** The full key (Go templates' `.Path`). */
+  Path?: string;
+};

@@ -11,3 +11,7 @@ export * from './key';
 export * from './tree';
 export * from './kinds';
 export * from './watcher-pool';
+export * from './node';
+export * from './datacenters';
+export * from './file';
+export * from './unknown-datacenter';

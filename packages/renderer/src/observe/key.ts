@@ -13,6 +13,6 @@ export function normaliseKvKey(entries: readonly KvEntry[]): KvPair | null {
 }
 
 export const kvKeyKind: QueryKind<'kv.key'> = {
-  key: (dep) => `kv.key(${keyPath(dep.key)})`,
-  query: (consul, dep) => consul.blockingQuery(mapRead(kvKeyRead(keyPath(dep.key)), normaliseKvKey)),
+  key: (dep) => `kv.key(${keyPath(dep.key)}${dep.dc ? `@${dep.dc}` : ''})`,
+  query: (consul, dep) => consul.blockingQuery(mapRead(kvKeyRead(keyPath(dep.key)), normaliseKvKey), { dc: dep.dc }),
 };

@@ -2,15 +2,22 @@
 
 import type { BlockingQuery, ConsulHttpClient } from '@consul-sidecars/core';
 import type { Dependency, DependencyData, DependencyKindName, QueryKind, RejectListener } from './dependency';
+import { catalogDatacentersKind } from './datacenters';
+import { fileKind } from './file';
 import { kvKeyKind } from './key';
+import { catalogNodeKind } from './node';
 import { catalogNodesKind } from './nodes';
 import { healthServiceKind } from './service';
 import { catalogServicesKind } from './services';
+import { namingUnknownDatacenter } from './unknown-datacenter';
 import { kvPrefixKind } from './tree';
 
 export const queryKinds: { [K in DependencyKindName]: QueryKind<K> } = {
   'catalog.services': catalogServicesKind,
+  'catalog.node': catalogNodeKind,
   'catalog.nodes': catalogNodesKind,
+  'catalog.datacenters': catalogDatacentersKind,
+  file: fileKind,
   'health.service': healthServiceKind,
   'kv.key': kvKeyKind,
   'kv.prefix': kvPrefixKind,
@@ -27,5 +34,6 @@ export function dependencyKey<K extends DependencyKindName>(dep: Dependency<K>):
 
 /** The blocking query that watches one dependency through the `consul` client. */
 export function dependencyQuery<K extends DependencyKindName>(consul: ConsulHttpClient, dep: Dependency<K>, onReject?: RejectListener): BlockingQuery<DependencyData> {
-  return kindOf<K>(dep.kind).query(consul, dep, onReject);
+  const query: BlockingQuery<DependencyData> = kindOf<K>(dep.kind).query(consul, dep, onReject);
+  return 'dc' in dep && typeof dep.dc === 'string' ? namingUnknownDatacenter(query, dep.dc, dependencyKey(dep)) : query;
 }

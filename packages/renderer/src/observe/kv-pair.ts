@@ -4,5 +4,6 @@ import type { KvEntry } from '@consul-sidecars/core';
 import type { KvPair } from './consul-data';
 
 export function kvPair(entry: KvEntry): KvPair {
-  return { Key: entry.Key, Value: entry.Value ?? '', Flags: entry.Flags };
+  // The indexes, the session and the full path are what Go templates' KeyPair carries beyond these three.
+  return { Key: entry.Key, Value: entry.Value ?? '', Flags: entry.Flags, Path: entry.Key, CreateIndex: entry.CreateIndex, ModifyIndex: entry.ModifyIndex, LockIndex: entry.LockIndex, Session: entry.Session ?? '' };
 }

@@ -1,5 +1,6 @@
 // Query kind `health.service` (template: service("name@dc", {tag, status, dc})): /v1/health/service/<name>, read
-// by core's strict parser; this kind filters by status, drops what would break the rendered syntax, and sorts.
+// by core's strict parser; this kind filters by status and sorts, keeping every field (Go templates see them all);
+// `safeInstances` is the view nunjucks templates read: what would break the rendered syntax dropped.
 
 import { compareInstances, healthServiceRead, instanceRole, mapRead, parseHealthService, statusMatches, type ServiceInstance as ConsulInstance } from '@consul-sidecars/core';
 import { isSafeAddress, isSafePort, isSafeTag } from '../nginx-safety';
@@ -10,10 +11,10 @@ import { compareText } from './payload';
 export type HealthServiceDependency = Dependency<'health.service'>;
 
 /** `health.service` with a tag, status and datacenter, as callers write it. Empty tags and datacenters are dropped. */
-export function healthServiceDependency(service: string, options: { tag?: string; status?: StatusFilter; dc?: string } = {}): Dependency {
+export function healthServiceDependency(service: string, options: { tag?: string; status?: StatusFilter; dc?: string; near?: string } = {}): Dependency {
   const tag = options.tag ? options.tag : undefined;
   const dep: Dependency = { kind: 'health.service', service, tag, status: options.status ?? 'passing' };
-  return options.dc ? { ...dep, dc: options.dc } : dep;
+  return { ...dep, ...(options.dc ? { dc: options.dc } : {}), ...(options.near ? { near: options.near } : {}) };
 }
 
 /** Tags that would break the rendered syntax are dropped, and reported. */
@@ -25,49 +26,77 @@ export function safeTags(tags: readonly string[], context: string, onReject?: Re
   });
 }
 
-/** core's instances -> what templates see: matching `status`, safe addresses and tags, sorted (node, address, port, id). */
-export function templateInstances(instances: readonly ConsulInstance[], dep: HealthServiceDependency, onReject?: RejectListener): ServiceInstance[] {
+/** core's instances -> the watch's data: those matching `status`, every field kept, sorted (node, address, port, id). */
+export function instanceViews(instances: readonly ConsulInstance[], dep: HealthServiceDependency): ServiceInstance[] {
   const out: ServiceInstance[] = [];
   for (const instance of [...instances].sort(compareInstances)) {
     if (!statusMatches(instance.Status, dep.status)) continue;
-    if (!isSafeAddress(instance.Address) || !isSafePort(instance.Port)) {
-      onReject?.('address', `${instance.Address}:${String(instance.Port)}`, `${dep.service}/${instance.ID}`);
-      continue;
-    }
-    const tags = safeTags(instance.Tags, `${dep.service}/${instance.ID}`, onReject);
     const view: ServiceInstance = {
       ID: instance.ID,
       Name: instance.Name,
       Node: instance.Node,
+      NodeID: instance.NodeID,
       NodeAddress: instance.NodeAddress,
+      NodeTaggedAddresses: instance.NodeTaggedAddresses,
       Address: instance.Address,
+      TaggedAddresses: instance.TaggedAddresses,
       Port: instance.Port,
-      Tags: tags,
+      Tags: instance.Tags,
       Meta: instance.Meta,
       NodeMeta: instance.NodeMeta,
       Weights: instance.Weights,
       Status: instance.Status,
       Checks: instance.Checks
-        .map((c) => ({ CheckID: c.CheckID, Name: c.Name, Status: c.Status, Output: c.Output, ServiceID: c.ServiceID }))
+        .map((c) => ({ Node: c.Node, CheckID: c.CheckID, Name: c.Name, Status: c.Status, Notes: c.Notes, Output: c.Output, ServiceID: c.ServiceID, ServiceName: c.ServiceName, ServiceTags: c.ServiceTags, Type: c.Type }))
         .sort((a, b) => compareText(a.CheckID, b.CheckID)),
-      // core's role convention, over the safe tags only: a dropped tag must not come back as the role.
-      Role: instanceRole(instance.Meta, tags),
+      Role: instance.Role,
     };
+    if (view.Role === undefined) delete view.Role;
+    if (instance.Maintenance) view.Maintenance = instance.Maintenance;
     out.push(view);
   }
   return out;
 }
 
-/** A /v1/health/service answer (raw JSON) as templates see it; a malformed answer throws ERR_CONSUL_PAYLOAD. */
+/**
+ * What nunjucks templates see: instances with an address or port that would break the rendered syntax dropped,
+ * tags likewise, each reported; the role read over the safe tags only (a dropped tag must not come back as the role).
+ */
+export function safeInstances(instances: readonly ServiceInstance[], service: string, onReject?: RejectListener): ServiceInstance[] {
+  const out: ServiceInstance[] = [];
+  for (const instance of instances) {
+    if (!isSafeAddress(instance.Address) || !isSafePort(instance.Port)) {
+      onReject?.('address', `${instance.Address}:${String(instance.Port)}`, `${service}/${instance.ID}`);
+      continue;
+    }
+    const tags = safeTags(instance.Tags, `${service}/${instance.ID}`, onReject);
+    if (tags.length === instance.Tags.length) {
+      out.push(instance);
+      continue;
+    }
+    const view: ServiceInstance = { ...instance, Tags: tags, Role: instanceRole(instance.Meta, tags) };
+    if (view.Role === undefined) delete view.Role;
+    out.push(view);
+  }
+  return out;
+}
+
+/** core's instances -> what nunjucks templates see (status filter, safe values, sorted). */
+export function templateInstances(instances: readonly ConsulInstance[], dep: HealthServiceDependency, onReject?: RejectListener): ServiceInstance[] {
+  return safeInstances(instanceViews(instances, dep), dep.service, onReject);
+}
+
+/** A /v1/health/service answer (raw JSON) as nunjucks templates see it; a malformed answer throws ERR_CONSUL_PAYLOAD. */
 export function normaliseHealthService(raw: unknown, dep: HealthServiceDependency, onReject?: RejectListener): ServiceInstance[] {
   return templateInstances(parseHealthService(raw), dep, onReject);
 }
 
 export const healthServiceKind: QueryKind<'health.service'> = {
-  key: (dep) => `health.service(${dep.service}${dep.dc ? `@${dep.dc}` : ''}${dep.tag ? `|tag=${dep.tag}` : ''}|${dep.status})`,
-  query(consul, dep, onReject) {
+  key: (dep) => `health.service(${dep.service}${dep.dc ? `@${dep.dc}` : ''}${dep.near ? `~${dep.near}` : ''}${dep.tag ? `|tag=${dep.tag}` : ''}|${dep.status})`,
+  query(consul, dep) {
     // Only "passing" can be filtered by Consul; warning/any fetch everything and filter here (as consul-template does).
     const read = healthServiceRead(dep.service, { tag: dep.tag, passing: dep.status === 'passing' });
-    return consul.blockingQuery(mapRead(read, (instances) => templateInstances(instances, dep, onReject)), { dc: dep.dc });
+    const withNear = dep.near ? { ...read, query: { ...read.query, near: dep.near } } : read;
+    return consul.blockingQuery(mapRead(withNear, (instances) => instanceViews(instances, dep)), { dc: dep.dc });
   },
 };

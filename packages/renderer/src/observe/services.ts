@@ -1,7 +1,8 @@
 // Query kind `catalog.services` (template: services()): /v1/catalog/services, every service's name and tags, read
-// by core's parser; names and tags that would break the rendered syntax are dropped and reported.
+// by core's parser. The watch keeps them as Consul has them; nunjucks reads `templateCatalogServices` of it (names
+// and tags that would break the rendered syntax dropped and reported).
 
-import { catalogServicesRead, mapRead, parseCatalogServices, type CatalogService as ConsulCatalogService } from '@consul-sidecars/core';
+import { catalogServicesRead, parseCatalogServices, type CatalogService as ConsulCatalogService } from '@consul-sidecars/core';
 import { isSafeServiceName } from '../nginx-safety';
 import type { CatalogService } from './consul-data';
 import type { QueryKind, RejectListener } from './dependency';
@@ -26,6 +27,6 @@ export function normaliseCatalogServices(raw: unknown, onReject?: RejectListener
 }
 
 export const catalogServicesKind: QueryKind<'catalog.services'> = {
-  key: () => 'catalog.services',
-  query: (consul, _dep, onReject) => consul.blockingQuery(mapRead(catalogServicesRead(), (services) => templateCatalogServices(services, onReject))),
+  key: (dep) => (dep.dc ? `catalog.services(@${dep.dc})` : 'catalog.services'),
+  query: (consul, dep) => consul.blockingQuery(catalogServicesRead(), { dc: dep.dc }),
 };

@@ -3,6 +3,7 @@
 // output known to be bad). No I/O: the runner gathers the inputs, acts on the step and records the memory.
 
 import { ERR_CONSUL_PAYLOAD, errorCodeOf, errorMessage } from '@consul-sidecars/core';
+import { ERR_UNKNOWN_DATACENTER } from '../observe/unknown-datacenter';
 import type { GuardConfig } from '../config';
 import { instanceGuard, planRender, type RenderPlan } from './render-plan';
 
@@ -50,7 +51,7 @@ export interface DependencyFailure {
 }
 
 /** Errors that say the data is wrong (not that Consul is away): they are the template's error until it answers well. */
-const DATA_ERROR_CODES: ReadonlySet<string> = new Set([ERR_CONSUL_PAYLOAD]);
+const DATA_ERROR_CODES: ReadonlySet<string> = new Set([ERR_CONSUL_PAYLOAD, ERR_UNKNOWN_DATACENTER]);
 
 export function isDataError(code: string | undefined): code is string {
   return code !== undefined && DATA_ERROR_CODES.has(code);
@@ -83,10 +84,11 @@ export interface RenderedInput {
 /** The steps decided from the render alone, before the Lua check and the file are read; undefined to go on. */
 export function planRendered(input: RenderedInput): TemplateStep | undefined {
   const { memory } = input;
-  // A malformed answer: report it (Consul's last good data, and so the last good file, stay).
+  // A malformed answer or an unknown datacenter: report it (Consul's last good data, and so the last good file, stay).
   const failing = input.failing ?? [];
   if (failing.length > 0) {
-    return { kind: 'error', cause: 'consul', reason: 'consul-payload', code: failing[0].code, detail: failing.map((f) => `${f.key}: ${f.message}`).join('; ') };
+    const reason = failing[0].code === ERR_UNKNOWN_DATACENTER ? 'unknown-datacenter' : 'consul-payload';
+    return { kind: 'error', cause: 'consul', reason, code: failing[0].code, detail: failing.map((f) => `${f.key}: ${f.message}`).join('; ') };
   }
   // Data still missing: an error now is most likely the template meeting the empty placeholder values.
   if (input.missing.length > 0) return { kind: 'pending', missing: input.missing, report: memory.status !== 'ok' || !memory.firstDone };
