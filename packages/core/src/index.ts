@@ -18,3 +18,4 @@ export * from './consul';
 export * from './docker';
 export * from './concurrency';
 export * from './leader-lock-backend';
+export * from './crash-point';
