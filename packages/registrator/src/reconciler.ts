@@ -14,12 +14,16 @@ import { planExitDeregistration } from './plan/exit-deregistration';
 import { META_CONTAINER } from './plan/registration';
 import { planRegistrations, type Plan, type PlanAction } from './plan/registrations';
 import type { DefinitionOptions } from './plan/service-definitions';
+import { planRoleKeys, type RoleKeyAction } from './plan/role-keys';
 import { planTtlRefresh } from './plan/ttl-refresh';
+import type { RoleEntry } from './role-keys';
 
 export interface RoleSource {
-  watcher: BlockingWatcher<Map<string, string>>;
-  /** Removes the role key of an instance whose container is gone. */
-  deleteRole(serviceId: string): Promise<void>;
+  watcher: BlockingWatcher<Map<string, RoleEntry>>;
+  /** Every role key, read now (the watcher's copy may lag). */
+  read(): Promise<Map<string, RoleEntry>>;
+  /** One bind or delete as a check-and-set; false when the key changed since it was read. */
+  write(action: RoleKeyAction): Promise<boolean>;
 }
 
 export interface ReconcilerOptions {
@@ -82,7 +86,6 @@ export class Reconciler {
       logger,
       metrics,
       signal: this.abort.signal,
-      roleKeys: roles ? { has: (id) => this.containers.roles.has(id), deleteRole: (id) => roles.deleteRole(id) } : undefined,
       onUnreachable: () => this.agent.setReachable(false),
       onRetryDue: () => void this.retryPass(),
     });
@@ -185,7 +188,10 @@ export class Reconciler {
       this.containers.applyAll(observation);
       await this.agent.read(this.containers.needsChecks());
       this.synced = true;
-      return this.planAndAct('full');
+      const planned = await this.planAndAct('full');
+      // Also where registrator was down when a container went: its role keys are found here.
+      await this.maintainRoleKeys();
+      return planned;
     });
     this.fullSyncs++;
     this.lastFullSync = { at: started, durationMs: Date.now() - started, writes: this.registry.writes - writesBefore };
@@ -215,7 +221,10 @@ export class Reconciler {
       const observed = await this.containers.observeContainers(ids);
       await this.lock.run(async () => {
         const scope = this.containers.applyContainers(observed);
-        if (scope.size > 0 && this.synced) await this.planAndAct('container', scope);
+        if (scope.size > 0 && this.synced) {
+          await this.planAndAct('container', scope);
+          if ([...scope].some((id) => !this.containers.definitions.has(id))) await this.maintainRoleKeys();
+        }
       });
     }
   }
@@ -223,12 +232,33 @@ export class Reconciler {
   // ---- roles and TTL heartbeats -----------------------------------------------------------------------------
 
   /** New runtime roles: every container's services are redefined and, once synced, reconciled. */
-  async applyRoles(roles: Map<string, string>): Promise<void> {
+  async applyRoles(roles: ReadonlyMap<string, RoleEntry>): Promise<void> {
     await this.lock.run(async () => {
       this.containers.setRoles(roles);
       this.log.info({ roles: roles.size }, 'roles changed');
       if (this.synced) await this.planAndAct('roles');
     });
+  }
+
+  /** Inside the pass lock, once synced: role keys of containers gone from this engine are deleted, plain ones bound (plan/role-keys.ts). */
+  private async maintainRoleKeys(): Promise<void> {
+    const roles = this.options.roles;
+    if (!roles || !this.synced || this.abort.signal.aborted) return;
+    try {
+      const actions = planRoleKeys({ node: this.node, roles: await roles.read(), containers: this.containers.definitions });
+      for (const a of actions) {
+        const fields = { action: a.kind, service: a.serviceId, ...(a.kind === 'delete-role' ? { reason: a.reason, container: a.container?.slice(0, 12) } : { role: a.binding.role, container: a.binding.container.slice(0, 12) }) };
+        if (this.options.dryRun) {
+          this.log.info({ dryRun: true, ...fields }, 'would apply');
+          continue;
+        }
+        const done = await roles.write(a);
+        this.log.info(fields, done ? (a.kind === 'delete-role' ? 'role key deleted' : 'role key bound to its container') : 'role key changed since it was read; left as it is');
+      }
+    } catch (err) {
+      // The next container removal, resync or restart plans the same keys again.
+      this.log.warn({ err: errorMessage(err) }, 'role keys not maintained');
+    }
   }
 
   /** Re-posts the status of every TTL check registrator feeds, so they expire only when registrator is gone. */
