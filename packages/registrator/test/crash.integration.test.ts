@@ -86,9 +86,10 @@ describe('registrator killed at every crash point @integration', function () {
       expect(armed.output()).to.include(`"crashPoint":"${point.split(':')[0]}"`);
 
       const restarted = run(host);
+      await waitFor(() => restarted.output().includes('full reconcile done'), { timeoutMs: 30_000, message: `the restarted registrator's first reconcile: ${restarted.output()}` });
       const owned = await waitForOwned(consul, host, [id(a), id(c), id(d)], 15_000, `after the restart: ${restarted.output()}`);
       expect(Object.fromEntries(owned.map((s) => [s.ID, s.Meta?.['registrator-container']]))).to.deep.equal({ [id(a)]: idA, [id(c)]: idC, [id(d)]: idD });
-      await waitFor(async () => (await kvRaw(`registrator/roles/${id(a)}`)) === undefined, { timeoutMs: 5000, message: 'the role key of the removed container is deleted' });
+      await waitFor(async () => (await kvRaw(`registrator/roles/${id(a)}`)) === undefined, { timeoutMs: 10_000, message: 'the role key of the removed container is deleted' });
       expect(owned.find((s) => s.ID === id(a))?.Tags ?? [], 'the recreated container is no master').to.not.include('master');
       // No duplicates: one catalog instance per running container.
       const catalog = await consulGet<CatalogEntry[]>(consul, `/catalog/service/${host}-svc`);
