@@ -20,3 +20,4 @@ export * from './consul';
 export * from './docker';
 export * from './concurrency';
 export * from './leader-lock-backend';
+export * from './crash-point';

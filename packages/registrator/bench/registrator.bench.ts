@@ -1,5 +1,6 @@
-// registrator benchmark: container start -> service visible (p50/p99 beside the floor measured in the same run),
-// a resync of >= 200 running containers with nothing changed (writes, time), and registrator's RSS at that size.
+// registrator benchmark: container start -> service visible (one at a time, and 200 started at once, each beside the
+// floor measured in the same run), resyncs with nothing changed (writes, time), and the RSS of the registrator
+// process itself (never the bench runner's): idle, with 250 and with 1,000 containers (REGISTRATOR_BENCH_CONTAINERS).
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +17,13 @@ export type { BenchResult };
 
 const SUITE = 'registrator';
 const LATENCY_CONTAINERS = 50;
-const RESYNC_CONTAINERS = 200;
+/** Started at once after the one-at-a-time run. */
+const BURST_CONTAINERS = 200;
+const RESYNC_CONTAINERS = LATENCY_CONTAINERS + BURST_CONTAINERS;
+/** The fleet size of the last RSS row (busybox `sleep` containers: a few hundred KiB each on the engine). */
+const FLEET_CONTAINERS = Number(process.env.REGISTRATOR_BENCH_CONTAINERS ?? 1000);
+/** Containers created (or started) per engine call batch: bounded, so the shared engine is never flooded. */
+const ENGINE_CONCURRENCY = 8;
 const BIN = join(__dirname, '..', 'bin', 'registrator.js');
 
 
@@ -24,9 +31,11 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-function rssKb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) : NaN;
+/** RSS, anonymous and file-backed parts of a process, in MiB (from /proc). */
+function memoryOf(pid: number): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return { rss: round(kb('VmRSS')), anon: round(kb('RssAnon')), file: round(kb('RssFile')) };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -86,6 +95,10 @@ export async function run(): Promise<BenchResult[]> {
     child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     await waitFor(() => output.includes('full reconcile done'), { timeoutMs: 15_000, message: 'registrator to start' });
+    // Idle: started, first reconcile done, no container of its label; after the start-up garbage settled.
+    await new Promise((r) => setTimeout(r, 3000));
+    const idle = memoryOf(child.pid as number);
+    results.push({ suite: SUITE, name: 'RSS idle', value: idle.rss, unit: 'MiB', note: `registrator process; anon ${idle.anon}, file-backed ${idle.file}` });
 
     // 1) start -> visible, one container at a time, with the floor measured beside it.
     const latencies: number[] = [];
@@ -119,12 +132,50 @@ export async function run(): Promise<BenchResult[]> {
     );
     for (let i = 0; i < LATENCY_CONTAINERS; i++) await fetch(`${consulUrl()}/v1/agent/service/deregister/${encodeURIComponent(`${tag}-floor-${i}`)}`, { method: 'PUT' });
 
-    // 2) grow to RESYNC_CONTAINERS running containers; wait until registrator owns them all.
-    const more = Array.from({ length: RESYNC_CONTAINERS - LATENCY_CONTAINERS }, (_, k) => LATENCY_CONTAINERS + k);
-    await mapLimit(more, 8, async (i) => {
+    // 2) BURST_CONTAINERS created, then started at once: each start -> visible beside its floor, in the same run.
+    const burst = await mapLimit(Array.from({ length: BURST_CONTAINERS }, (_, k) => LATENCY_CONTAINERS + k), ENGINE_CONCURRENCY, async (i) => {
       const c = await create(i);
-      await c.start();
+      return { c, serviceId: `${hostname}:${tag}-${i}:80` };
     });
+    const visible = new Map<string, number>();
+    let polling = true;
+    // One poller of the agent's services for the whole burst (not one per container, which would load the stand-in).
+    const poller = (async () => {
+      while (polling) {
+        const { body } = await get<Record<string, unknown>>('/agent/services');
+        const now = performance.now();
+        for (const id of Object.keys(body ?? {})) if (!visible.has(id)) visible.set(id, now);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const startedAt = new Map<string, number>();
+    const floorRegisterMs = new Map<string, number>();
+    try {
+      await Promise.all(burst.map(async ({ c, serviceId }, k) => {
+        startedAt.set(serviceId, performance.now());
+        await c.start();
+        await waitFor(() => eventSeen.get(c.id), { timeoutMs: 30_000, intervalMs: 1 });
+        const r0 = performance.now();
+        const res = await fetch(`${consulUrl()}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ ID: `${tag}-floor-b${k}`, Name: `${tag}-floor`, Address: '127.0.0.1', Port: 1 }) });
+        if (!res.ok) throw new Error(`floor register: HTTP ${res.status}`);
+        floorRegisterMs.set(serviceId, performance.now() - r0);
+      }));
+      await waitFor(() => burst.every(({ serviceId }) => visible.has(serviceId)), { timeoutMs: 60_000, message: `${BURST_CONTAINERS} services visible` });
+    } finally {
+      polling = false;
+      await poller;
+    }
+    const burstLatencies = burst.map(({ serviceId }) => (visible.get(serviceId) as number) - (startedAt.get(serviceId) as number));
+    const burstFloors = burst.map(({ c, serviceId }) => (eventSeen.get(c.id) as number) - (startedAt.get(serviceId) as number) + (floorRegisterMs.get(serviceId) as number));
+    const burstP99 = percentile(burstLatencies, 99);
+    const burstFloorP99 = percentile(burstFloors, 99);
+    results.push(
+      { suite: SUITE, name: `${BURST_CONTAINERS} at once: start->visible p50`, value: round(percentile(burstLatencies, 50)), unit: 'ms', note: 'one /v1/agent/services poller, 5 ms' },
+      { suite: SUITE, name: `${BURST_CONTAINERS} at once: start->visible p99`, value: round(burstP99), unit: 'ms' },
+      { suite: SUITE, name: `${BURST_CONTAINERS} at once: floor p99`, value: round(burstFloorP99), unit: 'ms', note: 'event delivery + one register, same run' },
+      { suite: SUITE, name: `${BURST_CONTAINERS} at once: p99 / floor p99`, value: Math.round((burstP99 / burstFloorP99) * 100) / 100, unit: 'x', note: 'goal <= 1.2' },
+    );
+    for (let k = 0; k < BURST_CONTAINERS; k++) await fetch(`${consulUrl()}/v1/agent/service/deregister/${encodeURIComponent(`${tag}-floor-b${k}`)}`, { method: 'PUT' });
     const ownedCount = async () => {
       const { body } = await get<Record<string, { Meta?: Record<string, string> }>>('/agent/services');
       return Object.values(body ?? {}).filter((s) => s.Meta?.['registrator-node'] === hostname).length;
@@ -136,16 +187,35 @@ export async function run(): Promise<BenchResult[]> {
       const counts = standin?.requestCounts() ?? {};
       return Object.entries(counts).filter(([p]) => p.startsWith('/v1/agent/service/register') || p.startsWith('/v1/agent/service/deregister') || p.startsWith('/v1/agent/check/')).reduce((n, [, v]) => n + v, 0);
     };
-    const mark = output.length;
-    standin?.resetRequestCounts();
-    const line = await waitFor(() => output.slice(mark).split('\n').find((l) => l.includes('full reconcile done')), { timeoutMs: 15_000, message: 'a resync pass' });
-    const pass = JSON.parse(line) as { actions: number; ms: number; containers: number };
-    const rss = rssKb(child.pid as number);
+    const resyncPass = async () => {
+      const mark = output.length;
+      standin?.resetRequestCounts();
+      const line = await waitFor(() => output.slice(mark).split('\n').find((l) => l.includes('full reconcile done')), { timeoutMs: 60_000, message: 'a resync pass' });
+      return { pass: JSON.parse(line) as { actions: number; ms: number; containers: number }, writes: writePaths() };
+    };
+    const atResync = await resyncPass();
+    const memResync = memoryOf(child.pid as number);
     results.push(
-      { suite: SUITE, name: `resync ${RESYNC_CONTAINERS} unchanged: writes`, value: standin ? writePaths() : pass.actions, unit: 'count', note: `planned actions ${pass.actions}; must be 0` },
-      { suite: SUITE, name: `resync ${RESYNC_CONTAINERS} unchanged: time`, value: pass.ms, unit: 'ms', note: `list + inspect ${RESYNC_CONTAINERS} + agent read + plan (engine has ${pass.containers} containers)` },
-      { suite: SUITE, name: `RSS with ${RESYNC_CONTAINERS} services`, value: round(rss / 1024), unit: 'MiB' },
+      { suite: SUITE, name: `resync ${RESYNC_CONTAINERS} unchanged: writes`, value: standin ? atResync.writes : atResync.pass.actions, unit: 'count', note: `planned actions ${atResync.pass.actions}; must be 0` },
+      { suite: SUITE, name: `resync ${RESYNC_CONTAINERS} unchanged: time`, value: atResync.pass.ms, unit: 'ms', note: `list + inspect ${RESYNC_CONTAINERS} + agent read + plan (engine has ${atResync.pass.containers} containers)` },
+      { suite: SUITE, name: `RSS with ${RESYNC_CONTAINERS} services`, value: memResync.rss, unit: 'MiB', note: `anon ${memResync.anon}, file-backed ${memResync.file}` },
     );
+
+    // 4) grow to FLEET_CONTAINERS in bounded batches; RSS after a resync pass over all of them.
+    if (FLEET_CONTAINERS > RESYNC_CONTAINERS) {
+      await mapLimit(Array.from({ length: FLEET_CONTAINERS - RESYNC_CONTAINERS }, (_, k) => RESYNC_CONTAINERS + k), ENGINE_CONCURRENCY, async (i) => {
+        const c = await create(i);
+        await c.start();
+      });
+      await waitFor(async () => (await ownedCount()) === FLEET_CONTAINERS, { timeoutMs: 300_000, intervalMs: 500, message: `${FLEET_CONTAINERS} services registered` });
+      const atFleet = await resyncPass();
+      const memFleet = memoryOf(child.pid as number);
+      results.push(
+        { suite: SUITE, name: `resync ${FLEET_CONTAINERS} unchanged: writes`, value: standin ? atFleet.writes : atFleet.pass.actions, unit: 'count', note: `planned actions ${atFleet.pass.actions}; must be 0` },
+        { suite: SUITE, name: `resync ${FLEET_CONTAINERS} unchanged: time`, value: atFleet.pass.ms, unit: 'ms' },
+        { suite: SUITE, name: `RSS with ${FLEET_CONTAINERS} services`, value: memFleet.rss, unit: 'MiB', note: `goal < 80; anon ${memFleet.anon}, file-backed ${memFleet.file}; ${round((memFleet.anon - idle.anon) / (FLEET_CONTAINERS / 1000))} MiB anon per 1,000 over idle` },
+      );
+    }
     return results;
   } finally {
     events?.destroy?.();

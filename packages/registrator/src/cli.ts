@@ -2,11 +2,12 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, describeFlags, errorMessage, installShutdown, parseFlags, type ConsulHttpClient, type FlagSpec } from '@consul-sidecars/core';
-import { instancesOf, serviceNameOf, writeRoles } from './act/role-store';
+import { armCrashPoint, createLogger, describeFlags, errorMessage, installShutdown, parseFlags, type ConsulHttpClient, type FlagSpec } from '@consul-sidecars/core';
+import { CRASH_POINT_NAMES } from './crash-points';
+import { bindAssignment, instanceOf, instancesOf, writeRoles } from './act/role-store';
 import { consulClientFor, reconcileOnce, startRegistrator } from './daemon';
 import { FLAGS, parseRegistratorArgs, parseRegistryUri, UsageError } from './options';
-import { planPromotion, type RoleAssignment } from './plan/promotion';
+import { planPromotion } from './plan/promotion';
 import { DEFAULT_ROLE_PREFIX } from './role-keys';
 
 export function version(): string {
@@ -70,13 +71,16 @@ export async function roleCommand(argv: readonly string[], env: NodeJS.ProcessEn
   }
   const prefix = (parsed.values['role-prefix'] as string | undefined) ?? DEFAULT_ROLE_PREFIX;
   try {
-    let assignments: RoleAssignment[];
+    // Each role is bound to the container that owns the instance now: a recreated container never inherits it.
+    let assignments: ReturnType<typeof bindAssignment>[];
     if (verb === 'promote') {
-      const name = (parsed.values.service as string | undefined) ?? (await serviceNameOf(consul, serviceId));
+      const name = (parsed.values.service as string | undefined) ?? (await instanceOf(consul, serviceId)).name;
       const instances = await instancesOf(consul, name);
-      assignments = planPromotion(serviceId, instances.includes(serviceId) ? instances : [serviceId, ...instances]);
+      const owners = new Map(instances.map((i) => [i.serviceId, i]));
+      const ids = instances.map((i) => i.serviceId);
+      assignments = planPromotion(serviceId, ids.includes(serviceId) ? ids : [serviceId, ...ids]).map((a) => bindAssignment(a, owners.get(a.serviceId)));
     } else {
-      assignments = [{ serviceId, role }];
+      assignments = [bindAssignment({ serviceId, role }, await instanceOf(consul, serviceId))];
     }
     if (!parsed.values['dry-run']) await writeRoles(consul, prefix, assignments);
     out.write(`${JSON.stringify({ prefix, dryRun: Boolean(parsed.values['dry-run']), assignments })}\n`);
@@ -106,6 +110,8 @@ export async function main(argv: string[]): Promise<void> {
   let config;
   try {
     config = parseRegistratorArgs(argv);
+    const crashAt = armCrashPoint(process.env, CRASH_POINT_NAMES);
+    if (crashAt) process.stderr.write(`${JSON.stringify({ level: 40, msg: 'crash point armed', crashPoint: crashAt.name, nth: crashAt.nth })}\n`);
   } catch (err) {
     process.stderr.write(`${errorMessage(err)}\n${err instanceof UsageError ? usage() : ''}\n`);
     exitWith(2);

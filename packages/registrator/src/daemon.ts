@@ -4,12 +4,13 @@ import type { Logger } from 'pino';
 import { ConsulHttpClient, consulSettingsFromEnv, createMetricsRegistry, dockerConnectionFromEnv, errorMessage, retry, startOpsServer, type OpsServer } from '@consul-sidecars/core';
 import { ConsulAgentRegistry } from './act/consul-agent-registry';
 import type { RegistryAdapter } from './act/registry-adapter';
-import { deleteRole } from './act/role-store';
+import { applyRoleKeyAction, readRoles } from './act/role-store';
 import { createRegistratorMetrics } from './metrics';
 import { DockerSource, type ContainerSource } from './observe/docker-source';
 import { detectHostIp } from './observe/host-ip';
 import { roleQuery, watchRoles } from './observe/role-watch';
 import { consulAddress, type RegistryAddress, type RegistratorConfig } from './options';
+import type { RoleKeyAction } from './plan/role-keys';
 import type { DefinitionOptions } from './plan/service-definitions';
 import { Reconciler, DEFAULT_RECONCILER_TIMINGS, type ReconcilerOptions, type SyncResult } from './reconciler';
 
@@ -101,7 +102,7 @@ export async function startRegistrator(config: RegistratorConfig, deps: Registra
   const definition = await definitionOptions(config);
   logger.info({ registry: config.registryUri, hostname: definition.hostname, hostIp: definition.hostIp, internal: definition.internal, deregister: definition.deregister, dryRun: config.dryRun }, 'registrator starting');
   const roles = config.roles
-    ? { watcher: watchRoles(consul, config.rolePrefix, logger), deleteRole: (serviceId: string) => deleteRole(consul, config.rolePrefix, serviceId) }
+    ? { watcher: watchRoles(consul, config.rolePrefix, logger), read: () => readRoles(consul, config.rolePrefix), write: (a: RoleKeyAction) => applyRoleKeyAction(consul, config.rolePrefix, a) }
     : undefined;
   const reconciler = new Reconciler(source, registry, reconcilerOptions(config, definition, logger, { metrics, roles }, deps.timings));
   let ops: OpsServer | undefined;

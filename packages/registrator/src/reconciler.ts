@@ -7,19 +7,23 @@ import type { RegistryAdapter } from './act/registry-adapter';
 import type { RegistratorMetrics } from './metrics';
 import { AgentFollower } from './observe/agent-follower';
 import { AgentView, type AgentService } from './observe/agent-view';
-import { ContainerObserver } from './observe/container-observer';
+import { ContainerObserver, type ContainerObservation } from './observe/container-observer';
 import type { ContainerSource } from './observe/docker-source';
 import type { DockerEvent } from './observe/docker-events';
 import { planExitDeregistration } from './plan/exit-deregistration';
 import { META_CONTAINER } from './plan/registration';
 import { planRegistrations, type Plan, type PlanAction } from './plan/registrations';
 import type { DefinitionOptions } from './plan/service-definitions';
+import { planRoleKeys, type RoleKeyAction } from './plan/role-keys';
 import { planTtlRefresh } from './plan/ttl-refresh';
+import type { RoleEntry } from './role-keys';
 
 export interface RoleSource {
-  watcher: BlockingWatcher<Map<string, string>>;
-  /** Removes the role key of an instance whose container is gone. */
-  deleteRole(serviceId: string): Promise<void>;
+  watcher: BlockingWatcher<Map<string, RoleEntry>>;
+  /** Every role key, read now (the watcher's copy may lag). */
+  read(): Promise<Map<string, RoleEntry>>;
+  /** One bind or delete as a check-and-set; false when the key changed since it was read. */
+  write(action: RoleKeyAction): Promise<boolean>;
 }
 
 export interface ReconcilerOptions {
@@ -61,6 +65,9 @@ export class Reconciler {
   private readonly agent: AgentFollower;
   private readonly actor: Actor;
   private dirty = new Set<string>();
+  /** Containers being inspected now, and finished inspections not yet applied. */
+  private readonly inspecting = new Set<string>();
+  private inspected: ContainerObservation[] = [];
   private pump?: Promise<void>;
   private fullPending = false;
   private fullRunning?: Promise<void>;
@@ -82,7 +89,6 @@ export class Reconciler {
       logger,
       metrics,
       signal: this.abort.signal,
-      roleKeys: roles ? { has: (id) => this.containers.roles.has(id), deleteRole: (id) => roles.deleteRole(id) } : undefined,
       onUnreachable: () => this.agent.setReachable(false),
       onRetryDue: () => void this.retryPass(),
     });
@@ -185,7 +191,11 @@ export class Reconciler {
       this.containers.applyAll(observation);
       await this.agent.read(this.containers.needsChecks());
       this.synced = true;
-      return this.planAndAct('full');
+      const planned = await this.planAndAct('full');
+      // Also where registrator was down when a container went: its role keys are found here (and retried with the
+      // full reconcile's backoff when Consul's KV could not be read or written).
+      if (!(await this.maintainRoleKeys())) throw new Error('role keys not maintained');
+      return planned;
     });
     this.fullSyncs++;
     this.lastFullSync = { at: started, durationMs: Date.now() - started, writes: this.registry.writes - writesBefore };
@@ -201,34 +211,81 @@ export class Reconciler {
     this.markDirty(event.containerId);
   }
 
-  /** Re-observes a container: each container is inspected by one pass at a time, so its events apply in order. */
+  /**
+   * Re-observes a container. Inspections run as a pipeline (up to inspectConcurrency at once, one per container at a
+   * time, so its events apply in order) and each pass acts on every inspection finished so far: in a burst of starts,
+   * a container is registered right after its own inspect, not after the slowest inspect of its batch.
+   */
   markDirty(containerId: string): void {
     this.dirty.add(containerId);
-    if (!this.pump) this.pump = this.drainDirty().finally(() => (this.pump = undefined));
+    this.startInspections();
   }
 
-  private async drainDirty(): Promise<void> {
-    await new Promise((r) => setImmediate(r)); // gather a burst of events into one pass
-    while (this.dirty.size > 0 && !this.abort.signal.aborted) {
-      const ids = [...this.dirty];
-      this.dirty.clear();
-      const observed = await this.containers.observeContainers(ids);
-      await this.lock.run(async () => {
-        const scope = this.containers.applyContainers(observed);
-        if (scope.size > 0 && this.synced) await this.planAndAct('container', scope);
+  private startInspections(): void {
+    for (const id of this.dirty) {
+      if (this.abort.signal.aborted || this.inspecting.size >= this.options.inspectConcurrency) return;
+      if (this.inspecting.has(id)) continue; // dirty again while in flight: inspected once more after this one
+      this.dirty.delete(id);
+      this.inspecting.add(id);
+      void this.containers.observeContainers([id]).then((observed) => {
+        this.inspected.push(...observed);
+        this.inspecting.delete(id);
+        this.startInspections();
+        this.applyInspected();
       });
     }
+  }
+
+  /** One pass at a time over every inspection finished since the last pass. */
+  private applyInspected(): void {
+    if (this.pump || this.inspected.length === 0 || this.abort.signal.aborted) return;
+    this.pump = this.lock
+      .run(async () => {
+        const scope = this.containers.applyContainers(this.inspected.splice(0));
+        if (scope.size > 0 && this.synced) {
+          await this.planAndAct('container', scope);
+          if ([...scope].some((id) => !this.containers.definitions.has(id))) await this.maintainRoleKeys();
+        }
+      })
+      .catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'container pass failed; the next full reconcile will catch up'))
+      .finally(() => {
+        this.pump = undefined;
+        if (!this.abort.signal.aborted) this.applyInspected();
+      });
   }
 
   // ---- roles and TTL heartbeats -----------------------------------------------------------------------------
 
   /** New runtime roles: every container's services are redefined and, once synced, reconciled. */
-  async applyRoles(roles: Map<string, string>): Promise<void> {
+  async applyRoles(roles: ReadonlyMap<string, RoleEntry>): Promise<void> {
     await this.lock.run(async () => {
       this.containers.setRoles(roles);
       this.log.info({ roles: roles.size }, 'roles changed');
       if (this.synced) await this.planAndAct('roles');
     });
+  }
+
+  /** Inside the pass lock, once synced: role keys of containers gone from this engine are deleted, plain ones bound (plan/role-keys.ts). */
+  private async maintainRoleKeys(): Promise<boolean> {
+    const roles = this.options.roles;
+    if (!roles || !this.synced || this.abort.signal.aborted) return true;
+    try {
+      const actions = planRoleKeys({ node: this.node, roles: await roles.read(), containers: this.containers.definitions });
+      for (const a of actions) {
+        const fields = { action: a.kind, service: a.serviceId, ...(a.kind === 'delete-role' ? { reason: a.reason, container: a.container?.slice(0, 12) } : { role: a.binding.role, container: a.binding.container.slice(0, 12) }) };
+        if (this.options.dryRun) {
+          this.log.info({ dryRun: true, ...fields }, 'would apply');
+          continue;
+        }
+        const done = await roles.write(a);
+        this.log.info(fields, done ? (a.kind === 'delete-role' ? 'role key deleted' : 'role key bound to its container') : 'role key changed since it was read; left as it is');
+      }
+      return true;
+    } catch (err) {
+      // The next full reconcile (retried with backoff), container removal or restart plans the same keys again.
+      this.log.warn({ err: errorMessage(err) }, 'role keys not maintained');
+      return false;
+    }
   }
 
   /** Re-posts the status of every TTL check registrator feeds, so they expire only when registrator is gone. */

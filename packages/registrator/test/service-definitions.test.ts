@@ -217,7 +217,7 @@ const CASES: Case[] = [
 function define(c: Case): ContainerDefinition {
   const env = Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const container = inspect({ ...c.container, labels: { ...(c.container?.labels ?? {}), ...(c.labels ?? {}) }, env });
-  return defineContainerServices(container, options(c.flags), new Map(Object.entries(c.roles ?? {})));
+  return defineContainerServices(container, options(c.flags), new Map(Object.entries(c.roles ?? {}).map(([id, role]) => [id, { role }])));
 }
 
 describe('registrator service definitions (gliderlabs compatibility table)', () => {

@@ -137,7 +137,7 @@ describe('registrator roles (pure)', () => {
   it('reads roles from KV entries', () => {
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     const roles = rolesFromKv([{ Key: 'r/a', Value: b64('master\n') }, { Key: 'r/b', Value: b64('') }, { Key: 'r/c', Value: null }, { Key: 'other/d', Value: b64('slave') }], 'r');
-    expect(Object.fromEntries(roles)).to.deep.equal({ a: 'master' });
+    expect(Object.fromEntries(roles)).to.deep.equal({ a: { role: 'master', modifyIndex: 0 } });
   });
   it('plans a promotion: one master, every other instance slave', () => {
     expect(planPromotion('b', ['a', 'b', 'c'])).to.deep.equal([{ serviceId: 'b', role: 'master' }, { serviceId: 'a', role: 'slave' }, { serviceId: 'c', role: 'slave' }]);

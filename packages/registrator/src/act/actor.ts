@@ -1,7 +1,8 @@
 // Act: applies planned actions through the registry adapter, idempotently, logging each; a rejected write backs off per service.
 
 import type { Logger } from 'pino';
-import { backoffDelay, errorMessage, mapLimit } from '@consul-sidecars/core';
+import { backoffDelay, crashPoint, errorMessage, mapLimit } from '@consul-sidecars/core';
+import { CRASH_POINTS } from '../crash-points';
 import { hasErrorCode } from '../errors';
 import type { RegistratorMetrics } from '../metrics';
 import type { AgentView } from '../observe/agent-view';
@@ -12,18 +13,10 @@ import type { RegistryAdapter } from './registry-adapter';
 /** Writes in flight at once. */
 const WRITE_CONCURRENCY = 8;
 
-export interface RoleKeys {
-  /** Whether an instance has a role key (only those are deleted). */
-  has(serviceId: string): boolean;
-  /** Removes the role key of an instance whose container is gone. */
-  deleteRole(serviceId: string): Promise<void>;
-}
-
 export interface ActorOptions {
   dryRun: boolean;
   logger: Logger;
   metrics?: RegistratorMetrics;
-  roleKeys?: RoleKeys;
   /** Aborted when registrator stops: only the exit deregistration (`final`) still writes. */
   signal: AbortSignal;
   /** A write found the registry unreachable (the agent follower re-reads it). */
@@ -92,18 +85,17 @@ export class Actor {
     switch (a.kind) {
       case 'register':
       case 'update':
+        crashPoint(CRASH_POINTS.beforeRegister);
         await this.registry.register(a.registration);
+        crashPoint(CRASH_POINTS.afterRegister);
         this.view.registered(a.registration);
         return;
-      case 'deregister': {
+      case 'deregister':
+        crashPoint(CRASH_POINTS.beforeDeregister);
         await this.registry.deregister(a.serviceId);
+        crashPoint(CRASH_POINTS.afterDeregister);
         this.view.deregistered(a.serviceId);
-        const roleKeys = this.options.roleKeys;
-        if (a.reason === 'container-gone' && roleKeys?.has(a.serviceId)) {
-          await roleKeys.deleteRole(a.serviceId).catch((err: unknown) => this.options.logger.warn({ service: a.serviceId, err: errorMessage(err) }, 'could not delete the role key'));
-        }
         return;
-      }
       case 'updateTtl':
         await this.registry.updateTtl(a.checkId, a.status, a.output);
         this.view.ttlUpdated(a.checkId, a.status);

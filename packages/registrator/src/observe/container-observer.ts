@@ -6,6 +6,7 @@ import type { RegistratorMetrics } from '../metrics';
 import { defineContainerServices, matchesLabelFilter, uninspectedDefinition, type ContainerDefinition, type DefinitionOptions } from '../plan/service-definitions';
 import type { ContainerInspect } from './container-inspect';
 import type { ContainerSource, ContainerSummary } from './docker-source';
+import type { RoleBinding } from '../role-keys';
 
 export interface ContainerObserverOptions {
   definition: DefinitionOptions;
@@ -50,7 +51,7 @@ export class ContainerObserver {
   /** The sequence number of the newest observation applied per container: an older one never overwrites it. */
   private readonly observedSeq = new Map<string, number>();
   private readonly loggedWarnings = new Map<string, string>();
-  private currentRoles = new Map<string, string>();
+  private currentRoles: ReadonlyMap<string, RoleBinding> = new Map();
   private seq = 0;
 
   constructor(private readonly source: ContainerSource, private readonly options: ContainerObserverOptions) {}
@@ -60,7 +61,7 @@ export class ContainerObserver {
     return this.defs;
   }
 
-  get roles(): ReadonlyMap<string, string> {
+  get roles(): ReadonlyMap<string, RoleBinding> {
     return this.currentRoles;
   }
 
@@ -131,7 +132,7 @@ export class ContainerObserver {
   }
 
   /** New runtime roles: every container's services are redefined. */
-  setRoles(roles: Map<string, string>): void {
+  setRoles(roles: ReadonlyMap<string, RoleBinding>): void {
     this.currentRoles = roles;
     for (const inspect of this.inspects.values()) this.setInspect(inspect);
   }

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { describeSource, isIgnored, isUnclearIgnore, metadataWarnings, parseTags, serviceMetadata, type ServiceMetadata } from './container-metadata';
 import type { ContainerInspect, ContainerNetwork, PortBinding } from '../observe/container-inspect';
+import { roleBelongsTo, type RoleBinding } from '../role-keys';
 import { META_CONTAINER, META_NODE, META_SPEC, registrationSpecHash, type ServiceRegistration, type TtlStatus } from './registration';
 import { buildChecks } from './service-checks';
 import { serviceMeta } from './service-meta';
@@ -171,9 +172,9 @@ function dedupe(tags: string[]): string[] {
 
 /**
  * The services one container should have. `roles` holds the runtime role of a service ID (from Consul KV); it
- * beats SERVICE_ROLE. Malformed keys produce warnings and are skipped; everything else is still defined.
+ * beats SERVICE_ROLE, and only when it belongs to this container (a recreated container never inherits it). Malformed keys produce warnings and are skipped; everything else is still defined.
  */
-export function defineContainerServices(c: ContainerInspect, options: DefinitionOptions, roles: ReadonlyMap<string, string> = new Map()): ContainerDefinition {
+export function defineContainerServices(c: ContainerInspect, options: DefinitionOptions, roles: ReadonlyMap<string, RoleBinding> = new Map()): ContainerDefinition {
   const disposition = containerDisposition(c, options.deregister);
   const result: ContainerDefinition = { containerId: c.id, containerName: c.name, disposition, services: [], warnings: [] };
   if (disposition !== 'register') return result;
@@ -214,7 +215,8 @@ export function defineContainerServices(c: ContainerInspect, options: Definition
     const customId = values.get('id');
     if (customId) id = port.proto === 'udp' && !customId.endsWith(':udp') ? `${customId}:udp` : customId; // PR #599: keep :udp
 
-    let role = roles.get(id);
+    const binding = roles.get(id);
+    let role = binding && roleBelongsTo(binding, c.id) ? binding.role : undefined;
     if (role !== undefined && !isValidRole(role)) {
       warn(`role of ${id}`, `role "${role}" from Consul KV is not a valid tag; using the label's role`);
       role = undefined;
