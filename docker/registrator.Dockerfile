@@ -33,4 +33,6 @@ ENV NODE_ENV=production \
 USER node
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.REGISTRATOR_OPS_PORT,path:'/health',timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
-ENTRYPOINT ["node", "/app/packages/registrator/bin/registrator.js"]
+# A small young generation: registrator allocates in bursts (full resyncs) at a low rate, and V8's default lets the
+# semi-spaces grow by ~40 MiB of RSS at 250 containers (measured: 115.7 -> 87.0 MiB with this flag, idle 72 -> 68).
+ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/packages/registrator/bin/registrator.js"]
