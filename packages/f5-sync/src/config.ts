@@ -45,6 +45,8 @@ export interface F5SyncConfig {
     address?: string;
   };
   bigip: BigipConfig;
+  /** Partition of every pool (and its virtual server) that names none; two syncers sharing a BIG-IP use one each. */
+  partition: string;
   pools: PoolConfig[];
   /** Role tag -> priority group. Instances with none of these tags get `defaultPriority`. */
   roleTags: Record<string, number>;
@@ -102,6 +104,7 @@ export const CONFIG_SCHEMA = {
         timeout: { ...durationSchema, default: '30s' },
       },
     },
+    partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'Common' },
     pools: {
       type: 'array',
       items: {
@@ -111,7 +114,7 @@ export const CONFIG_SCHEMA = {
         properties: {
           consulService: { type: 'string', minLength: 1 },
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
-          partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'Common' },
+          partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
           loadBalancingMode: { type: 'string', default: 'round-robin' },
           monitor: { type: 'string' },
           minActiveMembers: { type: 'integer', minimum: 0, default: 1 },
@@ -203,6 +206,8 @@ function checkSemantics(config: F5SyncConfig): F5SyncConfig {
     ['leaderLock.lockDelay', config.leaderLock.lockDelay],
   ];
   for (const [field, value] of durations) durationMs(value, field);
+  // A pool without its own partition lives in the syncer's (schema defaults cannot refer to another field).
+  for (const pool of config.pools) pool.partition ??= config.partition;
   const seen = new Set<string>();
   config.pools.forEach((pool, i) => {
     const key = poolKey(pool);
