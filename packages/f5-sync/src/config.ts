@@ -23,6 +23,14 @@ export interface PoolConfig {
   tag?: string;
 }
 
+/** A SNAT pool whose capacity f5-sync watches, and optionally whose members it keeps equal to a Consul KV list. */
+export interface SnatPoolConfig {
+  name: string;
+  partition: string;
+  /** Consul KV key holding a JSON array of translation addresses (["10.2.0.1", ...]); unset: members left alone. */
+  membersKey?: string;
+}
+
 export interface BigipConfig {
   /** Management URL, e.g. https://10.1.1.245 (a port is allowed). */
   url: string;
@@ -68,6 +76,15 @@ export interface F5SyncConfig {
   safety: {
     /** Hold a pool (change nothing, alert) when Consul suddenly reports no instance while it holds at least this many of ours; 0 disables. */
     holdWhenEmptyFrom: number;
+  };
+  snat: {
+    pools: SnatPoolConfig[];
+    /** Utilisation (connections / (addresses x portsPerAddress)) at or above which a SNAT pool is near exhaustion. */
+    nearExhaustionRatio: number;
+    /** Source ports one translation address offers (1024-65535). */
+    portsPerAddress: number;
+    /** How often statistics (and the KV member lists) are read. */
+    interval: Duration;
   };
   /** iControl requests in flight at once (over as many kept-alive connections), and pool passes at once. */
   concurrency: number;
@@ -160,6 +177,30 @@ export const CONFIG_SCHEMA = {
       default: {},
       properties: { holdWhenEmptyFrom: { type: 'integer', minimum: 0, default: 2 } },
     },
+    snat: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        pools: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: {
+              name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+              partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+              membersKey: { type: 'string', minLength: 1 },
+            },
+          },
+        },
+        nearExhaustionRatio: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.8 },
+        portsPerAddress: { type: 'integer', minimum: 1, maximum: 65535, default: 64512 },
+        interval: { ...durationSchema, default: '30s' },
+      },
+    },
     concurrency: { type: 'integer', minimum: 1, default: 4 },
     leaderLock: {
       type: 'object',
@@ -204,10 +245,12 @@ function checkSemantics(config: F5SyncConfig): F5SyncConfig {
     ['retry.maxDelay', config.retry.maxDelay],
     ['leaderLock.ttl', config.leaderLock.ttl],
     ['leaderLock.lockDelay', config.leaderLock.lockDelay],
+    ['snat.interval', config.snat.interval],
   ];
   for (const [field, value] of durations) durationMs(value, field);
   // A pool without its own partition lives in the syncer's (schema defaults cannot refer to another field).
   for (const pool of config.pools) pool.partition ??= config.partition;
+  for (const pool of config.snat.pools) pool.partition ??= config.partition;
   const seen = new Set<string>();
   config.pools.forEach((pool, i) => {
     const key = poolKey(pool);

@@ -24,6 +24,8 @@ export interface SyncLoopOptions {
   consulReadyTimeoutMs?: number;
   /** `wait=` of the blocking queries. */
   consulWaitSeconds?: number;
+  /** Periodic side jobs (SNAT capacity) started once the loop runs and stopped with it. */
+  companions?: Array<{ start(): void; stop(): void }>;
 }
 
 export interface PassSummary {
@@ -129,10 +131,12 @@ export class SyncLoop {
         if (this.isLeader) void this.fullPass();
       }, resyncMs);
     }
+    for (const companion of this.options.companions ?? []) companion.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const companion of this.options.companions ?? []) companion.stop();
     clearInterval(this.resyncTimer);
     for (const { timer } of this.debounce.values()) clearTimeout(timer);
     for (const timer of this.timers.values()) clearTimeout(timer);
