@@ -21,6 +21,20 @@ export interface PoolConfig {
   minActiveMembers: number;
   /** Only instances carrying this tag (e.g. "prod") become members. */
   tag?: string;
+  /** The virtual server in front of the pool, created (and owned) by f5-sync; unset: none is managed. */
+  virtual?: VirtualConfig;
+}
+
+/** A virtual server with the pool as its default pool. */
+export interface VirtualConfig {
+  /** Default: the pool's name + "_vs". */
+  name?: string;
+  /** "10.0.0.10:80" (IPv6 "2001:db8::10.80"), in the pool's partition. */
+  destination: string;
+  /** Profile full paths or names (default ["/Common/tcp"]). */
+  profiles: string[];
+  /** Source address translation: "none" (default), "automap", or a SNAT pool's name or full path. */
+  snat: string;
 }
 
 /** A SNAT pool whose capacity f5-sync watches, and optionally whose members it keeps equal to a Consul KV list. */
@@ -136,6 +150,17 @@ export const CONFIG_SCHEMA = {
           monitor: { type: 'string' },
           minActiveMembers: { type: 'integer', minimum: 0, default: 1 },
           tag: { type: 'string' },
+          virtual: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['destination'],
+            properties: {
+              name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+              destination: { type: 'string', pattern: '^(\\d{1,3}(\\.\\d{1,3}){3}(%\\d+)?:\\d{1,5}|[0-9A-Fa-f:]+(%\\d+)?\\.\\d{1,5})$' },
+              profiles: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['/Common/tcp'] },
+              snat: { type: 'string', pattern: '^[A-Za-z0-9_./-]+$', default: 'none' },
+            },
+          },
         },
       },
     },
