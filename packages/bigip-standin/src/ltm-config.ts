@@ -1,5 +1,6 @@
 // The LTM configuration the stand-in holds (pools, members, nodes), with BIG-IP's defaults in one place.
 import { framework, mcpd } from './errors';
+import { DraftMap, settleMap } from './draft-map';
 import { fullPathOf, type ObjectRef } from './names';
 
 export type UserState = 'user-up' | 'user-down';
@@ -157,6 +158,8 @@ export interface LtmConfig {
   /** Keyed by full path. Map order is creation order, which is what collection GETs return. */
   pools: Map<string, PoolRecord>;
   nodes: Map<string, NodeRecord>;
+  /** Node full path by partition and address (`nodeAddressKey`), so a new member finds its node in O(1). */
+  nodeAddresses: Map<string, string>;
   /** Keyed by object kind (its mgmt path, "/mgmt/tm/ltm/virtual"), then by full path. */
   objects: Map<string, Map<string, ObjectRecord>>;
 }
@@ -168,29 +171,43 @@ export function emptyConfig(partitions: readonly string[]): LtmConfig {
   for (const name of ['Common', ...partitions]) {
     if (!records.has(name)) records.set(name, { name, defaultRouteDomain: 0, generation: 1, ...(name === 'Common' ? { description: COMMON_DESCRIPTION } : {}) });
   }
-  return { generation: 1, partitions: records, pools: new Map(), nodes: new Map(), objects: new Map() };
+  return { generation: 1, partitions: records, pools: new Map(), nodes: new Map(), nodeAddresses: new Map(), objects: new Map() };
 }
 
-/** Operations run on a copy that replaces the live config only when they all succeed. */
+/**
+ * Operations run on a draft that replaces the live config only when they all succeed. The draft's maps are
+ * copy-on-write overlays (draft-map.ts): a write costs what it touches, not the size of the box (copying the
+ * pool and node maps on every write made an initial sync of 1,000 pools quadratic).
+ */
 export function cloneConfig(config: LtmConfig): LtmConfig {
   return {
     generation: config.generation,
-    partitions: new CloneOnGetMap(config.partitions),
-    pools: new CloneOnGetMap(config.pools),
-    nodes: new CloneOnGetMap(config.nodes),
-    objects: new Map([...config.objects].map(([kind, records]) => [kind, new CloneOnGetMap(records)])),
+    partitions: new DraftMap(config.partitions),
+    pools: new DraftMap(config.pools),
+    nodes: new DraftMap(config.nodes),
+    nodeAddresses: new DraftMap(config.nodeAddresses),
+    objects: new Map([...config.objects].map(([kind, records]) => [kind, new DraftMap(records)])),
   };
 }
 
-/** The draft after every operation succeeded, as plain maps, to become the live config. */
+/**
+ * The draft after every operation succeeded, to become the live config: its changes are replayed onto the
+ * live maps, which the returned config keeps. Only the live config may be settled into (one draft at a time).
+ */
 export function settleDraft(draft: LtmConfig): LtmConfig {
   return {
-    ...draft,
-    partitions: new Map(draft.partitions),
-    pools: new Map(draft.pools),
-    nodes: new Map(draft.nodes),
-    objects: new Map([...draft.objects].map(([kind, records]) => [kind, new Map(records)])),
+    generation: draft.generation,
+    partitions: settleMap(draft.partitions),
+    pools: settleMap(draft.pools),
+    nodes: settleMap(draft.nodes),
+    nodeAddresses: settleMap(draft.nodeAddresses),
+    objects: new Map([...draft.objects].map(([kind, records]) => [kind, settleMap(records)])),
   };
+}
+
+/** The key of `nodeAddresses`: one node per address in a partition. */
+export function nodeAddressKey(partition: string, address: string): string {
+  return `${partition} ${address}`;
 }
 
 /** The records of one object kind, created empty on first use. */
@@ -201,31 +218,6 @@ export function objectsOf(config: LtmConfig, kind: string): Map<string, ObjectRe
     config.objects.set(kind, records);
   }
   return records;
-}
-
-/**
- * Copy-on-write for drafts: the map is a shallow copy, and a record is deep-copied the first time it is
- * fetched with get(), which is how every mutation reaches a record. A write therefore costs what it
- * touches, not the size of the box (a full structuredClone took ~140 ms per write at 1,000 pools).
- * Iteration (values/entries) hands out the shared records and must stay read-only.
- */
-class CloneOnGetMap<K, V> extends Map<K, V> {
-  private readonly copied = new Set<K>();
-
-  override get(key: K): V | undefined {
-    const value = super.get(key);
-    if (value === undefined || this.copied.has(key)) return value;
-    const copy = structuredClone(value);
-    super.set(key, copy);
-    this.copied.add(key);
-    return copy;
-  }
-
-  override set(key: K, value: V): this {
-    // Called by the Map constructor before `copied` exists: those entries are the shared originals.
-    this.copied?.add(key);
-    return super.set(key, value);
-  }
 }
 
 /** Whether a user-made monitor of any type has this full path (pools and members may name it). */

@@ -1,7 +1,7 @@
 // LTM nodes (/mgmt/tm/ltm/node): made automatically for members, deleted only when no member uses them.
 import { selfLink } from './bigip-version';
 import { framework, mcpd } from './errors';
-import { userMonitorExists, checkIdentity, checkObjectName, nextGeneration, NODE_DEFAULTS, requirePartition, type LtmConfig, type NodeAttributes, type NodeRecord } from './ltm-config';
+import { userMonitorExists, checkIdentity, nodeAddressKey, checkObjectName, nextGeneration, NODE_DEFAULTS, requirePartition, type LtmConfig, type NodeAttributes, type NodeRecord } from './ltm-config';
 import { canonicalMonitorRule, monitorRuleAsRead } from './monitor-rules';
 import { DEFAULT_PARTITION, fullPathOf, isIpAddress, urlSegmentOf, type ObjectRef } from './names';
 import { NODE_SCHEMA, validateFields } from './payload-validation';
@@ -48,10 +48,11 @@ function normaliseMonitor(config: LtmConfig, monitor: string): string {
 
 function addNode(config: LtmConfig, ref: ObjectRef, address: string, attributes: NodeAttributes): NodeRecord {
   if (!isIpAddress(address)) throw mcpd.invalidAddress(address);
-  const sameAddress = [...config.nodes.values()].find((node) => node.partition === ref.partition && node.address === address);
-  if (sameAddress) throw mcpd.nodeAddressInUse(address, fullPathOf(sameAddress));
+  const sameAddress = config.nodeAddresses.get(nodeAddressKey(ref.partition, address));
+  if (sameAddress !== undefined) throw mcpd.nodeAddressInUse(address, sameAddress);
   const node: NodeRecord = { ...ref, address, attributes, generation: nextGeneration(config) };
   config.nodes.set(fullPathOf(ref), node);
+  config.nodeAddresses.set(nodeAddressKey(ref.partition, address), fullPathOf(ref));
   return node;
 }
 
@@ -109,5 +110,6 @@ export function deleteNode(config: LtmConfig, ref: ObjectRef): void {
     }
   }
   config.nodes.delete(fullPath);
+  config.nodeAddresses.delete(nodeAddressKey(node.partition, node.address));
   nextGeneration(config);
 }

@@ -21,6 +21,28 @@ export interface PoolConfig {
   minActiveMembers: number;
   /** Only instances carrying this tag (e.g. "prod") become members. */
   tag?: string;
+  /** The virtual server in front of the pool, created (and owned) by f5-sync; unset: none is managed. */
+  virtual?: VirtualConfig;
+}
+
+/** A virtual server with the pool as its default pool. */
+export interface VirtualConfig {
+  /** Default: the pool's name + "_vs". */
+  name?: string;
+  /** "10.0.0.10:80" (IPv6 "2001:db8::10.80"), in the pool's partition. */
+  destination: string;
+  /** Profile full paths or names (default ["/Common/tcp"]). */
+  profiles: string[];
+  /** Source address translation: "none" (default), "automap", or a SNAT pool's name or full path. */
+  snat: string;
+}
+
+/** A SNAT pool whose capacity f5-sync watches, and optionally whose members it keeps equal to a Consul KV list. */
+export interface SnatPoolConfig {
+  name: string;
+  partition: string;
+  /** Consul KV key holding a JSON array of translation addresses (["10.2.0.1", ...]); unset: members left alone. */
+  membersKey?: string;
 }
 
 export interface BigipConfig {
@@ -45,6 +67,8 @@ export interface F5SyncConfig {
     address?: string;
   };
   bigip: BigipConfig;
+  /** Partition of every pool (and its virtual server) that names none; two syncers sharing a BIG-IP use one each. */
+  partition: string;
   pools: PoolConfig[];
   /** Role tag -> priority group. Instances with none of these tags get `defaultPriority`. */
   roleTags: Record<string, number>;
@@ -66,6 +90,15 @@ export interface F5SyncConfig {
   safety: {
     /** Hold a pool (change nothing, alert) when Consul suddenly reports no instance while it holds at least this many of ours; 0 disables. */
     holdWhenEmptyFrom: number;
+  };
+  snat: {
+    pools: SnatPoolConfig[];
+    /** Utilisation (connections / (addresses x portsPerAddress)) at or above which a SNAT pool is near exhaustion. */
+    nearExhaustionRatio: number;
+    /** Source ports one translation address offers (1024-65535). */
+    portsPerAddress: number;
+    /** How often statistics (and the KV member lists) are read. */
+    interval: Duration;
   };
   /** iControl requests in flight at once (over as many kept-alive connections), and pool passes at once. */
   concurrency: number;
@@ -102,6 +135,7 @@ export const CONFIG_SCHEMA = {
         timeout: { ...durationSchema, default: '30s' },
       },
     },
+    partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'Common' },
     pools: {
       type: 'array',
       items: {
@@ -111,11 +145,22 @@ export const CONFIG_SCHEMA = {
         properties: {
           consulService: { type: 'string', minLength: 1 },
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
-          partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'Common' },
+          partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
           loadBalancingMode: { type: 'string', default: 'round-robin' },
           monitor: { type: 'string' },
           minActiveMembers: { type: 'integer', minimum: 0, default: 1 },
           tag: { type: 'string' },
+          virtual: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['destination'],
+            properties: {
+              name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+              destination: { type: 'string', pattern: '^(\\d{1,3}(\\.\\d{1,3}){3}(%\\d+)?:\\d{1,5}|[0-9A-Fa-f:]+(%\\d+)?\\.\\d{1,5})$' },
+              profiles: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['/Common/tcp'] },
+              snat: { type: 'string', pattern: '^[A-Za-z0-9_./-]+$', default: 'none' },
+            },
+          },
         },
       },
     },
@@ -156,6 +201,30 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: { holdWhenEmptyFrom: { type: 'integer', minimum: 0, default: 2 } },
+    },
+    snat: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        pools: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: {
+              name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+              partition: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+              membersKey: { type: 'string', minLength: 1 },
+            },
+          },
+        },
+        nearExhaustionRatio: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.8 },
+        portsPerAddress: { type: 'integer', minimum: 1, maximum: 65535, default: 64512 },
+        interval: { ...durationSchema, default: '30s' },
+      },
     },
     concurrency: { type: 'integer', minimum: 1, default: 4 },
     leaderLock: {
@@ -201,8 +270,12 @@ function checkSemantics(config: F5SyncConfig): F5SyncConfig {
     ['retry.maxDelay', config.retry.maxDelay],
     ['leaderLock.ttl', config.leaderLock.ttl],
     ['leaderLock.lockDelay', config.leaderLock.lockDelay],
+    ['snat.interval', config.snat.interval],
   ];
   for (const [field, value] of durations) durationMs(value, field);
+  // A pool without its own partition lives in the syncer's (schema defaults cannot refer to another field).
+  for (const pool of config.pools) pool.partition ??= config.partition;
+  for (const pool of config.snat.pools) pool.partition ??= config.partition;
   const seen = new Set<string>();
   config.pools.forEach((pool, i) => {
     const key = poolKey(pool);

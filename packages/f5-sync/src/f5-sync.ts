@@ -4,6 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { consulSettingsFromEnv, createConsulClient, type ConsulClient, type Logger } from '@consul-sidecars/core';
 import type { F5SyncConfig } from './config';
 import { F5SyncMetrics } from './metrics';
+import { SnatCapacityWatch } from './snat-capacity';
 import { SyncLoop } from './sync-loop';
 import { BigipPoolTarget, createIcontrolClient } from './target/bigip/bigip-target';
 import type { IcontrolClient } from './target/bigip/icontrol-client';
@@ -31,6 +32,8 @@ export interface F5Sync {
   /** The BIG-IP target's iControl client (logins, direct calls). */
   client: IcontrolClient;
   metrics: F5SyncMetrics;
+  /** SNAT capacity (snat.pools configured): started with the loop, `check()` for one look now. */
+  snat?: SnatCapacityWatch;
   /** Stops the loop and logs out of the BIG-IP. */
   close(): Promise<void>;
 }
@@ -56,6 +59,11 @@ export function createF5Sync(config: F5SyncConfig, options: F5SyncOptions): F5Sy
   );
   const consul = options.consul ?? createConsulClient(consulSettingsFromEnv(options.env ?? process.env, config.consul.address));
   const target = new BigipPoolTarget(client, { workers: config.concurrency });
+  // The SNAT watch writes (KV member lists) only where the loop may: the leader, never in dry-run.
+  let canWrite = () => false;
+  const snat = config.snat.pools.length === 0
+    ? undefined
+    : new SnatCapacityWatch({ config, client, consul, logger: options.logger, metrics, canWrite: () => canWrite() });
   const loop = new SyncLoop({
     config,
     target,
@@ -66,12 +74,15 @@ export function createF5Sync(config: F5SyncConfig, options: F5SyncOptions): F5Sy
     printCall: options.printCall,
     useLeaderLock: options.dryRun ? false : options.useLeaderLock,
     consulWaitSeconds: options.consulWaitSeconds,
+    companions: snat ? [snat] : [],
   });
+  canWrite = () => !options.dryRun && loop.isLeader;
   return {
     loop,
     target,
     client,
     metrics,
+    snat,
     async close() {
       // Abort first: a pass sleeping in a retry must not hold shutdown past its deadline.
       abort.abort(new Error('f5-sync stopped'));

@@ -15,6 +15,8 @@ export class F5SyncMetrics {
   readonly syncs: Counter<'outcome'>;
   readonly syncSeconds: Histogram;
   readonly leader: Gauge;
+  readonly snatUtilisation: Gauge<'snat_pool'>;
+  readonly snatNearExhaustion: Gauge<'snat_pool'>;
 
   constructor(registry: Registry = createMetricsRegistry('f5sync')) {
     this.registry = registry;
@@ -27,6 +29,8 @@ export class F5SyncMetrics {
     this.held = new Gauge({ name: 'f5sync_pool_held', help: '1 while a pool is held (Consul unavailable or a sudden empty answer)', labelNames: ['pool'], registers });
     this.syncs = new Counter({ name: 'f5sync_pool_syncs_total', help: 'Pool passes by outcome', labelNames: ['outcome'], registers });
     this.syncSeconds = new Histogram({ name: 'f5sync_pool_sync_seconds', help: 'Duration of one pool pass (read, plan, apply)', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.snatUtilisation = new Gauge({ name: 'f5sync_snat_utilisation_ratio', help: 'SNAT pool connections / (translation addresses x ports per address)', labelNames: ['snat_pool'], registers });
+    this.snatNearExhaustion = new Gauge({ name: 'f5sync_snat_near_exhaustion', help: '1 while a SNAT pool is at or above snat.nearExhaustionRatio', labelNames: ['snat_pool'], registers });
     this.leader = new Gauge({ name: 'f5sync_leader', help: '1 while this process holds the leader lock (only the leader writes)', registers });
   }
 

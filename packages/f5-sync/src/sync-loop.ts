@@ -6,6 +6,7 @@ import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './confi
 import type { F5SyncMetrics } from './metrics';
 import { ConsulInstances } from './observe/consul-instances';
 import { PoolSyncer, type PoolSyncResult } from './pool-pass';
+import { planVirtualServers } from './plan/virtual-plan';
 import type { LivePool } from './target/pool-model';
 import type { PoolTarget, TargetCall } from './target/pool-target';
 
@@ -24,6 +25,8 @@ export interface SyncLoopOptions {
   consulReadyTimeoutMs?: number;
   /** `wait=` of the blocking queries. */
   consulWaitSeconds?: number;
+  /** Periodic side jobs (SNAT capacity) started once the loop runs and stopped with it. */
+  companions?: Array<{ start(): void; stop(): void }>;
 }
 
 export interface PassSummary {
@@ -129,10 +132,12 @@ export class SyncLoop {
         if (this.isLeader) void this.fullPass();
       }, resyncMs);
     }
+    for (const companion of this.options.companions ?? []) companion.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const companion of this.options.companions ?? []) companion.stop();
     clearInterval(this.resyncTimer);
     for (const { timer } of this.debounce.values()) clearTimeout(timer);
     for (const timer of this.timers.values()) clearTimeout(timer);
@@ -192,7 +197,35 @@ export class SyncLoop {
         else if (result) summary.results.push(result);
       }),
     );
+    // Virtual servers after the pools they default to; they change with the config, not with Consul.
+    if (!this.stopped && this.isLeader) await this.syncVirtuals(refs);
     return summary;
+  }
+
+  /** Virtual servers the pools name: created, repaired, or removed when ours and no longer named. Failures are logged. */
+  private async syncVirtuals(pools: PoolConfig[]): Promise<void> {
+    const { target, logger, config } = this.options;
+    try {
+      const live = await target.readVirtuals([...new Set([config.partition, ...pools.map((pool) => pool.partition)])]);
+      const plan = planVirtualServers(pools, live, config.ownerMark);
+      if (plan.foreign.length > 0) logger.warn({ virtuals: plan.foreign }, 'a virtual server a pool names exists but was not created by f5-sync; left alone');
+      for (const action of plan.actions) {
+        const virtual = `/${action.ref.partition}/${action.ref.name}`;
+        if (this.options.dryRun) {
+          this.options.printCall?.(virtual, target.previewVirtual(action));
+          continue;
+        }
+        try {
+          await target.applyVirtual(action);
+          logger.info({ virtual, action: action.kind, ...(action.kind === 'updateVirtual' ? { changes: Object.keys(action.changes) } : {}) }, 'virtual server synced');
+        } catch (err) {
+          // One virtual server (e.g. its pool not created yet) never stops the others.
+          logger.error({ virtual, action: action.kind, err: errorMessage(err), code: (err as { code?: string }).code }, 'virtual server sync failed; retried on the next full pass');
+        }
+      }
+    } catch (err) {
+      logger.error({ err: errorMessage(err), code: (err as { code?: string }).code }, 'reading virtual servers failed; retried on the next full pass');
+    }
   }
 
   private onServiceChange(service: string): void {

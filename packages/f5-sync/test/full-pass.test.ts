@@ -100,6 +100,6 @@ describe('full pass: shared transactions @integration', function () {
     calls.length = 0;
     const again = await pass(1);
     expect(again.map((r) => r.outcome)).to.deep.equal(Array(8).fill('unchanged'));
-    expect(calls).to.deep.equal([`GET /mgmt/tm/ltm/pool?expandSubcollections=true 200`]);
+    expect(calls).to.deep.equal([`GET /mgmt/tm/ltm/pool?expandSubcollections=true&$filter=partition%20eq%20Common 200`]);
   });
 });

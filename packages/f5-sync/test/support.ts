@@ -99,18 +99,18 @@ export async function deregister(consul: ConsulClient, ...ids: string[]): Promis
 }
 
 /** The pool as the stand-in holds it (undefined when missing). */
-export function poolOf(bigip: BigipStandin, name: string): { minActiveMembers: number; members: Array<Record<string, any>> } | undefined {
-  return bigip.snapshot().pools.find((p) => p.fullPath === `/Common/${name}`) as any;
+export function poolOf(bigip: BigipStandin, name: string, partition = 'Common'): { minActiveMembers: number; generation: number; members: Array<Record<string, any>> } | undefined {
+  return bigip.snapshot().pools.find((p) => p.fullPath === `/${partition}/${name}`) as any;
 }
 
-export function membersOf(bigip: BigipStandin, name: string): Record<string, { priorityGroup: number; session: string; state: string; description?: string }> {
-  const pool = poolOf(bigip, name);
+export function membersOf(bigip: BigipStandin, name: string, partition = 'Common'): Record<string, { priorityGroup: number; session: string; state: string; description?: string }> {
+  const pool = poolOf(bigip, name, partition);
   return Object.fromEntries((pool?.members ?? []).map((m) => [m.name, { priorityGroup: m.priorityGroup, session: m.session, state: m.state, description: m.description }]));
 }
 
-export function receiving(bigip: BigipStandin, name: string): string[] {
+export function receiving(bigip: BigipStandin, name: string, partition = 'Common'): string[] {
   try {
-    return bigip.traffic(`/Common/${name}`).receiving;
+    return bigip.traffic(`/${partition}/${name}`).receiving;
   } catch {
     return [];
   }

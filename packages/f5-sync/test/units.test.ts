@@ -33,6 +33,12 @@ describe('config', () => {
     expect(config.leaderLock.enabled).to.equal(true);
   });
 
+  it('gives pools without a partition the syncer-wide `partition`; a pool may still name its own', () => {
+    const config = parseF5SyncConfig({ ...BASE, partition: 'Live', pools: [{ consulService: 'a', name: 'p' }, { consulService: 'b', name: 'q', partition: 'Common' }] });
+    expect(config.pools.map((pool) => `/${pool.partition}/${pool.name}`)).to.deep.equal(['/Live/p', '/Common/q']);
+    expect(() => parseF5SyncConfig({ ...BASE, partition: 'bad name' })).to.throw(/partition .*"bad name"/);
+  });
+
   const invalid: Array<[string, unknown, RegExp]> = [
     ['unknown setting', { ...BASE, poolz: [] }, /poolz is not a known setting/],
     ['bad pool name', { ...BASE, pools: [{ consulService: 'web', name: 'bad name' }] }, /pools\.0\.name .*"bad name"/],

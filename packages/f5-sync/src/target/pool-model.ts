@@ -74,3 +74,23 @@ export function normaliseMonitorRule(rule: string): string {
     .map((word) => (RULE_WORDS.has(word) || /^\d+$/.test(word) || word.startsWith('/') ? word : `/Common/${word}`))
     .join(' ');
 }
+
+/** Source address translation of a virtual server: none, automap, or a SNAT pool (full path). */
+export type SnatSetting = { type: 'none' } | { type: 'automap' } | { type: 'snat'; pool: string };
+
+/** The virtual server fields f5-sync writes (profiles and pools as full paths). */
+export interface VirtualFields {
+  destination: string;
+  pool: string;
+  profiles: string[];
+  sourceAddressTranslation: SnatSetting;
+  description: string;
+}
+
+/** A virtual server as read live. */
+export interface LiveVirtual extends Omit<VirtualFields, 'pool' | 'description'> {
+  partition: string;
+  name: string;
+  pool?: string;
+  description?: string;
+}

@@ -3,7 +3,8 @@
 
 import { CodedError } from '@consul-sidecars/core';
 import type { PoolPlan } from '../plan/pool-plan';
-import type { LivePool, PoolRef } from './pool-model';
+import type { VirtualAction } from '../plan/virtual-plan';
+import type { LivePool, LiveVirtual, PoolRef } from './pool-model';
 
 /** One request a target would send for a plan, as --dry-run prints it (secrets never appear here). */
 export interface TargetCall {
@@ -47,6 +48,12 @@ export interface PoolTarget {
    * A failure of one pool must never lose the others. `Promise.all(plans.map(apply))` is a correct implementation.
    */
   applyMany(plans: readonly PlanToApply[]): Promise<Array<ApplyResult | Error>>;
+  /** The virtual servers of these partitions (full passes only: they do not change with Consul). */
+  readVirtuals(partitions: readonly string[]): Promise<LiveVirtual[]>;
+  /** One virtual server action; removing one already gone is success. */
+  applyVirtual(action: VirtualAction): Promise<void>;
+  /** What applyVirtual would send, for --dry-run. */
+  previewVirtual(action: VirtualAction): TargetCall;
   /** What apply would send, for --dry-run. */
   preview(plan: PlanToApply): TargetCall[];
   /** Logs out and frees connections. */

@@ -3,12 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, errorMessage, type Logger } from '@consul-sidecars/core';
 import { durationMs, type F5SyncConfig } from '../../config';
-import type { LivePool, PoolRef } from '../pool-model';
+import type { LivePool, LiveVirtual, PoolRef } from '../pool-model';
 import type { ApplyResult, PlanToApply, PoolTarget, TargetCall } from '../pool-target';
 import { applyPlan, applyPlans, callsForPlan, type SharedTransactionOptions } from './apply';
 import { DEFAULT_MAX_CONCURRENT, IcontrolClient } from './icontrol-client';
 import { printablePath, type CallRecord } from './icontrol-errors';
 import { readLivePool, readLivePools } from './live-pools';
+import { isNotFound } from './icontrol-errors';
+import { callForVirtual, readLiveVirtuals } from './virtual-servers';
+import type { VirtualAction } from '../../plan/virtual-plan';
 
 /** Commands per shared transaction by default: a full pass of 1,000 new pools is ten commits. */
 export const DEFAULT_TRANSACTION_COMMANDS = 100;
@@ -39,6 +42,22 @@ export class BigipPoolTarget implements PoolTarget {
 
   applyMany(plans: readonly PlanToApply[]): Promise<Array<ApplyResult | Error>> {
     return applyPlans(this.client, plans, this.shared);
+  }
+
+  readVirtuals(partitions: readonly string[]): Promise<LiveVirtual[]> {
+    return readLiveVirtuals(this.client, partitions);
+  }
+
+  async applyVirtual(action: VirtualAction): Promise<void> {
+    try {
+      await this.client.request(callForVirtual(action));
+    } catch (err) {
+      if (!(action.kind === 'removeVirtual' && isNotFound(err))) throw err;
+    }
+  }
+
+  previewVirtual(action: VirtualAction): TargetCall {
+    return callForVirtual(action);
   }
 
   preview(plan: PlanToApply): TargetCall[] {

@@ -3,10 +3,10 @@
 
 import https from 'node:https';
 import http from 'node:http';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { backoffDelay, errorMessage, Semaphore, sleep, type Logger } from '@consul-sidecars/core';
 import { icontrolErrorFrom, IcontrolError, isRetryable, isStaleSocketReset, outcomeOf, printablePath, TLS_ERROR, type CallRecord } from './icontrol-errors';
 import { parseTransactionState, parseVersion, type TransactionState } from './icontrol-payloads';
+import { exchangeHttp, type HttpAnswer, type HttpExchangeOptions } from './https-exchange';
 import { RateLimiter } from './rate-limiter';
 
 /** Requests in flight by default: F5's guidance, see README "Concurrency". */
@@ -49,7 +49,7 @@ interface SendOptions {
 }
 
 export class IcontrolClient {
-  private readonly http: AxiosInstance;
+  private readonly http: HttpExchangeOptions;
   private readonly agent: https.Agent | http.Agent;
   private readonly options: Required<Pick<IcontrolClientOptions, 'auth' | 'loginProvider' | 'timeoutMs'>> & IcontrolClientOptions;
   private readonly limiter: RateLimiter;
@@ -73,16 +73,8 @@ export class IcontrolClient {
     this.agent = secure
       ? new https.Agent({ ca: options.ca, rejectUnauthorized: options.verifyTls ?? true, keepAlive: true, maxSockets: maxConcurrent })
       : new http.Agent({ keepAlive: true, maxSockets: maxConcurrent });
-    this.http = axios.create({
-      baseURL: options.url.replace(/\/+$/, ''),
-      timeout: this.options.timeoutMs,
-      validateStatus: () => true,
-      maxRedirects: 0,
-      proxy: false,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      httpsAgent: secure ? this.agent : undefined,
-      httpAgent: secure ? undefined : this.agent,
-    });
+    // No proxy, no redirects: the management address is addressed directly.
+    this.http = { baseUrl: options.url.replace(/\/+$/, ''), agent: this.agent, timeoutMs: this.options.timeoutMs };
   }
 
   /** GET /mgmt/tm/sys/version: what clients ask first; proves address, TLS and credentials. */
@@ -162,7 +154,7 @@ export class IcontrolClient {
   }
 
   /** The HTTP exchange itself (rate-capped, bounded in flight, timed, recorded). Auth headers are built here and never leave. */
-  private async exchange(call: IcontrolCall, extraHeaders: Record<string, string>, transactionId: number | undefined, cancellable = true): Promise<AxiosResponse> {
+  private async exchange(call: IcontrolCall, extraHeaders: Record<string, string>, transactionId: number | undefined, cancellable = true): Promise<HttpAnswer> {
     const signal = cancellable ? this.options.signal : undefined;
     await this.limiter.acquire(signal);
     const headers = { ...extraHeaders };
@@ -172,9 +164,9 @@ export class IcontrolClient {
     }
     if (transactionId !== undefined) headers['X-F5-REST-Coordination-Id'] = String(transactionId);
     let started = Date.now();
-    let response: AxiosResponse;
+    let response: HttpAnswer;
     try {
-      const send = () => this.http.request({ method: call.method, url: call.path, data: call.body, headers, signal });
+      const send = () => exchangeHttp(this.http, { method: call.method, path: call.path, body: call.body, headers, signal });
       response = await this.inFlight.run(async () => {
         // Timed from when the request leaves, not from when it joined the queue for a slot.
         started = Date.now();

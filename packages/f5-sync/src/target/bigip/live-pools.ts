@@ -35,7 +35,10 @@ export async function readLivePools(client: IcontrolClient, refs: readonly PoolR
     return out;
   }
   const wanted = new Set(refs.map(poolKey));
-  const raw = await client.request<{ items?: unknown[] }>({ method: 'GET', path: '/mgmt/tm/ltm/pool?expandSubcollections=true' });
+  // One partition (a syncer's own, the usual case): only its pools are read, never another syncer's.
+  const partitions = new Set(refs.map((ref) => ref.partition));
+  const filter = partitions.size === 1 ? `&$filter=${encodeURIComponent(`partition eq ${[...partitions][0]}`)}` : '';
+  const raw = await client.request<{ items?: unknown[] }>({ method: 'GET', path: `/mgmt/tm/ltm/pool?expandSubcollections=true${filter}` });
   for (const item of Array.isArray(raw?.items) ? raw.items : []) {
     const parsed = parseLivePool(item, true);
     const key = poolKey(parsed);
