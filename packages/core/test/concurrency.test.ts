@@ -64,6 +64,37 @@ describe('core/concurrency', () => {
       expect(s.active).to.equal(0);
     });
 
+    it('hands a released slot to the first waiter: a caller arriving meanwhile waits its turn (never above the limit)', async () => {
+      // Whatever the microtask at which a third caller arrives after the first task ends, at most one runs at once
+      // and the waiter queued first goes first.
+      for (let delay = 0; delay <= 12; delay++) {
+        const s = new Semaphore(1);
+        let running = 0;
+        let most = 0;
+        const order: string[] = [];
+        const task = (name: string, g?: { promise: Promise<void> }) => async () => {
+          running++;
+          most = Math.max(most, running);
+          order.push(name);
+          if (g) await g.promise;
+          else await tick();
+          running--;
+        };
+        const first = gate();
+        const a = s.run(task('a', first));
+        const b = s.run(task('b'));
+        await tick();
+        first.open(); // a's task ends a microtask later, and its slot is released a few microtasks after that
+        let pending = Promise.resolve();
+        for (let i = 0; i < delay; i++) pending = pending.then(() => undefined);
+        const c = pending.then(() => s.run(task('c')));
+        await Promise.all([a, b, c]);
+        expect(most, `tasks running at once (third caller ${delay} microtasks late)`).to.equal(1);
+        expect(order, `order (third caller ${delay} microtasks late)`).to.deep.equal(['a', 'b', 'c']);
+        expect(s.active).to.equal(0);
+      }
+    });
+
     it('frees the slot when a task fails', async () => {
       const s = new Semaphore(1);
       await s.run(async () => {
