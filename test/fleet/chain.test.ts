@@ -45,7 +45,7 @@ describe('the chain across hosts @integration', function () {
     const holding: string[] = [];
     for (const [host, port] of Object.entries(f5Metrics)) {
       const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.text()).catch(() => '');
-      if (/^f5sync_leader 1$/m.test(text)) holding.push(host);
+      if (/^consul_sidecars_leader 1$/m.test(text)) holding.push(host);
     }
     return holding;
   }

@@ -5,8 +5,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface DaemonMetrics {
-  /** Singletons only (healer, f5-sync): 1 while this process holds the leader lock. */
-  leader: Gauge<string>;
   /** 1 while the daemon's Consul requests succeed (0 only after consecutive failures). */
   consulReachable: Gauge<string>;
   /** When a unit (template, service, pool; none for registrator) last reached its goal, in Unix seconds. */
@@ -15,10 +13,14 @@ export interface DaemonMetrics {
   errors: Counter<string>;
 }
 
+/** Singletons only (healer, f5-sync): 1 while this process holds the leader lock. */
+export function createLeaderMetric(registry: Registry): Gauge<string> {
+  return new Gauge({ name: 'consul_sidecars_leader', help: '1 while this process holds the leader lock (only the leader acts)', registers: [registry] });
+}
+
 export function createDaemonMetrics(registry: Registry, options: { unitLabel?: string } = {}): DaemonMetrics {
   const registers = [registry];
   return {
-    leader: new Gauge({ name: 'consul_sidecars_leader', help: '1 while this process holds the leader lock (only the leader acts)', registers }),
     consulReachable: new Gauge({ name: 'consul_sidecars_consul_reachable', help: '1 while Consul answers (0 after consecutive failures)', registers }),
     lastSuccess: new Gauge({
       name: 'consul_sidecars_last_success_timestamp_seconds',

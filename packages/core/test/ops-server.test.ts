@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import axios from 'axios';
 import { Counter } from 'prom-client';
 import { spawnSync } from 'node:child_process';
-import { createDaemonMetrics, createMetricsRegistry, startOpsServer, type OpsServer } from '../src';
+import { createDaemonMetrics, createLeaderMetric, createMetricsRegistry, startOpsServer, type OpsServer } from '../src';
 
 describe('core: /metrics and /health', () => {
   let server: OpsServer | undefined;
@@ -24,7 +24,7 @@ describe('core: /metrics and /health', () => {
   it('passes promtool check metrics (no gauge named like a counter), shared daemon metrics included', async () => {
     const registry = createMetricsRegistry('f5-sync');
     const shared = createDaemonMetrics(registry, { unitLabel: 'pool' });
-    shared.leader.set(1);
+    createLeaderMetric(registry).set(1);
     shared.consulReachable.set(1);
     shared.lastSuccess.set({ pool: '/Common/web' }, 1_700_000_000);
     shared.errors.inc({ kind: 'ERR_CONSUL_UNREACHABLE' });

@@ -1,7 +1,7 @@
 // f5-sync's Prometheus metrics: iControl calls by outcome, drift repaired, members per pool, held pools, syncs.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { createMetricsRegistry } from '@consul-sidecars/core';
+import { createDaemonMetrics, createLeaderMetric, createMetricsRegistry } from '@consul-sidecars/core';
 import type { CallRecord } from './target/bigip/icontrol-errors';
 
 export class F5SyncMetrics {
@@ -15,10 +15,12 @@ export class F5SyncMetrics {
   readonly syncs: Counter<'outcome'>;
   readonly syncSeconds: Histogram;
   readonly leader: Gauge;
+  /** When each pool was last in step with Consul (a pass that ended without error). */
+  readonly lastSuccess: Gauge<string>;
   readonly snatUtilisation: Gauge<'snat_pool'>;
   readonly snatNearExhaustion: Gauge<'snat_pool'>;
 
-  constructor(registry: Registry = createMetricsRegistry('f5sync')) {
+  constructor(registry: Registry = createMetricsRegistry('f5-sync')) {
     this.registry = registry;
     const registers = [registry];
     this.calls = new Counter({ name: 'f5sync_icontrol_calls_total', help: 'iControl REST calls by HTTP method and outcome', labelNames: ['method', 'outcome'], registers });
@@ -31,7 +33,9 @@ export class F5SyncMetrics {
     this.syncSeconds = new Histogram({ name: 'f5sync_pool_sync_seconds', help: 'Duration of one pool pass (read, plan, apply)', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     this.snatUtilisation = new Gauge({ name: 'f5sync_snat_utilisation_ratio', help: 'SNAT pool connections / (translation addresses x ports per address)', labelNames: ['snat_pool'], registers });
     this.snatNearExhaustion = new Gauge({ name: 'f5sync_snat_near_exhaustion', help: '1 while a SNAT pool is at or above snat.nearExhaustionRatio', labelNames: ['snat_pool'], registers });
-    this.leader = new Gauge({ name: 'f5sync_leader', help: '1 while this process holds the leader lock (only the leader writes)', registers });
+    // The metrics every daemon shares, under one name (deploy/README.md): the daemon is the scrape job.
+    this.leader = createLeaderMetric(registry);
+    this.lastSuccess = createDaemonMetrics(registry, { unitLabel: 'pool' }).lastSuccess;
   }
 
   recordCall(record: CallRecord): void {

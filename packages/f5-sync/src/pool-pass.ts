@@ -105,6 +105,7 @@ export class PoolSyncer {
           for (const action of plan.actions) logger.info({ pool: key, action: action.kind, member: 'member' in action ? (typeof action.member === 'string' ? action.member : action.member.name) : undefined, cause: 'cause' in action ? action.cause : undefined }, describe(action.kind));
           this.remember(key, desired);
           metrics?.syncs.inc({ outcome: 'applied' });
+          metrics?.lastSuccess.set({ pool: key }, Date.now() / 1000);
           return { pool: key, outcome: 'applied', plan, writes: result.calls, transaction: result.transaction };
         } catch (err) {
           metrics?.transactions.inc({ outcome: err instanceof StaleLiveStateError ? 'stale' : 'failed' });
@@ -140,6 +141,7 @@ export class PoolSyncer {
     if (plan.actions.length === 0) {
       this.remember(key, desired);
       metrics?.syncs.inc({ outcome: 'unchanged' });
+      metrics?.lastSuccess.set({ pool: key }, Date.now() / 1000);
       return { done: { pool: key, outcome: 'unchanged', plan, writes: 0, transaction: false } };
     }
     if (this.options.dryRun) {

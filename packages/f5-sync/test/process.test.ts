@@ -1,7 +1,7 @@
 // The built `f5-sync` binary as child processes: killed with -9 inside a transaction and restarted (converged, no
 // duplicates), --once exit codes, and two processes sharing one BIG-IP where only the leader writes.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import axios from 'axios';
@@ -179,8 +179,16 @@ describe('f5-sync processes @integration', function () {
     const leader = writesA > 0 ? a : b;
     const follower = leader === a ? b : a;
     expect([writesA, writesB].filter((w) => w > 0)).to.have.length(1, `exactly one writer (A ${writesA}, B ${writesB})`);
-    expect(/^f5sync_leader (\d)/m.exec(leader === a ? textA : textB)?.[1]).to.equal('1');
-    expect(/^f5sync_leader (\d)/m.exec(leader === a ? textB : textA)?.[1]).to.equal('0');
+    expect(/^consul_sidecars_leader (\d)/m.exec(leader === a ? textA : textB)?.[1]).to.equal('1');
+    expect(/^consul_sidecars_leader (\d)/m.exec(leader === a ? textB : textA)?.[1]).to.equal('0');
+    // Both /metrics pass promtool, with the shared names (the daemon is the scrape job) and a last success per pool.
+    for (const text of [textA, textB]) {
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(`${lint.stdout}${lint.stderr}`.trim(), 'promtool check metrics').to.equal('');
+      expect(lint.status).to.equal(0);
+      expect(text).to.match(/^process_resident_memory_bytes \d+/m).and.match(/^consul_sidecars_build_info\{daemon="f5-sync",version="[^"]+"\} 1$/m);
+    }
+    expect(leader === a ? textA : textB).to.match(new RegExp(`^consul_sidecars_last_success_timestamp_seconds\\{pool="/Common/${pool}"\\} \\d`, 'm'));
     // The follower made no call to the BIG-IP at all.
     expect(/^f5sync_icontrol_calls_total/m.test(follower === a ? textA : textB)).to.equal(false);
     expect(env.bigip.counters().writes).to.be.at.least(Math.max(writesA, writesB));

@@ -1,6 +1,7 @@
 // Prometheus metrics registrator exposes on its loopback /metrics.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createDaemonMetrics } from '@consul-sidecars/core';
 
 export interface RegistratorMetrics {
   writes: Counter<'action' | 'result'>;
@@ -22,7 +23,8 @@ export function createRegistratorMetrics(registry: Registry): RegistratorMetrics
     reconcileSeconds: new Histogram({ name: 'registrator_reconcile_seconds', help: 'Duration of reconcile passes', labelNames: ['kind'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers }),
     ownedServices: new Gauge({ name: 'registrator_owned_services', help: 'Services on the agent that this registrator owns', registers }),
     dockerConnected: new Gauge({ name: 'registrator_docker_stream_connected', help: '1 while the Docker event stream is up', registers }),
-    consulReachable: new Gauge({ name: 'registrator_consul_reachable', help: '1 while the Consul agent answers', registers }),
+    // One name across daemons (deploy/README.md): the daemon is the scrape job.
+    consulReachable: createDaemonMetrics(registry).consulReachable,
     warnings: new Counter({ name: 'registrator_container_warnings_total', help: 'Malformed SERVICE_* keys and labels reported', registers }),
   };
 }
