@@ -1,7 +1,7 @@
 // The renderer's Prometheus metrics, served on /metrics.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { createMetricsRegistry } from '@consul-sidecars/core';
+import { createDaemonMetrics, createMetricsRegistry } from '@consul-sidecars/core';
 
 export interface RendererMetrics {
   registry: Registry;
@@ -17,7 +17,9 @@ export interface RendererMetrics {
   consulErrors: Counter<string>;
   watchers: Gauge<string>;
   consulReachable: Gauge<string>;
-  lastSuccess: Gauge<'template'>;
+  lastSuccess: Gauge<string>;
+  /** 1 while a template has that problem (render-error, validation-failed, reload-failed, guard-held, push-failed, ...). */
+  templateProblem: Gauge<'template' | 'reason'>;
   batchSeconds: Histogram<'group'>;
   /** No-reload mode: pushes of upstream members to nginx, by result. */
   upstreamPushes: Counter<'template' | 'result'>;
@@ -27,6 +29,8 @@ export interface RendererMetrics {
 
 export function createRendererMetrics(registry: Registry = createMetricsRegistry('renderer')): RendererMetrics {
   const registers = [registry];
+  // The metrics every daemon shares, under one name (deploy/README.md): the daemon is the scrape job.
+  const shared = createDaemonMetrics(registry, { unitLabel: 'template' });
   return {
     registry,
     renders: new Counter({ name: 'renderer_renders_total', help: 'Template renders by outcome', labelNames: ['template', 'result'], registers }),
@@ -39,8 +43,9 @@ export function createRendererMetrics(registry: Registry = createMetricsRegistry
     rejectedValues: new Counter({ name: 'renderer_rejected_values_total', help: 'Service names, tags and addresses dropped because they would break the config syntax', labelNames: ['what'], registers }),
     consulErrors: new Counter({ name: 'renderer_consul_errors_total', help: 'Failed Consul queries', registers }),
     watchers: new Gauge({ name: 'renderer_watchers', help: 'Distinct Consul queries being watched', registers }),
-    consulReachable: new Gauge({ name: 'renderer_consul_reachable', help: '1 when every watched query last succeeded', registers }),
-    lastSuccess: new Gauge({ name: 'renderer_last_success_timestamp_seconds', help: 'When each template last matched a good render', labelNames: ['template'], registers }),
+    consulReachable: shared.consulReachable,
+    lastSuccess: shared.lastSuccess,
+    templateProblem: new Gauge({ name: 'renderer_template_problem', help: '1 while the template has this problem (the alert rules fire on it)', labelNames: ['template', 'reason'], registers }),
     upstreamPushes: new Counter({ name: 'renderer_upstream_pushes_total', help: 'Pushes of upstream members to nginx (no-reload mode), by result', labelNames: ['template', 'result'], registers }),
     upstreamRestores: new Counter({ name: 'renderer_upstream_restores_total', help: 'nginx restarts noticed (empty shared dict) and every upstream pushed again', labelNames: ['template'], registers }),
     batchSeconds: new Histogram({ name: 'renderer_batch_seconds', help: 'Time to write, validate and reload one batch', labelNames: ['group'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),

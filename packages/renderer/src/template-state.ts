@@ -42,10 +42,31 @@ export function newTemplateState(config: TemplateConfig, compiled: RenderableTem
   return { config, compiled, used: new Map(), status: 'pending', firstDone: false, report: { destination: config.destination, group: config.group, status: 'pending' } };
 }
 
+/** The problems `renderer_template_problem` reports, one series per template and problem (the alerts select them). */
+export const TEMPLATE_PROBLEMS = ['render-error', 'validation-failed', 'reload-failed', 'io-error', 'guard-held', 'push-failed', 'lua-check-failed', 'consul-payload', 'unknown-datacenter'] as const;
+export type TemplateProblem = (typeof TEMPLATE_PROBLEMS)[number];
+
+/**
+ * The problem a report shows: none when ok or pending, the guard for every hold, the failure or error by its
+ * reason. `known-bad` (this exact output already failed) keeps whatever problem the first failure set.
+ */
+export function problemOf(status: TemplateStatus, reason: string | undefined): TemplateProblem | 'none' | 'keep' {
+  if (status === 'ok' || status === 'pending') return 'none';
+  if (status === 'held') return 'guard-held';
+  if (reason === 'known-bad') return 'keep';
+  const named = TEMPLATE_PROBLEMS.find((problem) => problem === reason);
+  if (named) return named;
+  return status === 'error' ? 'render-error' : 'io-error';
+}
+
 export class TemplateReports {
   constructor(private readonly metrics: RendererMetrics, private readonly emit: (report: TemplateReport) => void) {}
 
   set(state: TemplateState, patch: ReportPatch): void {
+    const problem = problemOf(patch.status, patch.reason);
+    if (problem !== 'keep') {
+      for (const each of TEMPLATE_PROBLEMS) this.metrics.templateProblem.set({ template: state.config.destination, reason: each }, each === problem ? 1 : 0);
+    }
     state.status = patch.status;
     state.report = { destination: state.config.destination, group: state.config.group, lastSuccessAt: state.report.lastSuccessAt, ...patch };
     this.emit({ ...state.report });

@@ -1,7 +1,7 @@
 // @integration: the renderer binary against the Consul stand-in (or CONSUL_HTTP_ADDR): --once, --dry-run, ops, SIGTERM.
 
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,6 +126,12 @@ describe('@integration renderer CLI', function () {
         return /renderer_renders_total\{template="[^"]+",result="written"\} 2/.test(text) ? text : undefined;
       }, { timeoutMs: 5000, message: 'two written renders in /metrics' });
       expect(metrics).to.match(/^process_resident_memory_bytes \d+/m);
+      // promtool-clean, with the shared names: last success and the (cleared) problem series per template.
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+      expect(`${lint.stdout}${lint.stderr}`.trim(), 'promtool check metrics').to.equal('');
+      expect(metrics).to.match(/^consul_sidecars_last_success_timestamp_seconds\{template="[^"]+"\} \d/m);
+      expect(metrics).to.match(/^renderer_template_problem\{template="[^"]+",reason="validation-failed"\} 0$/m);
+      expect(metrics).to.match(/^consul_sidecars_consul_reachable 1$/m);
     } finally {
       const stopAt = Date.now();
       child.kill('SIGTERM');
