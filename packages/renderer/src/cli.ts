@@ -11,7 +11,9 @@ import {
   type ConsulHttpClient,
   type OpsServer,
 } from '@consul-sidecars/core';
+import { chooseCliMode, configKindOf } from './cli-mode';
 import { loadRendererConfig, rendererFlags } from './config';
+import { mainConsulTemplate, rendererVersion } from './ct-main';
 import { Runner } from './runner';
 
 const USAGE = `usage: renderer [flags]
@@ -23,9 +25,18 @@ ${describeFlags(rendererFlags)}
 examples:
   renderer -template "nginx-sites.conf.njk:/etc/nginx/conf.d/sites.conf:nginx -s reload" -wait 2s:10s
   renderer -config renderer.json -once
+  renderer -config consul-template.hcl      (consul-template's mode: its flags, config and exit codes)
+
+exit codes: 0 ok, 1 a -once pass left a template not rendered, 2 usage or config error.
 `;
 
+/** consul-template's command line when it is one (see cli-mode.ts), else the renderer's own. */
 export async function main(argv: string[]): Promise<void> {
+  if (chooseCliMode(argv, configKindOf) === 'consul-template') return mainConsulTemplate(argv);
+  return mainRenderer(argv);
+}
+
+async function mainRenderer(argv: string[]): Promise<void> {
   let options: ReturnType<typeof loadRendererConfig>;
   try {
     options = loadRendererConfig(argv);
@@ -35,6 +46,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (options.help) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (options.version) {
+    process.stdout.write(`renderer v${rendererVersion()}\n`);
     return;
   }
   const { config } = options;
