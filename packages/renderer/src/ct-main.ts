@@ -54,11 +54,11 @@ export async function mainConsulTemplate(argv: string[], cwd = process.cwd()): P
   let consul: ConsulHttpClient;
   try {
     consul = consulHttpClientFromEnv({ ...process.env, ...plan.consulEnv }, { address: config.consul.address });
-    // Compiles every template: a parse error is a config error, as consul-template's -parse-only reports it.
+    // Compiles every template: a parse error fails the runner's creation, consul-template's runner error (13).
     runner = new Runner({ config, consul, logger });
   } catch (err) {
     logger.fatal({ err: errorMessage(err) }, 'cannot start');
-    process.exit(startExitCode(err) === EXIT_CODES.error ? EXIT_CODES.config : startExitCode(err));
+    process.exit(EXIT_CODES.runner);
   }
   if (commandLine.parseOnly) {
     consul.close();
