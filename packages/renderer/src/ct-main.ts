@@ -93,7 +93,8 @@ export async function mainConsulTemplate(argv: string[], cwd = process.cwd()): P
         const route = mode ? await mode.onSignal(signal) : routeSignal(signal, plan.process, false);
         logger.info({ signal, action: route.action }, 'signal received');
         if (route.action === 'reload-config') runner.reloadTemplates();
-        else if (route.action === 'stop') await end(EXIT_CODES.interrupt, signal);
+        // The kill signal is consul-template's interrupt (11); SIGTERM with no child is the renderer's clean stop (0).
+        else if (route.action === 'stop') await end(signal === plan.process.killSignal ? EXIT_CODES.interrupt : EXIT_CODES.ok, signal);
       })().catch((err) => logger.error({ signal, err: errorMessage(err) }, 'signal handling failed'));
     });
   }
