@@ -7,11 +7,10 @@ import {
   describeFlags,
   errorMessage,
   installShutdown,
-  startOpsServer,
   type ConsulHttpClient,
-  type OpsServer,
 } from '@consul-sidecars/core';
 import { chooseCliMode, configKindOf } from './cli-mode';
+import { logOnceReport, serveOps } from './cli-steps';
 import { loadRendererConfig, rendererFlags } from './config';
 import { mainConsulTemplate, rendererVersion } from './ct-main';
 import { Runner } from './runner';
@@ -73,24 +72,12 @@ async function mainRenderer(argv: string[]): Promise<void> {
   if (config.once) {
     const report = await runner.runOnce();
     consul.close();
-    for (const t of report.templates) {
-      const line = { destination: t.destination, status: t.status, reason: t.reason, detail: t.detail, missing: t.missing };
-      if (t.status === 'ok') logger.info(line, 'template done');
-      else logger.error(line, 'template not rendered');
-    }
+    logOnceReport(logger, report);
     process.exit(report.ok ? 0 : 1);
   }
 
-  let ops: OpsServer | undefined;
-  if (config.ops.enabled) {
-    try {
-      ops = await startOpsServer({ registry: runner.metrics.registry, health: () => runner.health(), host: config.ops.host, port: config.ops.port });
-      logger.info({ url: ops.url }, 'serving /metrics and /health');
-    } catch (err) {
-      logger.fatal({ err: errorMessage(err), port: config.ops.port }, 'cannot serve /metrics and /health');
-      process.exit(2);
-    }
-  }
+  const ops = await serveOps(runner, config, logger);
+  if (ops === null) process.exit(2);
   installShutdown({
     logger,
     onShutdown: async () => {

@@ -3,7 +3,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { ConfigError, consulHttpClientFromEnv, createLogger, errorMessage, startOpsServer, type ConsulHttpClient, type Logger, type OpsServer } from '@consul-sidecars/core';
+import { ConfigError, consulHttpClientFromEnv, createLogger, errorMessage, type ConsulHttpClient, type Logger, type OpsServer } from '@consul-sidecars/core';
+import { logOnceReport, serveOps } from './cli-steps';
 import { ctUsage, CtFlagError, EXIT_CODES, ExecMode, loadCompatInvocation, routeSignal, type CompatInvocation, type SignalName } from './compat';
 import { resolveRendererConfig, type RendererConfig } from './config';
 import { Runner } from './runner';
@@ -101,11 +102,7 @@ export async function mainConsulTemplate(argv: string[], cwd = process.cwd()): P
 
   if (config.once) {
     const report = await runner.runOnce();
-    for (const t of report.templates) {
-      const line = { destination: t.destination, status: t.status, reason: t.reason, detail: t.detail, missing: t.missing };
-      if (t.status === 'ok') logger.info(line, 'template done');
-      else logger.error(line, 'template not rendered');
-    }
+    logOnceReport(logger, report);
     // With exec, consul-template's -once waits for the child and exits with its code.
     await exec?.settled();
     if (mode?.supervisor.running) return;
@@ -113,15 +110,9 @@ export async function mainConsulTemplate(argv: string[], cwd = process.cwd()): P
     return;
   }
 
-  if (config.ops.enabled) {
-    try {
-      ops = await startOpsServer({ registry: runner.metrics.registry, health: () => runner.health(), host: config.ops.host, port: config.ops.port });
-      logger.info({ url: ops.url }, 'serving /metrics and /health');
-    } catch (err) {
-      logger.fatal({ err: errorMessage(err), port: config.ops.port }, 'cannot serve /metrics and /health');
-      await end(EXIT_CODES.error, 'ops server');
-    }
-  }
+  const served = await serveOps(runner, config, logger);
+  if (served === null) return end(EXIT_CODES.error, 'ops server');
+  ops = served;
   runner.start();
 }
 

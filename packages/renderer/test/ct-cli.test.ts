@@ -1,34 +1,16 @@
 // The bin's two command lines: which one is chosen (a table), and each one's conventions and exit codes as processes.
 
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { chooseCliMode, configKindOf, type ConfigKind } from '../src/cli-mode';
 import { loadRendererConfig } from '../src/config';
+import { runRendererBin } from './run-bin';
 import { standinPut } from './standin-put';
 
-const BIN = join(__dirname, '..', 'bin', 'renderer.js');
-
-function runBin(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`renderer did not exit in ${timeoutMs} ms: ${stdout}${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runBin = (args: string[]) => runRendererBin(args);
 
 describe('renderer CLI: which command line', () => {
   const kinds: Record<string, ConfigKind> = { 'r.json': 'renderer-json', 'ct.hcl': 'consul-template', 'ct.json': 'consul-template', missing: 'unreadable' };
