@@ -1,7 +1,8 @@
 // @integration: issue #17's acceptance case. A consul-template HCL config (nginx via consul-template's nginx example,
 // haproxy via a .ctmpl, a KV-driven app config) with `-exec`, run by the `renderer` bin against the Consul stand-in,
 // through a real nginx and a real haproxy (master-worker, reloaded with SIGUSR2): validated, swapped, reloaded; the
-// exec child started after the first render and signalled on each change; a broken edit never goes live.
+// exec child started after the first render, signalled on each change, sent the signals the renderer gets; a broken
+// edit never goes live.
 
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -208,6 +209,23 @@ EOT
     expect((await httpGet(nginxSitePort, 'any', '/web')).body).to.match(/^web-/);
     expect(usr1s()).to.equal(usr1AfterChanges);
     expect(childLines().some((l) => l.startsWith('SIGHUP')), 'the reload signal is the renderer\'s, not forwarded').to.equal(false);
+
+    // The nginx template fixed and the haproxy one broken (an unknown balance algorithm): haproxy -c refuses the
+    // candidate, the live haproxy.cfg stays, haproxy keeps routing; nginx's file is unchanged, so nothing reloads.
+    const goodHaproxy = readFileSync(haproxyCfg, 'utf8');
+    writeFileSync(join(dir, 'nginx.conf.ctmpl'), nginxTemplate);
+    writeFileSync(join(dir, 'haproxy.cfg.ctmpl'), haproxyTemplate(haproxyPort).replace('balance roundrobin', 'balance no-such-algorithm'));
+    const refusedHaproxy = () => output.split('\n').some((l) => l.includes(JSON.stringify(haproxyCfg)) && l.includes('validation-failed'));
+    renderer.kill('SIGHUP');
+    await waitFor(refusedHaproxy, { timeoutMs: 15_000, message: `haproxy -c refused the broken edit: ${output.slice(-2000)}` });
+    expect(readFileSync(haproxyCfg, 'utf8')).to.equal(goodHaproxy);
+    expect(readFileSync(nginx.sitesPath, 'utf8')).to.equal(good);
+    expect((await viaHaproxy('web.test')).body).to.match(/^web-/);
+    expect(usr1s()).to.equal(usr1AfterChanges);
+
+    // Any other signal is forwarded to the child, as consul-template does.
+    renderer.kill('SIGUSR2');
+    await waitFor(() => childLines().some((l) => l.startsWith('SIGUSR2')), { timeoutMs: 5000, message: 'SIGUSR2 forwarded to the child' });
 
     // The kill signal: the child gets its kill signal, the renderer exits 11 and removes its pid file.
     renderer.kill('SIGINT');
