@@ -7,11 +7,12 @@ import {
   describeFlags,
   errorMessage,
   installShutdown,
-  startOpsServer,
   type ConsulHttpClient,
-  type OpsServer,
 } from '@consul-sidecars/core';
+import { chooseCliMode, configKindOf } from './cli-mode';
+import { logOnceReport, serveOps } from './cli-steps';
 import { loadRendererConfig, rendererFlags } from './config';
+import { mainConsulTemplate, rendererVersion } from './ct-main';
 import { Runner } from './runner';
 
 const USAGE = `usage: renderer [flags]
@@ -23,9 +24,18 @@ ${describeFlags(rendererFlags)}
 examples:
   renderer -template "nginx-sites.conf.njk:/etc/nginx/conf.d/sites.conf:nginx -s reload" -wait 2s:10s
   renderer -config renderer.json -once
+  renderer -config consul-template.hcl      (consul-template's mode: its flags, config and exit codes)
+
+exit codes: 0 ok, 1 a -once pass left a template not rendered, 2 usage or config error.
 `;
 
+/** consul-template's command line when it is one (see cli-mode.ts), else the renderer's own. */
 export async function main(argv: string[]): Promise<void> {
+  if (chooseCliMode(argv, configKindOf) === 'consul-template') return mainConsulTemplate(argv);
+  return mainRenderer(argv);
+}
+
+async function mainRenderer(argv: string[]): Promise<void> {
   let options: ReturnType<typeof loadRendererConfig>;
   try {
     options = loadRendererConfig(argv);
@@ -35,6 +45,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (options.help) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (options.version) {
+    process.stdout.write(`renderer v${rendererVersion()}\n`);
     return;
   }
   const { config } = options;
@@ -58,24 +72,12 @@ export async function main(argv: string[]): Promise<void> {
   if (config.once) {
     const report = await runner.runOnce();
     consul.close();
-    for (const t of report.templates) {
-      const line = { destination: t.destination, status: t.status, reason: t.reason, detail: t.detail, missing: t.missing };
-      if (t.status === 'ok') logger.info(line, 'template done');
-      else logger.error(line, 'template not rendered');
-    }
+    logOnceReport(logger, report);
     process.exit(report.ok ? 0 : 1);
   }
 
-  let ops: OpsServer | undefined;
-  if (config.ops.enabled) {
-    try {
-      ops = await startOpsServer({ registry: runner.metrics.registry, health: () => runner.health(), host: config.ops.host, port: config.ops.port });
-      logger.info({ url: ops.url }, 'serving /metrics and /health');
-    } catch (err) {
-      logger.fatal({ err: errorMessage(err), port: config.ops.port }, 'cannot serve /metrics and /health');
-      process.exit(2);
-    }
-  }
+  const ops = await serveOps(runner, config, logger);
+  if (ops === null) process.exit(2);
   installShutdown({
     logger,
     onShutdown: async () => {

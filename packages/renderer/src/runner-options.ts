@@ -15,11 +15,25 @@ export interface BatchEvent {
   outcome: BatchOutcome;
 }
 
+/** A template's result in one pass of its group (exec mode starts and signals its child from these). */
+export interface PassTemplate {
+  destination: string;
+  /** `written`: new bytes went live (or were printed by --dry-run); `unchanged`: live and equal to this render; `pending`: not live (waiting, held, failed). */
+  result: 'written' | 'unchanged' | 'pending';
+}
+
+export interface PassEvent {
+  group: string;
+  templates: PassTemplate[];
+}
+
 export interface RunnerEvents {
   /** After each planned render of a template. */
   template: [report: TemplateReport];
   /** After each applied batch (write, validate, reload), successful or not. */
   batch: [event: BatchEvent];
+  /** After each pass over a group (render, plan, act), with every template of the group. */
+  pass: [event: PassEvent];
 }
 
 export interface RunnerOptions {

@@ -32,7 +32,7 @@ export type { TemplateReport, TemplateStatus } from './template-state';
 /** The Lua files nginx loads in no-reload mode (lua_package_path "<dir>/?.lua"): templates read it as rendererLuaDir. */
 export const LUA_DIR = join(__dirname, '..', 'lua');
 
-export type { BatchEvent, OnceReport, RunnerEvents, RunnerOptions } from './runner-options';
+export type { BatchEvent, OnceReport, PassEvent, PassTemplate, RunnerEvents, RunnerOptions } from './runner-options';
 
 interface GroupState {
   name: string;
@@ -226,6 +226,18 @@ export class Runner extends EventEmitter<RunnerEvents> {
   }
 
   private async processGroup(group: GroupState): Promise<void> {
+    const written = await this.renderPlanAct(group);
+    this.emit('pass', {
+      group: group.name,
+      templates: group.templates.map((s) => ({
+        destination: s.config.destination,
+        result: written.has(s.config.destination) ? 'written' : s.status === 'ok' ? 'unchanged' : 'pending',
+      })),
+    });
+  }
+
+  /** One pass over a group; answers the destinations whose new bytes went live (or were printed, --dry-run). */
+  private async renderPlanAct(group: GroupState): Promise<Set<string>> {
     const writes: PlannedWrite[] = [];
     const pushes: PlannedPush[] = [];
     for (const state of group.templates) {
@@ -238,12 +250,12 @@ export class Runner extends EventEmitter<RunnerEvents> {
     await this.pool.retain(keep);
     for (const key of this.badData) if (!keep.has(key)) this.badData.delete(key);
     this.metrics.watchers.set(this.pool.size);
-    if (writes.length === 0 && pushes.length === 0) return;
+    if (writes.length === 0 && pushes.length === 0) return new Set();
 
     if (this.config.dryRun) {
       for (const w of writes) this.printDryRun(w);
       for (const p of pushes) (this.options.out ?? process.stdout).write(dryRunPushText(p.state.config.destination, p.peers));
-      return;
+      return new Set(writes.map((w) => w.state.config.destination));
     }
     const pushContext = { logger: this.logger, metrics: this.metrics, stats: this.stats, reports: this.reportsBook };
     const early = new Map<TemplateState, PushOutcome>();
@@ -261,6 +273,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
       const first = early.get(p.state);
       recordPush(p, { ...outcome, set: [...new Set([...(first?.set ?? []), ...outcome.set])] }, fileResult, pushContext);
     }
+    return new Set(Object.entries(results).filter(([, r]) => r === 'ok').map(([d]) => d));
   }
 
   private async renderAndPlan(state: TemplateState, group: GroupState): Promise<{ write?: PlannedWrite; push?: PlannedPush }> {

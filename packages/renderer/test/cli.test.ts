@@ -9,32 +9,10 @@ import { join } from 'node:path';
 import { consulSettingsFromEnv, createConsulClient, waitFor, type ConsulClient } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { freePort } from './nginx-harness';
+import { RENDERER_BIN, runRendererBin } from './run-bin';
 
-const BIN = join(__dirname, '..', 'bin', 'renderer.js');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runBin(args: string[], timeoutMs = 20_000): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`renderer did not exit in ${timeoutMs} ms: ${stdout}${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const BIN = RENDERER_BIN;
+const runBin = (args: string[], timeoutMs = 20_000) => runRendererBin(args, { timeoutMs, env: { ...process.env, LOG_LEVEL: 'info' } });
 
 describe('@integration renderer CLI', function () {
   this.timeout(60_000);

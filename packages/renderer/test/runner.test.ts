@@ -66,6 +66,34 @@ describe('renderer runner', function () {
     return runner;
   }
 
+  it('a `pass` event per group pass says each template\'s result: written, unchanged (equal on disk), pending', async () => {
+    const consul = new MemoryConsul();
+    consul.set(web, [instance('a', 1)]);
+    writeFileSync(join(dir, 'same.conf'), 'fixed\n');
+    const passes: { group: string; templates: { destination: string; result: string }[] }[] = [];
+    runner = new Runner({
+      config: resolveRendererConfig({ templates: [
+        { contents: upstreams, destination: 'web.conf' },
+        { contents: 'fixed\n', destination: 'same.conf' },
+        { contents: '{{ key("missing") }}', destination: 'wait.conf' },
+      ] }, dir),
+      query: consul.query,
+      logger: silentLogger(),
+    });
+    runner.on('pass', (p) => passes.push(p));
+    runner.start();
+    const resultOf = (file: string) => passes.filter((p) => p.templates[0].destination === join(dir, file)).map((p) => p.templates[0].result);
+    const writtenOf = (file: string) => resultOf(file).filter((r) => r === 'written').length;
+    // The first pass of web.conf discovers its query (pending); the one after its answer writes.
+    await waitFor(() => writtenOf('web.conf') === 1 && resultOf('same.conf').length > 0 && resultOf('wait.conf').length > 0, { timeoutMs: 5000, message: 'a pass of each group' });
+    expect(resultOf('web.conf')).to.deep.equal(['pending', 'written']);
+    expect(resultOf('same.conf')).to.deep.equal(['unchanged']);
+    expect(resultOf('wait.conf').every((r) => r === 'pending')).to.equal(true);
+    expect(passes.every((p) => p.templates.length === 1), 'each template is its own group').to.equal(true);
+    consul.set(web, [instance('a', 1), instance('b', 2)]);
+    await waitFor(() => writtenOf('web.conf') === 2, { timeoutMs: 5000, message: 'a second write of web.conf' });
+  });
+
   it('identical queries from several templates share one watcher; unused watchers stop', async () => {
     const consul = new MemoryConsul();
     consul.set(web, [instance('a', 1)]);

@@ -43,6 +43,9 @@ export const CT_FLAGS: Record<string, FlagSpec> = {
   // the renderer's own
   'once-timeout': { type: 'string', description: 'with -once, give up after this long (default 30s)' },
   'dry-run': { type: 'boolean', path: 'dry', description: 'same as -dry' },
+  'ops-port': { type: 'number', description: 'loopback port of /metrics and /health (0 = ephemeral; default 9465)' },
+  'metrics-port': { type: 'number', aliasOf: 'ops-port', description: 'same as -ops-port' },
+  'no-ops': { type: 'boolean', description: 'serve no /metrics and /health' },
 };
 
 export interface CtCommandLine {
@@ -154,6 +157,10 @@ export function parseCtCommandLine(argv: readonly string[]): CtCommandLine {
   if (str('log-level') !== undefined) c.log_level = str('log-level');
   if (bool('template-error-fatal') !== undefined) c.template_error_fatal = bool('template-error-fatal');
   if (str('once-timeout') !== undefined) c.once_timeout = duration('once-timeout');
+  const ops: NonNullable<CtConfig['ops']> = {};
+  if (values['ops-port'] !== undefined) ops.port = values['ops-port'] as number;
+  if (bool('no-ops') === true) ops.enabled = false;
+  if (Object.keys(ops).length) c.ops = ops;
   const wait = str('wait');
   if (wait !== undefined) {
     const [min, max, extra] = wait.split(':');

@@ -46,9 +46,6 @@ export interface CompatOptions {
   cwd?: string;
 }
 
-/** Extensions that select the Go text/template engine without an explicit `engine`. */
-export const GO_TEMPLATE_EXTENSIONS = ['.ctmpl', '.tpl', '.tmpl'];
-
 const LOG_LEVELS: Record<string, string> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', err: 'error', error: 'error', off: 'silent' };
 
 function withDefined(entries: Record<string, unknown>): Record<string, unknown> {
@@ -65,10 +62,9 @@ function commandSpec(command: CtCommand | undefined): string | string[] | undefi
 function templateToRenderer(t: CtTemplate, cwd: string, notes: string[]): Record<string, unknown> {
   const at = (p: string | undefined) => (p === undefined || p === '' ? undefined : isAbsolute(p) ? p : resolve(cwd, p));
   const source = at(t.source);
-  // Every consul-template template is a Go template; a source whose extension does not say so is marked.
-  // A .njk source is the renderer's own nunjucks (a consul-template-style file pointing at a shipped template).
-  const selfDescribing = source !== undefined && [...GO_TEMPLATE_EXTENSIONS, '.njk'].some((e) => source.endsWith(e));
-  const engine = t.engine ?? (selfDescribing ? undefined : 'go');
+  // consul-template reads every file as a Go template, whatever its name (a .njk too): only the renderer's own
+  // `engine` key chooses nunjucks.
+  const engine = t.engine ?? 'go';
   const timeout = t.exec?.timeout ?? t.command_timeout;
   if (t.error_fatal !== undefined) notes.push(`${t.origin}: error_fatal: the renderer never exits on a template error; it keeps the last good file and reports the error`);
   return withDefined({
@@ -89,14 +85,14 @@ function templateToRenderer(t: CtTemplate, cwd: string, notes: string[]): Record
     functionDenylist: t.function_denylist?.length ? t.function_denylist : undefined,
     validateCommand: commandSpec(t.validate_command),
     group: t.batch_group,
-    guard: t.guard
-      ? withDefined({
-          minInstances: t.guard.min_instances,
-          maxDropFraction: t.guard.max_drop_fraction,
-          dropHold: t.guard.drop_hold?.text,
-          rejectEmptyUpstreams: t.guard.reject_empty_upstreams,
-        })
-      : undefined,
+    // consul-template writes a render whose services have no instance: so does the renderer here (minInstances 0),
+    // unless guard { min_instances } says otherwise. Validation and the empty-upstream check still apply.
+    guard: withDefined({
+          minInstances: t.guard?.min_instances ?? 0,
+          maxDropFraction: t.guard?.max_drop_fraction,
+          dropHold: t.guard?.drop_hold?.text,
+          rejectEmptyUpstreams: t.guard?.reject_empty_upstreams,
+        }),
     vars: t.vars,
     upstreamPush: t.upstream_push
       ? withDefined({

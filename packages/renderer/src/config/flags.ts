@@ -16,15 +16,20 @@ export const rendererFlags: Record<string, FlagSpec> = {
   'consul-addr': { type: 'string', path: 'consul.address', description: 'Consul agent address (default CONSUL_HTTP_ADDR or 127.0.0.1:8500)' },
   'once-timeout': { type: 'string', path: 'onceTimeout', description: 'with -once: give up after this long (default 30s)' },
   'ops-port': { type: 'number', path: 'ops.port', description: 'loopback port of /metrics and /health (0 = ephemeral; default 9465)' },
+  'metrics-port': { type: 'number', aliasOf: 'ops-port', description: 'same as -ops-port (the other daemons\' spelling)' },
   'ops-host': { type: 'string', path: 'ops.host', description: 'address of /metrics and /health (default 127.0.0.1)' },
   'no-ops': { type: 'boolean', path: 'noOps', description: 'serve no /metrics and /health' },
   'log-level': { type: 'string', path: 'logLevel', description: 'trace|debug|info|warn|error' },
-  help: { type: 'boolean', description: 'show this help' },
+  help: { type: 'boolean', description: 'show this help (stdout, exit 0)' },
+  h: { type: 'boolean', aliasOf: 'help', description: 'same as -help' },
+  version: { type: 'boolean', description: 'print the version and exit' },
+  v: { type: 'boolean', aliasOf: 'version', description: 'same as -version' },
 };
 
 export interface CliOptions {
   config: RendererConfig;
   help: boolean;
+  version: boolean;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -34,8 +39,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Flags over the config file over defaults; `-template` entries are added after the file's templates. */
 export function loadRendererConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   const { values, positionals } = parseFlags(argv, rendererFlags);
+  // -help and -version answer without reading (or needing) a config.
+  if (values.help === true || values.version === true) return { config: resolveRendererConfig({}), help: values.help === true, version: values.version === true };
   if (positionals.length > 0) throw new ConfigError(`unexpected argument "${positionals[0]}"`, { field: 'argv', value: positionals[0] });
-  const { configFile, templateFlags, help, noOps, ...overrides } = values;
+  const { configFile, templateFlags, help, version, noOps, ...overrides } = values;
   const file = typeof configFile === 'string' && configFile !== '' ? configFile : undefined;
   let raw: Record<string, unknown> = {};
   if (file) {
@@ -59,5 +66,5 @@ export function loadRendererConfig(argv: readonly string[], env: NodeJS.ProcessE
   // A `templates` that is not a list is left for the schema to name.
   if (raw.templates === undefined || Array.isArray(raw.templates)) merged.templates = [...(raw.templates ?? []), ...flagTemplates];
   const baseDir = file ? dirname(resolve(file)) : process.cwd();
-  return { config: resolveRendererConfig(merged, baseDir, file ? `config (${file} and flags)` : 'flags'), help: help === true };
+  return { config: resolveRendererConfig(merged, baseDir, file ? `config (${file} and flags)` : 'flags'), help: help === true, version: version === true };
 }

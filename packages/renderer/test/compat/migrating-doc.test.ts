@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { resolveRendererConfig } from '../../src';
 import { parseCtConfig, planCompatConfig } from '../../src/compat';
 
-/** The HCL examples of MIGRATING.md are read as they are: the guide cannot show a config the renderer refuses. */
-describe('compat: MIGRATING.md examples', function () {
+/** The HCL examples of the README's migration guide are read as they are: the guide cannot show a config the renderer refuses. */
+describe('compat: the README\'s migration guide examples', function () {
   this.timeout(20_000);
-  const text = readFileSync(join(__dirname, '..', '..', 'src', 'compat', 'MIGRATING.md'), 'utf8');
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const text = readme.slice(readme.indexOf('## Migrating from consul-template'), readme.indexOf('## What it fixes compared with consul-template'));
   const blocks = [...text.matchAll(/```hcl\n([\s\S]*?)```/g)].map((m) => m[1]);
 
   it('has the before and after examples', () => expect(blocks).to.have.length(2));

@@ -12,8 +12,10 @@ describe('compat: consul-template config -> the renderer\'s', function () {
     const plan = planCompatConfig(await loadCtConfigPaths([fixture('consul-template.hcl')]), { cwd: '/srv' });
     const [nginx, haproxy, app] = plan.rendererConfig.templates as Record<string, unknown>[];
     expect(nginx).to.deep.equal({
-      source: '/etc/consul-template/nginx.conf.ctmpl', // .ctmpl selects the Go engine: no `engine` needed
+      source: '/etc/consul-template/nginx.conf.ctmpl',
       destination: '/etc/nginx/conf.d/sites.conf',
+      engine: 'go', // consul-template reads every file as Go, whatever its extension
+      guard: { minInstances: 0 }, // consul-template writes a render with no instance
       reloadCommand: 'nginx -s reload',
       commandTimeout: '60s',
       perms: 0o644,
@@ -29,6 +31,7 @@ describe('compat: consul-template config -> the renderer\'s', function () {
       leftDelimiter: '[[',
       rightDelimiter: ']]',
       errorOnMissingKey: true,
+      guard: { minInstances: 0 },
     });
     expect(plan.rendererConfig).to.deep.include({ consul: { address: '127.0.0.1:8500', retryMax: '1m' }, wait: { min: '5s', max: '10s' }, logLevel: 'warn' });
     expect(plan.consulEnv).to.deep.equal({
@@ -64,7 +67,7 @@ describe('compat: consul-template config -> the renderer\'s', function () {
     expect(plan.rendererConfig).to.deep.include({ once: true, logLevel: 'warn', consul: { address: '127.0.0.1:8500', retryMax: '1m', waitSeconds: 60 } });
     expect(plan.rendererConfig.templates).to.deep.equal([{
       source: '/etc/ct/app.ctmpl', destination: '/etc/app/app.conf', reloadCommand: ['restart', 'service', 'foo'], commandTimeout: '30s',
-      perms: 0o600, backup: true, createDestDirs: true, wait: { min: '2s', max: '10s' },
+      perms: 0o600, backup: true, createDestDirs: true, wait: { min: '2s', max: '10s' }, engine: 'go', guard: { minInstances: 0 },
     }]); // the default delimiters need no key
     // reload_signal = "" is SIGNULL: a change sends nothing (not a restart), as consul-template's decode hook makes it
     expect(plan.exec).to.deep.include({ argv: ['/usr/bin/app'], reloadSignal: 'SIGNULL', killSignal: 'SIGINT', killTimeoutMs: 2000, splayMs: 5000 });
@@ -82,7 +85,7 @@ describe('compat: consul-template config -> the renderer\'s', function () {
   it('TLS turns on when any TLS setting is given (SSLConfig.Finalize); a template exec {} wins over command', async () => {
     const plan = planCompatConfig(await parseCtConfig('consul {\n  ssl {\n    cert = "/c.pem"\n    key = "/k.pem"\n  }\n}\ntemplate {\n  source = "a.tmpl"\n  destination = "a"\n  command = "old"\n  exec {\n    command = ["new", "x"]\n    timeout = "5s"\n  }\n}\n', 't.hcl'), { cwd: '/w' });
     expect(plan.consulEnv).to.deep.equal({ CONSUL_HTTP_SSL: 'true', CONSUL_HTTP_SSL_VERIFY: 'true', CONSUL_CLIENT_CERT: '/c.pem', CONSUL_CLIENT_KEY: '/k.pem' });
-    expect(plan.rendererConfig.templates).to.deep.equal([{ source: '/w/a.tmpl', destination: '/w/a', reloadCommand: ['new', 'x'], commandTimeout: '5s' }]);
+    expect(plan.rendererConfig.templates).to.deep.equal([{ source: '/w/a.tmpl', destination: '/w/a', reloadCommand: ['new', 'x'], commandTimeout: '5s', engine: 'go', guard: { minInstances: 0 } }]);
   });
 
   it('the result passes the renderer\'s own validation (resolveRendererConfig) and means the same', async () => {
@@ -99,9 +102,9 @@ describe('compat: consul-template config -> the renderer\'s', function () {
     expect(t.vars).to.deep.equal({ listen: 8080 });
   });
 
-  it('engine: Go for inline contents and unknown extensions, none for .ctmpl/.tpl/.tmpl/.njk, an explicit engine kept', async () => {
+  it('engine: Go for every template (consul-template reads every file as Go), an explicit engine kept', async () => {
     const plan = planCompatConfig(await parseCtConfig(['a.ctmpl', 'b.tpl', 'c.tmpl', 'd.njk', 'e.conf.template'].map((s, i) => `template {\n  source = "${s}"\n  destination = "/o${i}"\n}\n`).join('') + 'template {\n  contents = "x"\n  destination = "/o5"\n}\ntemplate {\n  source = "f.txt"\n  destination = "/o6"\n  engine = "nunjucks"\n}\n', 'e.hcl'), { cwd: '/' });
-    expect((plan.rendererConfig.templates as { engine?: string }[]).map((t) => t.engine)).to.deep.equal([undefined, undefined, undefined, undefined, 'go', 'go', 'nunjucks']);
+    expect((plan.rendererConfig.templates as { engine?: string }[]).map((t) => t.engine)).to.deep.equal(['go', 'go', 'go', 'go', 'go', 'go', 'nunjucks']);
   });
 
   it('the renderer\'s validation still refuses what it cannot take (a template with no destination)', async () => {
