@@ -36,6 +36,11 @@ export type ScaleResult =
  */
 export interface ScalingBackend<T extends { kind: string }> {
   readonly kind: T['kind'];
+  /**
+   * True when the backend itself replaces the containers of a node that died (swarm mode): the planner then waits
+   * for it (an instance whose Consul node is critical counts as starting) instead of scaling on top.
+   */
+  readonly reschedulesLostNodes?: boolean;
   /** The containers now backing the target, in any state, ordered by slot. */
   observe(target: T): Promise<ServiceContainer[]>;
   /** Removes failed containers by id; one already gone counts as removed. */
@@ -49,6 +54,7 @@ export interface ScalingBackend<T extends { kind: string }> {
 /** A backend with its target fixed: what observe and act hold for one service. */
 export interface BoundBackend {
   readonly kind: string;
+  readonly reschedulesLostNodes: boolean;
   observe(): Promise<ServiceContainer[]>;
   remove(ids: readonly string[]): Promise<void>;
   scale(total: number, options: { timeoutMs: number }): Promise<ScaleResult>;
@@ -58,6 +64,7 @@ export interface BoundBackend {
 export function bindBackend<T extends { kind: string }>(backend: ScalingBackend<T>, target: T): BoundBackend {
   return {
     kind: backend.kind,
+    reschedulesLostNodes: backend.reschedulesLostNodes === true,
     observe: () => backend.observe(target),
     remove: (ids) => backend.remove(target, ids),
     scale: (total, options) => backend.scale(target, total, options),

@@ -13,6 +13,8 @@ export interface ServiceLive {
   containers?: ServiceContainer[];
   consulError?: string;
   backendError?: string;
+  /** The backend replaces a dead node's containers by itself (swarm mode): wait for it, never scale on top. */
+  reschedulesLostNodes?: boolean;
 }
 
 export interface LiveState {
