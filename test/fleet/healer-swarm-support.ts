@@ -1,7 +1,7 @@
 // A swarm-mode service across three manager hosts with the healer on two of them (one leader): what the healer's
 // fleet test and bench share. Every host is a manager, so one host down leaves swarm its quorum.
 
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../packages/core/src';
 import { ensureBusyboxImage } from '../support/docker-images';
@@ -113,15 +113,16 @@ export class SwarmHealerBed {
   /** Swarm's tasks of the service it wants running, by node name (from any live manager). */
   tasksByHost(): Array<{ host: string; container: string; state: string }> {
     const manager = this.fleet.workers.find((h) => h.isAlive)!;
-    const lines = manager.docker(['service', 'ps', 'shop', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}} {{.ID}}', '--no-trunc']);
-    const out: Array<{ host: string; container: string; state: string }> = [];
-    for (const line of lines.split('\n').filter(Boolean)) {
-      const [node, state, taskId] = line.split(' ');
-      const container = manager.docker(['inspect', '--format', '{{.Status.ContainerStatus.ContainerID}}', taskId]);
-      const host = manager.docker(['node', 'inspect', '--format', '{{index .Spec.Labels "cst.host"}}', node]);
-      out.push({ host, container, state });
+    const ids = manager.docker(['service', 'ps', 'shop', '--filter', 'desired-state=running', '-q', '--no-trunc']).split('\n').filter(Boolean);
+    if (ids.length === 0) return [];
+    const hostOf = new Map<string, string>();
+    for (const line of manager.docker(['node', 'ls', '-q']).split('\n').filter(Boolean)) {
+      hostOf.set(line, manager.docker(['node', 'inspect', '--format', '{{index .Spec.Labels "cst.host"}}', line]));
     }
-    return out;
+    return manager.docker(['inspect', '--format', '{{.NodeID}}|{{.Status.State}}|{{.Status.ContainerStatus.ContainerID}}', ...ids]).split('\n').filter(Boolean).map((line) => {
+      const [node, state, container] = line.split('|');
+      return { host: hostOf.get(node) ?? node, state, container };
+    });
   }
 
   async waitHealthy(count: number, timeoutMs: number, message: string): Promise<HealthInstance[]> {
@@ -142,6 +143,20 @@ export class SwarmHealerBed {
         return false;
       }
     }, { timeoutMs, intervalMs: 500, message: `${host.name} Ready in the swarm` });
+  }
+
+  /** Copies each host's logs (healer, registrator, agent) to `dir` before the bed is destroyed, for a failed run. */
+  keepLogs(dir: string): void {
+    for (const host of this.fleet.workers) {
+      mkdirSync(join(dir, host.name), { recursive: true });
+      for (const name of ['healer.log', 'registrator.log', 'consul-agent.log']) {
+        try {
+          copyFileSync(join(host.logDir, name), join(dir, host.name, name));
+        } catch {
+          // a host without that daemon
+        }
+      }
+    }
   }
 
   async stop(): Promise<void> {

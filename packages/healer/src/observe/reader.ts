@@ -72,6 +72,19 @@ export class ConsulBackendReader implements LiveStateReader {
     }
   }
 
+  /** Per host, whether its Consul node check (serfHealth) passes; a node Consul cannot tell about is not passing. */
+  private async hostsPassing(hosts: readonly string[]): Promise<Record<string, boolean>> {
+    const entries = await Promise.all(hosts.map(async (host) => {
+      try {
+        const checks = await this.untilUnavailable(() => this.consul.healthNode(host, { timeoutMs: this.requestTimeoutMs }));
+        return [host, checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'passing')] as const;
+      } catch {
+        return [host, false] as const;
+      }
+    }));
+    return Object.fromEntries(entries);
+  }
+
   private async observeService(spec: ServiceSpec): Promise<ServiceLive> {
     const backend = backendFor(this.backends, spec.scale);
     const live: ServiceLive = { service: spec.name, ...(backend.reschedulesLostNodes ? { reschedulesLostNodes: true } : {}) };
@@ -83,6 +96,7 @@ export class ConsulBackendReader implements LiveStateReader {
     else live.consulError = errorMessage(health.reason);
     if (containers.status === 'fulfilled') live.containers = containers.value;
     else live.backendError = errorMessage(containers.reason);
+    if (backend.hosts.length > 0) live.hostsPassing = await this.hostsPassing(backend.hosts);
     return live;
   }
 }

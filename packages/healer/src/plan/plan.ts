@@ -5,6 +5,7 @@ import type { LiveState } from '../observe/live-state';
 import type { Action } from './actions';
 import type { Alert } from './alerts';
 import { assessService, type ClassifiedContainer } from './assess';
+import { spreadAcrossHosts } from './placement';
 import { backoffAfterFailure, freshServiceMemory, openBreaker, type Expectation, type HealerMemory } from './memory';
 
 export type ServiceStateName = 'passing' | 'warning' | 'critical';
@@ -217,6 +218,17 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
     }
     const kept = assessment.containers.length - failed.length;
     const total = kept + add;
+    let placements: ReturnType<typeof spreadAcrossHosts>;
+    if (serviceLive.hostsPassing) {
+      // On several hosts: only hosts whose Consul node passes are targets, the fewest instances first.
+      const keptOn: Record<string, number> = {};
+      for (const c of assessment.containers) if (c.container.host && !failed.includes(c)) keptOn[c.container.host] = (keptOn[c.container.host] ?? 0) + 1;
+      placements = spreadAcrossHosts(keptOn, Object.keys(serviceLive.hostsPassing).filter((h) => serviceLive.hostsPassing![h]), add);
+      if (!placements) {
+        hold(`critical: ${assessment.healthy} healthy of min ${spec.min}; no host whose Consul node passes to heal on`);
+        continue;
+      }
+    }
     if (failed.length > 0) {
       decision.actions.push({
         kind: 'remove',
@@ -224,7 +236,7 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
         containers: failed.map((f: ClassifiedContainer) => ({ id: f.container.id, name: f.container.name, reason: f.reason })),
       });
     }
-    decision.actions.push({ kind: 'scale', service: spec.name, total, add });
+    decision.actions.push({ kind: 'scale', service: spec.name, total, add, ...(placements ? { placements } : {}) });
     mem.expectation = { healthy: assessment.healthy + assessment.starting + add, deadline: now + spec.graceMs + policy.expectationTimeoutMs, since: now };
     mem.actionTimes.push(now);
     decision.expectation = mem.expectation;
