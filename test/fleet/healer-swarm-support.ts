@@ -119,7 +119,7 @@ export class SwarmHealerBed {
     for (const line of manager.docker(['node', 'ls', '-q']).split('\n').filter(Boolean)) {
       hostOf.set(line, manager.docker(['node', 'inspect', '--format', '{{index .Spec.Labels "cst.host"}}', line]));
     }
-    return manager.docker(['inspect', '--format', '{{.NodeID}}|{{.Status.State}}|{{.Status.ContainerStatus.ContainerID}}', ...ids]).split('\n').filter(Boolean).map((line) => {
+    return manager.docker(['inspect', '--format', '{{.NodeID}}|{{.Status.State}}|{{if .Status.ContainerStatus}}{{.Status.ContainerStatus.ContainerID}}{{end}}', ...ids]).split('\n').filter(Boolean).map((line) => {
       const [node, state, container] = line.split('|');
       return { host: hostOf.get(node) ?? node, state, container };
     });
