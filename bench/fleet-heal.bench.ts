@@ -27,13 +27,13 @@ export async function run(): Promise<BenchResult[]> {
       await waitFor(async () => (await bed.health()).length === 3, { timeoutMs: 30_000, message: 'old instances deregistered' });
       const tasks = bed.tasksByHost();
       if (tasks.filter((t) => t.host === 'h3').length !== 1) throw new Error(`round ${i}: h3 does not hold a third of the tasks (${JSON.stringify(tasks)})`);
-      const survivors = new Set(tasks.filter((t) => t.host !== 'h3').map((t) => t.container));
+      const before = new Set(bed.runningTaskIds());
       const killedAt = Date.now();
       await victim.kill();
       // Three watchers side by side, each timing its own event from the kill.
       const [detectedAt, rescheduledAt, backAt] = await Promise.all([
         waitFor(async () => ((await bed.healthy()).length < 3 ? Date.now() : undefined), { timeoutMs: 30_000, intervalMs: 50, message: `round ${i}: the killed instance critical` }),
-        waitFor(() => (bed.tasksByHost().some((t) => t.state === 'running' && !survivors.has(t.container) && t.host !== 'h3') ? Date.now() : undefined), { timeoutMs: 60_000, intervalMs: 100, message: `round ${i}: swarm's replacement running` }),
+        waitFor(() => (bed.runningTaskIds().some((id) => !before.has(id)) ? Date.now() : undefined), { timeoutMs: 60_000, intervalMs: 100, message: `round ${i}: swarm's replacement running` }),
         (async () => {
           await waitFor(async () => (await bed.healthy()).length < 3, { timeoutMs: 30_000, intervalMs: 50, message: `round ${i}: below min` });
           return waitFor(async () => ((await bed.healthy()).filter((x) => x.Node.Node !== 'h3').length >= 3 ? Date.now() : undefined), { timeoutMs: 60_000, intervalMs: 50, message: `round ${i}: capacity back` });

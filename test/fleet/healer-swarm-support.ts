@@ -125,6 +125,13 @@ export class SwarmHealerBed {
     });
   }
 
+  /** Ids of the service's tasks swarm reports running (one CLI call: cheap enough to poll). */
+  runningTaskIds(): string[] {
+    const manager = this.fleet.workers.find((h) => h.isAlive)!;
+    return manager.docker(['service', 'ps', 'shop', '--filter', 'desired-state=running', '--no-trunc', '--format', '{{.ID}}|{{.CurrentState}}'])
+      .split('\n').filter((l) => l.split('|')[1]?.startsWith('Running')).map((l) => l.split('|')[0]);
+  }
+
   async waitHealthy(count: number, timeoutMs: number, message: string): Promise<HealthInstance[]> {
     return waitFor(async () => {
       const list = await this.healthy();

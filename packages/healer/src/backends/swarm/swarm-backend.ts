@@ -16,6 +16,13 @@ export interface SwarmBackendOptions {
   clientFor?: (dockerHost?: string) => Docker;
 }
 
+/** The parts of a service's spec the healer changes; the rest is sent back as read. */
+interface SwarmServiceSpec {
+  Mode?: { Replicated?: { Replicas?: number }; Global?: object };
+  TaskTemplate?: { ForceUpdate?: number; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
 interface ManagerView {
   docker: Docker;
   nodes: SwarmNode[];
@@ -71,7 +78,7 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
     return tasksAsContainers(target.swarmService, tasks, view.nodes);
   }
 
-  private async inspect(view: ManagerView, target: SwarmTarget): Promise<{ id: string; version: number; spec: Record<string, any> }> {
+  private async inspect(view: ManagerView, target: SwarmTarget): Promise<{ id: string; version: number; spec: SwarmServiceSpec }> {
     try {
       const info = await view.docker.getService(target.swarmService).inspect();
       return { id: info.ID, version: info.Version.Index, spec: info.Spec };
@@ -81,7 +88,7 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
     }
   }
 
-  private async update(view: ManagerView, target: SwarmTarget, change: (spec: Record<string, any>) => void): Promise<void> {
+  private async update(view: ManagerView, target: SwarmTarget, change: (spec: SwarmServiceSpec) => void): Promise<void> {
     const { version, spec } = await this.inspect(view, target);
     change(spec);
     this.updates++;
@@ -112,7 +119,7 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
     if (forced) {
       this.logger?.warn({ service: target.swarmService, why: forced }, 'replacing swarm tasks by a forced service update');
       await this.update(view, target, (spec) => {
-        spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (Number(spec.TaskTemplate?.ForceUpdate) || 0) + 1 };
+        spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
       });
     }
   }
