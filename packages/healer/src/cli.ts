@@ -30,6 +30,8 @@ const RUN_FLAGS: Record<string, FlagSpec> = {
   'compose-command': { type: 'string', path: 'composeCommand', description: 'compose executable and leading args (default "docker-compose")' },
   'leader-key': { type: 'string', path: 'leaderKey', description: `KV key of the leader lock (default ${DEFAULT_LEADER_KEY})` },
   'leader-lock': { type: 'boolean', path: 'leaderLock', description: 'act only while holding the Consul lock (default true)' },
+  'leader-ttl': { type: 'string', path: 'leaderTtl', description: "TTL of the leader lock's session (default 15s)" },
+  'leader-lock-delay': { type: 'string', path: 'leaderLockDelay', description: 'lock-delay of the leader lock: how long a dead leader\'s lock stays unacquirable (default 15s)' },
   'leader-wait': { type: 'string', path: 'leaderWait', description: 'with --once: how long to wait for the lock before planning only (default 5s)' },
   'log-level': { type: 'string', path: 'logLevel', description: 'pino level (default info)' },
   help: { type: 'boolean' },
@@ -61,6 +63,8 @@ interface RunValues {
   leaderKey?: string;
   leaderLock?: boolean;
   leaderWait?: string;
+  leaderTtl?: string;
+  leaderLockDelay?: string;
   logLevel?: string;
   help?: boolean;
 }
@@ -90,6 +94,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     dryRun: values.dryRun,
     leaderLock: values.leaderLock,
     leaderKey: values.leaderKey,
+    ...(values.leaderTtl ? { leaderTtl: values.leaderTtl } : {}),
+    ...(values.leaderLockDelay ? { leaderLockDelay: values.leaderLockDelay } : {}),
     schedule: once ? false : schedule,
     watchHealth: !once,
     opsPort: once ? undefined : (values.metricsPort ?? (process.env.HEALER_OPS_PORT ? Number(process.env.HEALER_OPS_PORT) : DEFAULT_OPS_PORT)),

@@ -7,6 +7,8 @@ export const HEALER_ERROR_CODES = {
   ERR_SCALE: 'a scale action asked a backend for a negative or non-integer total',
   ERR_DOCKER: "the Docker engine did not answer a listing of a service's containers",
   ERR_DOCKER_REMOVE: 'the Docker engine refused to remove a failed container (other than "already gone")',
+  ERR_SWARM_UNAVAILABLE: 'no swarm manager with quorum answered (every manager named refused, is not a manager, or has no raft leader)',
+  ERR_SWARM_SERVICE: 'the swarm service a desired service names does not exist',
   ERR_BODY_TOO_LARGE: 'a POST /trigger body over 4 MiB (answered 413)',
 } as const;
 

@@ -6,6 +6,7 @@ import { Actor } from '../src/act/actor';
 import { ComposeBackend } from '../src/backends/compose/compose-backend';
 import { ComposeRunner, type ComposeResult } from '../src/backends/compose/compose-runner';
 import type { ComposeTarget } from '../src/backends/compose/compose-target';
+import { SwarmBackend } from '../src/backends/swarm/swarm-backend';
 import { DEFAULT_POLICY } from '../src/desired/desired-state';
 import { ERROR_CODES } from '../src/errors';
 import { HealerMetrics } from '../src/metrics';
@@ -35,7 +36,7 @@ const scale = { kind: 'scale' as const, service: 'web', total: 3, add: 2 };
 describe('healer act: one service\'s actions through its backend', () => {
   function actor(runner: ScriptedRunner, removeContainers: (target: ComposeTarget, ids: readonly string[]) => Promise<void>) {
     const metrics = new HealerMetrics();
-    const backends = { compose: new ComposeBackend({ runner, removeContainers, listContainers: async () => [] }) };
+    const backends = { compose: new ComposeBackend({ runner, removeContainers, listContainers: async () => [] }), swarm: new SwarmBackend() };
     return { metrics, actor: new Actor({ backends, metrics, logger: silentLogger() }) };
   }
 

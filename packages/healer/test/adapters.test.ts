@@ -38,7 +38,7 @@ describe('healer desired-state file', () => {
   it('parses a good file: durations, defaults, a relative compose file resolved against the file', () => {
     const state = parseDesiredState({ services: { web: { min: 2, max: 4, tag: 'v2', gracePeriod: '45s', scale } }, policy: { backoffBase: '1s' } }, { baseDir: '/srv/app' });
     expect(state.services[0]).to.deep.include({ name: 'web', min: 2, max: 4, tag: 'v2', graceMs: 45_000 });
-    expect(state.services[0].scale.composeFile).to.equal('/srv/app/compose.yml');
+    expect(state.services[0].scale).to.have.property('composeFile', '/srv/app/compose.yml');
     expect(state.policy.backoffBaseMs).to.equal(1000);
     expect(state.policy.maxActionsPerWindow).to.equal(5);
   });

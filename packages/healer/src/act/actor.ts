@@ -44,11 +44,11 @@ export class Actor {
           return { reports, outcome: { ok: false, failure: 'remove-failed', message: errorMessage(err), deterministic: false } };
         }
       } else {
-        const result = await backend.scale(action.total, { timeoutMs: policy.composeTimeoutMs });
+        const result = await backend.scale(action.total, { timeoutMs: policy.composeTimeoutMs, ...(action.placements ? { placements: action.placements } : {}) });
         const label = result.ok ? 'ok' : result.failure;
         metrics.recordScaleRun(backend.kind, action.service, label);
         metrics.actions.inc({ service: action.service, kind: 'scale', result: label });
-        reports.push({ service: action.service, kind: 'scale', ok: result.ok, detail: result.ok ? `${backend.describeScale(action.total)} (+${action.add})` : `${result.failure}: ${result.output}` });
+        reports.push({ service: action.service, kind: 'scale', ok: result.ok, detail: result.ok ? `${backend.describeScale(action.total)} (+${action.add})${action.placements ? ` on ${action.placements.map((p) => `${p.host}=${p.total}`).join(', ')}` : ''}` : `${result.failure}: ${result.output}` });
         if (!result.ok) return { reports, outcome: { ok: false, failure: result.failure, message: result.message, deterministic: result.deterministic } };
       }
     }

@@ -13,6 +13,14 @@ export interface ServiceContainer {
   dockerHealth?: 'starting' | 'healthy' | 'unhealthy';
   /** Last start (or creation, for never-started containers), ms since epoch: the grace period counts from it. */
   startedAtMs: number;
+  /** The host (Consul node name) it runs on, for a backend that spans several hosts. */
+  host?: string;
+}
+
+/** Where `scale` adds containers on a backend that spans hosts (the planner's spread; see plan/placement.ts). */
+export interface ScaleOptions {
+  timeoutMs: number;
+  placements?: Array<{ host: string; total: number; add: number }>;
 }
 
 /** What a scale call did; a failure is named so the planner can tell "retry later" from "would fail again". */
@@ -36,12 +44,19 @@ export type ScaleResult =
  */
 export interface ScalingBackend<T extends { kind: string }> {
   readonly kind: T['kind'];
+  /**
+   * True when the backend itself replaces the containers of a node that died (swarm mode): the planner then waits
+   * for it (an instance whose Consul node is critical counts as starting) instead of scaling on top.
+   */
+  readonly reschedulesLostNodes?: boolean;
   /** The containers now backing the target, in any state, ordered by slot. */
   observe(target: T): Promise<ServiceContainer[]>;
   /** Removes failed containers by id; one already gone counts as removed. */
   remove(target: T, ids: readonly string[]): Promise<void>;
   /** Brings the target to `total` containers, never recreating the ones it keeps. */
-  scale(target: T, total: number, options: { timeoutMs: number }): Promise<ScaleResult>;
+  scale(target: T, total: number, options: ScaleOptions): Promise<ScaleResult>;
+  /** The hosts (Consul node names) the target spans, whose node health the reader reads; none: one host. */
+  hostsOf?(target: T): string[];
   /** What `scale` runs, in the backend's own words (the act report and the audit log). */
   describeScale(target: T, total: number): string;
 }
@@ -49,18 +64,22 @@ export interface ScalingBackend<T extends { kind: string }> {
 /** A backend with its target fixed: what observe and act hold for one service. */
 export interface BoundBackend {
   readonly kind: string;
+  readonly reschedulesLostNodes: boolean;
   observe(): Promise<ServiceContainer[]>;
   remove(ids: readonly string[]): Promise<void>;
-  scale(total: number, options: { timeoutMs: number }): Promise<ScaleResult>;
+  scale(total: number, options: ScaleOptions): Promise<ScaleResult>;
   describeScale(total: number): string;
+  hosts: string[];
 }
 
 export function bindBackend<T extends { kind: string }>(backend: ScalingBackend<T>, target: T): BoundBackend {
   return {
     kind: backend.kind,
+    reschedulesLostNodes: backend.reschedulesLostNodes === true,
     observe: () => backend.observe(target),
     remove: (ids) => backend.remove(target, ids),
     scale: (total, options) => backend.scale(target, total, options),
     describeScale: (total) => backend.describeScale(target, total),
+    hosts: backend.hostsOf?.(target) ?? [],
   };
 }

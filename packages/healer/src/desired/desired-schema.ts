@@ -13,6 +13,13 @@ const SERVICE_SCHEMA = {
     max: { type: 'integer', minimum: 0 },
     tag: { type: 'string', minLength: 1 },
     gracePeriod: duration,
+    // Rancher's strategies: report only, recreate (the default), or recreate only while N instances pass.
+    healthStrategy: {
+      oneOf: [
+        { enum: ['none', 'recreate'] },
+        { type: 'object', additionalProperties: false, required: ['atLeastHealthy'], properties: { atLeastHealthy: { type: 'integer', minimum: 1 } } },
+      ],
+    },
     // The backend's own section, chosen by `scale.kind` (default "compose").
     scale: scaleTargetSchema(),
   },

@@ -8,6 +8,16 @@ import { DESIRED_STATE_SCHEMA } from './desired-schema';
 
 export type { ScaleTarget } from '../backends/scale-target';
 
+/**
+ * What the healer does about unhealthy instances, as Rancher's health-check strategies: `none` reports only;
+ * `recreate` replaces them (the default, and what every file without a strategy gets); `at-least` replaces them
+ * only while at least `healthy` instances pass, so a shared fault never has the healer take the rest down too
+ * (below that it only adds instances, keeping the failed ones).
+ */
+export type HealthStrategy = { kind: 'none' } | { kind: 'recreate' } | { kind: 'at-least'; healthy: number };
+
+export const DEFAULT_HEALTH_STRATEGY: HealthStrategy = { kind: 'recreate' };
+
 export interface ServiceSpec {
   /** Consul service name. */
   name: string;
@@ -19,6 +29,8 @@ export interface ServiceSpec {
   graceMs: number;
   /** How to add and remove its containers: the backend named by `kind` and that backend's settings. */
   scale: ScaleTarget;
+  /** Unset: recreate (replace unhealthy instances). */
+  healthStrategy?: HealthStrategy;
 }
 
 /** Safety limits; every field has a default (see DEFAULT_POLICY). */
@@ -73,6 +85,14 @@ interface RawService {
   tag?: string;
   gracePeriod?: string | number;
   scale: ScaleTarget;
+  healthStrategy?: 'none' | 'recreate' | { atLeastHealthy: number };
+}
+
+function healthStrategy(raw: RawService['healthStrategy'], at: string, source: string): HealthStrategy {
+  if (raw === undefined || raw === 'recreate') return DEFAULT_HEALTH_STRATEGY;
+  if (raw === 'none') return { kind: 'none' };
+  if (Number.isInteger(raw.atLeastHealthy) && raw.atLeastHealthy >= 1) return { kind: 'at-least', healthy: raw.atLeastHealthy };
+  throw new ConfigError(`invalid ${source}: ${at}.healthStrategy.atLeastHealthy must be at least 1`, { field: `${at}.healthStrategy.atLeastHealthy`, value: raw.atLeastHealthy, source });
 }
 
 interface RawDesired {
@@ -134,6 +154,7 @@ export function parseDesiredState(data: unknown, options: { baseDir?: string; so
       ...(spec.tag !== undefined ? { tag: spec.tag } : {}),
       graceMs: durationField(spec.gracePeriod ?? DEFAULT_GRACE, `${at}.gracePeriod`, source),
       scale: scaleTarget(spec.scale, { baseDir: options.baseDir ?? process.cwd(), field: `${at}.scale` }, source),
+      ...(spec.healthStrategy !== undefined ? { healthStrategy: healthStrategy(spec.healthStrategy, at, source) } : {}),
     });
   }
   const policy: HealPolicy = { ...DEFAULT_POLICY };

@@ -13,6 +13,10 @@ export interface ServiceLive {
   containers?: ServiceContainer[];
   consulError?: string;
   backendError?: string;
+  /** For a service on several hosts: whether each host's Consul node is passing (serfHealth); unset: one host. */
+  hostsPassing?: Record<string, boolean>;
+  /** The backend replaces a dead node's containers by itself (swarm mode): wait for it, never scale on top. */
+  reschedulesLostNodes?: boolean;
 }
 
 export interface LiveState {

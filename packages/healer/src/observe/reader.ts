@@ -1,10 +1,13 @@
 // Observe: Consul's health of every desired service (all instances, maintenance included) and its backend's containers.
 
-import { errorMessage, isConsulStatus, type ConsulHttpClient } from '@consul-sidecars/core';
+import { errorMessage, isConsulStatus, isConsulUnreachable, type ConsulHttpClient } from '@consul-sidecars/core';
 import { backendFor, type ScalingBackends } from '../backends/registry';
 import type { DesiredState, ServiceSpec } from '../desired/desired-state';
 import { serviceHealthRead } from './consul-health';
 import type { LiveState, LiveStateReader, ServiceLive } from './live-state';
+
+/** Pause before reading again after a lost connection (times the attempt): short, a pass must stay quick. */
+const RETRY_PAUSE_MS = 100;
 
 export interface ConsulBackendReaderOptions {
   consul: ConsulHttpClient;
@@ -30,7 +33,7 @@ export class ConsulBackendReader implements LiveStateReader {
     let consulError: string | undefined;
     try {
       // An agent without a cluster leader answers reads from stale state: treat it as unhealthy.
-      const leader = await this.consul.leader({ timeoutMs: this.requestTimeoutMs });
+      const leader = await this.untilUnavailable(() => this.consul.leader({ timeoutMs: this.requestTimeoutMs }));
       if (leader.trim() === '') {
         consulOk = false;
         consulError = 'consul has no leader';
@@ -39,7 +42,7 @@ export class ConsulBackendReader implements LiveStateReader {
       // Only "no answer" or a server error means an unhealthy Consul; an agent that lacks the endpoint (404) is judged by the reads below.
       if (!isConsulStatus(err, 404)) {
         consulOk = false;
-        consulError = `consul unreachable: ${errorMessage(err)}`;
+        consulError = `consul unreachable (${this.consul.failures.consecutive} failures in a row): ${errorMessage(err)}`;
       }
     }
     const services: Record<string, ServiceLive> = {};
@@ -53,16 +56,47 @@ export class ConsulBackendReader implements LiveStateReader {
     return { at, consulOk, ...(consulError ? { consulError } : {}), services };
   }
 
+  /**
+   * An idempotent read, tried again while the client does not call Consul unavailable (core counts failures in a
+   * row across every request): one dropped connection is not an outage (issue #14), `unavailableAfter` in a row is.
+   * Answers (404, 403, 500) are not retried: they are Consul's word, not a lost connection.
+   */
+  private async untilUnavailable<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (err) {
+        if (!isConsulUnreachable(err) || this.consul.unavailable || attempt >= this.consul.failures.threshold) throw err;
+        await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS * attempt));
+      }
+    }
+  }
+
+  /** Per host, whether its Consul node check (serfHealth) passes; a node Consul cannot tell about is not passing. */
+  private async hostsPassing(hosts: readonly string[]): Promise<Record<string, boolean>> {
+    const entries = await Promise.all(hosts.map(async (host) => {
+      try {
+        const checks = await this.untilUnavailable(() => this.consul.healthNode(host, { timeoutMs: this.requestTimeoutMs }));
+        return [host, checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'passing')] as const;
+      } catch {
+        return [host, false] as const;
+      }
+    }));
+    return Object.fromEntries(entries);
+  }
+
   private async observeService(spec: ServiceSpec): Promise<ServiceLive> {
-    const live: ServiceLive = { service: spec.name };
+    const backend = backendFor(this.backends, spec.scale);
+    const live: ServiceLive = { service: spec.name, ...(backend.reschedulesLostNodes ? { reschedulesLostNodes: true } : {}) };
     const [health, containers] = await Promise.allSettled([
-      this.consul.read(serviceHealthRead(spec), { timeoutMs: this.requestTimeoutMs }),
-      backendFor(this.backends, spec.scale).observe(),
+      this.untilUnavailable(() => this.consul.read(serviceHealthRead(spec), { timeoutMs: this.requestTimeoutMs })),
+      backend.observe(),
     ]);
     if (health.status === 'fulfilled') live.instances = health.value;
     else live.consulError = errorMessage(health.reason);
     if (containers.status === 'fulfilled') live.containers = containers.value;
     else live.backendError = errorMessage(containers.reason);
+    if (backend.hosts.length > 0) live.hostsPassing = await this.hostsPassing(backend.hosts);
     return live;
   }
 }

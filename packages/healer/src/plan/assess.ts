@@ -41,16 +41,24 @@ function countsHealthy(instance: InstanceHealth): boolean {
   return instance.Status === 'passing' && !instance.Maintenance;
 }
 
-function classify(container: ServiceContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number): ClassifiedContainer {
+/** Consul's node check: critical when the agent of the instance's node stopped answering (the host died). */
+const NODE_CHECK = 'serfHealth';
+
+function classify(container: ServiceContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number, live: ServiceLive): ClassifiedContainer {
   const mine = instances.filter((i) => instanceBelongsTo(i, container));
   const inGrace = now - container.startedAtMs < spec.graceMs;
   const done = (cls: ContainerClass, reason: string): ClassifiedContainer => ({ container, class: cls, reason });
+  const reschedules = live.reschedulesLostNodes === true;
+  // A host whose Consul node is not passing is never a target, not even to remove what it runs (its engine is gone).
+  if (container.host !== undefined && live.hostsPassing && !live.hostsPassing[container.host]) return done('other', `its host ${container.host} is not passing in consul: never a target`);
   if (container.state === 'exited' || container.state === 'dead') return done('failed', `container ${container.state}`);
   // Docker is already restarting it (autoheal's lesson): do not pile a second action on top.
   if (container.state === 'restarting' || container.state === 'removing') return done('starting', `container ${container.state}`);
   if (container.state === 'paused') return done('other', 'container paused');
   if (mine.some((i) => i.Maintenance)) return done('maintenance', 'instance in consul maintenance');
   if (isRunning(container) && mine.some(countsHealthy)) return done('healthy', 'passing');
+  // Its node is dead in Consul and the backend replaces a dead node's tasks by itself (swarm): never fight it.
+  if (reschedules && mine.length > 0 && mine.every((i) => i.FailingChecks.includes(NODE_CHECK))) return done('starting', 'node critical in consul: the backend reschedules it');
   if (inGrace) return done('starting', 'within grace period');
   if (container.state === 'created') return done('failed', 'container never started');
   if (container.dockerHealth === 'unhealthy') return done('failed', 'docker healthcheck unhealthy');
@@ -61,7 +69,7 @@ function classify(container: ServiceContainer, instances: InstanceHealth[], spec
 
 export function assessService(spec: ServiceSpec, live: ServiceLive, now: number): ServiceAssessment {
   const instances = live.instances ?? [];
-  const containers = (live.containers ?? []).map((c) => classify(c, instances, spec, now));
+  const containers = (live.containers ?? []).map((c) => classify(c, instances, spec, now, live));
   // Consul lags Docker: an instance still "passing" whose container has stopped is not healthy.
   const stopped = (live.containers ?? []).filter((c) => !isRunning(c));
   const healthy = instances.filter((i) => countsHealthy(i) && !stopped.some((c) => instanceBelongsTo(i, c))).length;

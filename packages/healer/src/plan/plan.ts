@@ -1,10 +1,11 @@
 // The pure planner: desired state + live state + memory -> per-service state, actions and alerts, and the next memory.
 
-import type { DesiredState, HealPolicy, ServiceSpec } from '../desired/desired-state';
+import { DEFAULT_HEALTH_STRATEGY, type DesiredState, type HealPolicy, type ServiceSpec } from '../desired/desired-state';
 import type { LiveState } from '../observe/live-state';
 import type { Action } from './actions';
 import type { Alert } from './alerts';
 import { assessService, type ClassifiedContainer } from './assess';
+import { spreadAcrossHosts } from './placement';
 import { backoffAfterFailure, freshServiceMemory, openBreaker, type Expectation, type HealerMemory } from './memory';
 
 export type ServiceStateName = 'passing' | 'warning' | 'critical';
@@ -154,6 +155,11 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
       continue;
     }
 
+    const strategy = spec.healthStrategy ?? DEFAULT_HEALTH_STRATEGY;
+    if (strategy.kind === 'none') {
+      hold(`critical: ${assessment.healthy} healthy of min ${spec.min}, ${assessment.failed.length} failed; health strategy "none": reporting only`);
+      continue;
+    }
     if (mem.breaker) {
       raise({
         key: `breaker:${spec.name}`,
@@ -200,27 +206,43 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
       hold(`${assessment.starting} instances starting cover the shortfall; waiting`);
       continue;
     }
-    let room = batchSize(policy, mem.successes, assessment.failed.length);
+    // "at-least N": replacing failed instances waits until N pass; below that the failed ones are kept and only added to.
+    const replaceFailed = strategy.kind !== 'at-least' || assessment.healthy >= strategy.healthy;
+    const failed = replaceFailed ? assessment.failed : [];
+    let room = batchSize(policy, mem.successes, failed.length);
     if (spec.max !== undefined) room = Math.min(room, spec.max - assessment.healthy - assessment.starting);
     const add = Math.min(shortfall, room);
     if (add <= 0) {
       hold('no room to add instances under max');
       continue;
     }
-    const kept = assessment.containers.length - assessment.failed.length;
+    const kept = assessment.containers.length - failed.length;
     const total = kept + add;
-    if (assessment.failed.length > 0) {
+    let placements: ReturnType<typeof spreadAcrossHosts>;
+    if (serviceLive.hostsPassing) {
+      // On several hosts: only hosts whose Consul node passes are targets, the fewest instances first.
+      const keptOn: Record<string, number> = {};
+      for (const c of assessment.containers) if (c.container.host && !failed.includes(c)) keptOn[c.container.host] = (keptOn[c.container.host] ?? 0) + 1;
+      placements = spreadAcrossHosts(keptOn, Object.keys(serviceLive.hostsPassing).filter((h) => serviceLive.hostsPassing![h]), add);
+      if (!placements) {
+        hold(`critical: ${assessment.healthy} healthy of min ${spec.min}; no host whose Consul node passes to heal on`);
+        continue;
+      }
+    }
+    if (failed.length > 0) {
       decision.actions.push({
         kind: 'remove',
         service: spec.name,
-        containers: assessment.failed.map((f: ClassifiedContainer) => ({ id: f.container.id, name: f.container.name, reason: f.reason })),
+        containers: failed.map((f: ClassifiedContainer) => ({ id: f.container.id, name: f.container.name, reason: f.reason })),
       });
     }
-    decision.actions.push({ kind: 'scale', service: spec.name, total, add });
+    decision.actions.push({ kind: 'scale', service: spec.name, total, add, ...(placements ? { placements } : {}) });
     mem.expectation = { healthy: assessment.healthy + assessment.starting + add, deadline: now + spec.graceMs + policy.expectationTimeoutMs, since: now };
     mem.actionTimes.push(now);
     decision.expectation = mem.expectation;
-    decision.reason = `critical: ${assessment.healthy} healthy of min ${spec.min}; removing ${assessment.failed.length} failed, scaling to ${total} (+${add})`;
+    const keeping = assessment.failed.length - failed.length;
+    decision.reason = `critical: ${assessment.healthy} healthy of min ${spec.min}; removing ${failed.length} failed, scaling to ${total} (+${add})` +
+      (keeping > 0 ? `; keeping ${keeping} failed: fewer than ${strategy.kind === 'at-least' ? strategy.healthy : 0} healthy (health strategy at-least)` : '');
   }
 
   const previousKeys = new Set(previous.activeAlerts);

@@ -13,9 +13,23 @@ function parseTime(text: string | undefined): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
-/** The containers (any state) of one compose service, found by compose's own labels. */
+/**
+ * The containers (any state) of one compose service, found by compose's own labels; on several hosts, each
+ * tagged with its host. A host whose engine does not answer (a dead host) adds none; all of them silent is an error.
+ */
 export async function listComposeContainers(target: ComposeTarget): Promise<ServiceContainer[]> {
-  const docker = dockerClientFor(target.dockerHost);
+  if (!target.hosts) return listOn(target.dockerHost, target);
+  const results = await Promise.allSettled(Object.entries(target.hosts).map(async ([host, engine]) => (await listOn(engine, target)).map((c) => ({ ...c, host }))));
+  const listed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (listed.length === 0) {
+    const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    throw first?.reason ?? healerError('ERR_DOCKER', 'no engine named in scale.hosts answered', { target });
+  }
+  return listed.flat().sort((a, b) => a.slot - b.slot);
+}
+
+async function listOn(dockerHost: string | undefined, target: ComposeTarget): Promise<ServiceContainer[]> {
+  const docker = dockerClientFor(dockerHost);
   let listed: Docker.ContainerInfo[];
   try {
     listed = await docker.listContainers({
@@ -52,9 +66,10 @@ export async function listComposeContainers(target: ComposeTarget): Promise<Serv
 }
 
 /** Removes containers by id (force: they are failed anyway); a container already gone counts as removed. */
-export async function removeContainers(target: ComposeTarget, ids: readonly string[]): Promise<void> {
-  const docker = dockerClientFor(target.dockerHost);
+export async function removeContainers(target: ComposeTarget, ids: readonly string[], host?: (id: string) => string | undefined): Promise<void> {
   for (const id of ids) {
+    const on = host?.(id);
+    const docker = dockerClientFor(on !== undefined && target.hosts ? target.hosts[on] : target.dockerHost);
     try {
       await docker.getContainer(id).remove({ force: true, v: true });
     } catch (err) {

@@ -2,7 +2,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { errorMessage, parseDockerHost } from '@consul-sidecars/core';
+import { ConfigError, errorMessage, parseDockerHost } from '@consul-sidecars/core';
 import type { TargetCodec, TargetProblem } from '../target-codec';
 
 /** docker-compose reads its file on the machine the healer runs on, whatever DOCKER_HOST says. */
@@ -26,6 +26,11 @@ export interface ComposeTarget {
   composeService: string;
   /** DOCKER_HOST for the compose run and the container reads (a swarm manager or a node); unset: the local engine. */
   dockerHost?: string;
+  /**
+   * The service across several hosts: DOCKER_HOST per host, keyed by the host's Consul node name. The healer heals
+   * on the hosts whose node passes in Consul (serfHealth), fewest instances first; a critical host is never a target.
+   */
+  hosts?: Record<string, string>;
 }
 
 export const COMPOSE_TARGET_SCHEMA = {
@@ -39,6 +44,7 @@ export const COMPOSE_TARGET_SCHEMA = {
     composeFile: { type: 'string', minLength: 1 },
     composeService: { type: 'string', pattern: '^[a-zA-Z0-9._-]+$' },
     dockerHost: { type: 'string', pattern: '^(unix|tcp|ssh|npipe)://' },
+    hosts: { type: 'object', minProperties: 1, propertyNames: { minLength: 1 }, additionalProperties: { type: 'string', pattern: '^(unix|tcp|ssh|npipe)://' } },
   },
 } as const;
 
@@ -48,10 +54,14 @@ export const composeTargetCodec: TargetCodec<ComposeTarget> = {
   resolve: (target, { baseDir, field }) => {
     // The one DOCKER_HOST parser: a value the engine client could not use is a config error at load, not at the first heal.
     if (target.dockerHost !== undefined) parseDockerHost(target.dockerHost, { field: `${field}.dockerHost` });
+    if (target.dockerHost !== undefined && target.hosts !== undefined) {
+      throw new ConfigError(`${field}.hosts and ${field}.dockerHost name the engines twice: give one`, { field: `${field}.hosts`, value: Object.keys(target.hosts).join(',') });
+    }
+    for (const [host, engine] of Object.entries(target.hosts ?? {})) parseDockerHost(engine, { field: `${field}.hosts.${host}` });
     return { ...target, composeFile: isAbsolute(target.composeFile) ? target.composeFile : resolve(baseDir, target.composeFile) };
   },
   identity: (target) => ({
-    key: `${target.dockerHost ?? ''}|${target.composeProject}|${target.composeService}`,
+    key: `${target.hosts ? Object.values(target.hosts).sort().join(',') : (target.dockerHost ?? '')}|${target.composeProject}|${target.composeService}`,
     field: 'composeService',
     value: target.composeService,
     what: 'compose service',

@@ -1,0 +1,172 @@
+// A swarm-mode service across three manager hosts with the healer on two of them (one leader): what the healer's
+// fleet test and bench share. Every host is a manager, so one host down leaves swarm its quorum.
+
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '../../packages/core/src';
+import { ensureBusyboxImage } from '../support/docker-images';
+import { AGENT_PORT, BIN, Fleet } from '../support/fleet/fleet';
+import { ensureExposingImage } from '../support/fleet/web-project';
+import { formSwarm } from '../support/testbed/swarm';
+import type { TestbedHost } from '../support/testbed/testbed';
+
+export const PORT = 8090;
+export const HEALER_HOSTS = ['h1', 'h2'] as const;
+export const DETECTION_MS = 2_000;
+
+export interface HealthInstance {
+  Node: { Node: string };
+  Service: { ID: string; Service: string };
+  Checks: Array<{ CheckID: string; Status: string }>;
+}
+
+export class SwarmHealerBed {
+  private constructor(readonly fleet: Fleet, readonly desiredFile: string) {}
+
+  static async start(options: { id: string; index: number; replicas: number; min: number; max: number }): Promise<SwarmHealerBed> {
+    const image = ensureExposingImage(ensureBusyboxImage(), PORT);
+    const fleet = await Fleet.start({ id: options.id, index: options.index, workers: ['h1', 'h2', 'h3'], detectionMs: DETECTION_MS, images: [image] });
+    try {
+      formSwarm(fleet.bed, { hosts: ['h1', 'h2', 'h3'], managers: ['h1', 'h2', 'h3'] });
+      for (const host of fleet.workers) fleet.startRegistrator(host);
+      const engines = Object.fromEntries(fleet.workers.map((h) => [h.name, h.dockerHost]));
+      const desiredFile = fleet.writeFile(fleet.workDir('healer'), 'desired.json', JSON.stringify({
+        services: {
+          shop: {
+            min: options.min, max: options.max, gracePeriod: '4s',
+            scale: { kind: 'swarm', swarmService: 'shop', managers: fleet.workers.map((h) => h.dockerHost), nodeEngines: engines, nodeNameLabel: 'cst.host' },
+          },
+        },
+        policy: { expectationTimeout: '30s', backoffBase: '2s', backoffMax: '10s', quorumMinServices: 3 },
+      }));
+      fleet.host('h1').docker([
+        'service', 'create', '--detach', '--no-resolve-image', '--name', 'shop', '--network', 'host',
+        '--replicas', String(options.replicas), '--restart-delay', '1s', '--stop-grace-period', '1s',
+        '--container-label', 'SERVICE_CHECK_HTTP=/health', '--container-label', 'SERVICE_CHECK_INTERVAL=1s',
+        '--env', 'TASK={{.Task.Name}}',
+        image, 'sh', '-c', `mkdir -p /www && echo "$TASK" > /www/index.html && echo ok > /www/health && exec httpd -f -p ${PORT} -h /www`,
+      ]);
+      const bed = new SwarmHealerBed(fleet, desiredFile);
+      for (const name of HEALER_HOSTS) bed.startHealer(fleet.host(name));
+      return bed;
+    } catch (error) {
+      await fleet.stop();
+      throw error;
+    }
+  }
+
+  startHealer(host: TestbedHost): void {
+    host.runService('healer', process.execPath, [
+      BIN.healer, 'run', '--desired', this.desiredFile, '--metrics-port', '9766', '--schedule', '*/2 * * * * *',
+      '--leader-ttl', '10s', '--leader-lock-delay', '3s', '--log-level', 'info',
+    ], { ...process.env, CONSUL_HTTP_ADDR: `127.0.0.1:${AGENT_PORT}`, DOCKER_HOST: host.dockerHost });
+  }
+
+  async health(): Promise<HealthInstance[]> {
+    return (await (await fetch(`${this.fleet.consulUrl}/v1/health/service/shop`)).json()) as HealthInstance[];
+  }
+
+  async healthy(): Promise<HealthInstance[]> {
+    return (await this.health()).filter((i) => i.Checks.every((c) => c.Status === 'passing'));
+  }
+
+  /** The host whose healer holds the lock (the KV key's session belongs to that host's node). */
+  async leaderHost(): Promise<string | undefined> {
+    const kv = (await (await fetch(`${this.fleet.consulUrl}/v1/kv/consul-sidecars/healer/leader`)).json().catch(() => [])) as Array<{ Session?: string }>;
+    const session = kv[0]?.Session;
+    if (!session) return undefined;
+    const info = (await (await fetch(`${this.fleet.consulUrl}/v1/session/info/${session}`)).json()) as Array<{ Node: string }>;
+    return info[0]?.Node;
+  }
+
+  /** Lines of every healer's log (both hosts) with this message: actions counted cluster-wide. */
+  actions(msg: string): number {
+    let n = 0;
+    for (const name of HEALER_HOSTS) {
+      let text = '';
+      try {
+        text = readFileSync(join(this.fleet.host(name).logDir, 'healer.log'), 'utf8');
+      } catch {
+        continue;
+      }
+      n += text.split('\n').filter((line) => line.includes(`"msg":"${msg}`)).length;
+    }
+    return n;
+  }
+
+  /** Every action the healers took: task replacements, forced updates, raised replicas. */
+  allActions(): { replaced: number; forced: number; raised: number } {
+    return {
+      replaced: this.actions('replacing a swarm task'),
+      forced: this.actions('replacing swarm tasks by a forced service update'),
+      raised: this.actions('raising swarm replicas'),
+    };
+  }
+
+  /** Passes the healer on this host ran (any result), from its /metrics inside the host; 0 when it does not answer. */
+  passes(host: TestbedHost): number {
+    const reply = host.httpGet('http://127.0.0.1:9766/metrics');
+    if (!reply.startsWith('200')) return 0;
+    return reply.split('\n').filter((l) => l.startsWith('healer_passes_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  }
+
+  /** Swarm's tasks of the service it wants running, by node name (from any live manager). */
+  tasksByHost(): Array<{ host: string; container: string; state: string }> {
+    const manager = this.fleet.workers.find((h) => h.isAlive)!;
+    const ids = manager.docker(['service', 'ps', 'shop', '--filter', 'desired-state=running', '-q', '--no-trunc']).split('\n').filter(Boolean);
+    if (ids.length === 0) return [];
+    const hostOf = new Map<string, string>();
+    for (const line of manager.docker(['node', 'ls', '-q']).split('\n').filter(Boolean)) {
+      hostOf.set(line, manager.docker(['node', 'inspect', '--format', '{{index .Spec.Labels "cst.host"}}', line]));
+    }
+    return manager.docker(['inspect', '--format', '{{.NodeID}}|{{.Status.State}}|{{if .Status.ContainerStatus}}{{.Status.ContainerStatus.ContainerID}}{{end}}', ...ids]).split('\n').filter(Boolean).map((line) => {
+      const [node, state, container] = line.split('|');
+      return { host: hostOf.get(node) ?? node, state, container };
+    });
+  }
+
+  /** Ids of the service's tasks swarm reports running (one CLI call: cheap enough to poll). */
+  runningTaskIds(): string[] {
+    const manager = this.fleet.workers.find((h) => h.isAlive)!;
+    return manager.docker(['service', 'ps', 'shop', '--filter', 'desired-state=running', '--no-trunc', '--format', '{{.ID}}|{{.CurrentState}}'])
+      .split('\n').filter((l) => l.split('|')[1]?.startsWith('Running')).map((l) => l.split('|')[0]);
+  }
+
+  async waitHealthy(count: number, timeoutMs: number, message: string): Promise<HealthInstance[]> {
+    return waitFor(async () => {
+      const list = await this.healthy();
+      return list.length >= count ? list : undefined;
+    }, { timeoutMs, intervalMs: 100, message });
+  }
+
+  /** The swarm node of a host is Ready again (after a revive). */
+  async waitNodeReady(host: TestbedHost, timeoutMs = 60_000): Promise<void> {
+    const manager = this.fleet.workers.find((h) => h.isAlive && h !== host)!;
+    await waitFor(() => {
+      try {
+        const out = manager.docker(['node', 'ls', '--filter', `node.label=cst.host=${host.name}`, '--format', '{{.Status}} {{.ManagerStatus}}']);
+        return out.startsWith('Ready') && /Leader|Reachable/.test(out);
+      } catch {
+        return false;
+      }
+    }, { timeoutMs, intervalMs: 500, message: `${host.name} Ready in the swarm` });
+  }
+
+  /** Copies each host's logs (healer, registrator, agent) to `dir` before the bed is destroyed, for a failed run. */
+  keepLogs(dir: string): void {
+    for (const host of this.fleet.workers) {
+      mkdirSync(join(dir, host.name), { recursive: true });
+      for (const name of ['healer.log', 'registrator.log', 'consul-agent.log']) {
+        try {
+          copyFileSync(join(host.logDir, name), join(dir, host.name, name));
+        } catch {
+          // a host without that daemon
+        }
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.fleet.stop();
+  }
+}

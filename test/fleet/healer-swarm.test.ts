@@ -1,0 +1,94 @@
+// The healer on a swarm-mode service across 3 hosts (all managers), with a healer on two of them (one leader):
+// swarm's own rescheduling is never fought; an instance unhealthy in Consul while swarm runs it is replaced once;
+// the leader's host dying moves the lock and the other healer heals exactly once. Actions are counted from both
+// healers' logs, cluster-wide.
+
+import { expect } from 'chai';
+import { waitFor } from '../../packages/core/src';
+import { DETECTION_MS, HEALER_HOSTS, SwarmHealerBed } from './healer-swarm-support';
+
+/** Swarm's dispatcher heartbeat is 1s in the testbed; a node is declared down after a few missed beats. */
+const SWARM_DOWN_MS = 6_000;
+
+describe('healer on a swarm-mode service across hosts @integration', function () {
+  this.timeout(300_000);
+  let bed: SwarmHealerBed;
+
+  before(async () => {
+    bed = await SwarmHealerBed.start({ id: 'hsw', index: 12, replicas: 3, min: 3, max: 5 });
+    await bed.waitHealthy(3, 90_000, 'three healthy shop instances');
+    await waitFor(() => bed.leaderHost(), { timeoutMs: 30_000, message: 'a healer leader' });
+  });
+
+  after(async () => {
+    if (!bed) return;
+    if (process.env.HEALER_FLEET_LOGS) bed.keepLogs(process.env.HEALER_FLEET_LOGS);
+    await bed.stop();
+    expect(bed.fleet.bed.leftovers()).to.deep.equal([]);
+  });
+
+  it('a host with a third of the instances killed: swarm reschedules, the healer adds nothing on top, healthy >= min again', async () => {
+    const victim = bed.fleet.host('h3');
+    const onVictim = bed.tasksByHost().filter((t) => t.host === 'h3').length;
+    expect(onVictim, 'h3 runs a third of the tasks').to.equal(1);
+    const before = bed.allActions();
+    const killedAt = Date.now();
+    await victim.kill();
+    // Consul sees the instance go (detection), swarm starts its replacement elsewhere; the healers wait for it.
+    await waitFor(async () => (await bed.healthy()).length < 3, { timeoutMs: DETECTION_MS * 4, intervalMs: 100, message: 'the killed instance critical in Consul' });
+    const healthy = await bed.waitHealthy(3, DETECTION_MS + SWARM_DOWN_MS + 20_000, 'healthy >= min after the host died');
+    const backAfterMs = Date.now() - killedAt;
+    expect(healthy.every((i) => i.Node.Node !== 'h3')).to.equal(true);
+    // Let the leader run passes over the settled state: still no action (swarm did it; a fight would show here).
+    const leader = bed.fleet.host((await bed.leaderHost())!);
+    const passes = bed.passes(leader);
+    await waitFor(() => bed.passes(leader) >= passes + 3, { timeoutMs: 15_000, message: 'three leader passes after recovery' });
+    expect(bed.allActions()).to.deep.equal(before);
+    expect(bed.fleet.host('h1').docker(['service', 'inspect', '--format', '{{.Spec.Mode.Replicated.Replicas}}', 'shop']), 'replicas untouched').to.equal('3');
+    console.log(`      capacity back ${backAfterMs} ms after the kill, by swarm alone; healer actions: 0`);
+    await victim.revive();
+    await bed.fleet.agentAnswers(victim, 30_000);
+    await bed.waitNodeReady(victim);
+  });
+
+  it('an instance unhealthy in Consul while swarm reports it running: replaced once (its container removed on its node)', async () => {
+    const before = bed.allActions();
+    const target = bed.tasksByHost().find((t) => t.state === 'running')!;
+    const host = bed.fleet.host(target.host);
+    host.docker(['exec', target.container, 'rm', '/www/health']);
+    await waitFor(async () => (await bed.healthy()).length < 3, { timeoutMs: 10_000, intervalMs: 100, message: 'the instance critical in Consul' });
+    // Swarm ran it when Consul turned it critical (picked running above; swarm's own HEALTHCHECK is not set, so it
+    // has no reason to replace it): only the healer's replacement takes it away.
+    await waitFor(() => !bed.tasksByHost().some((t) => t.container === target.container), { timeoutMs: 30_000, message: 'the unhealthy task replaced' });
+    await bed.waitHealthy(3, 30_000, 'three healthy again');
+    await waitFor(async () => (await bed.health()).length === 3, { timeoutMs: 20_000, message: 'the replaced instance deregistered' });
+    const after = bed.allActions();
+    expect(after.replaced - before.replaced, 'task replacements cluster-wide').to.equal(1);
+    expect(after.forced - before.forced).to.equal(0);
+    expect(after.raised - before.raised).to.equal(0);
+  });
+
+  it("the healer leader's host dies: the other healer takes over and heals exactly once", async () => {
+    const leader = (await bed.leaderHost())!;
+    expect(HEALER_HOSTS as readonly string[]).to.include(leader);
+    const survivor = HEALER_HOSTS.find((h) => h !== leader)!;
+    const before = bed.allActions();
+    // An instance on the survivor's side turns unhealthy as the leader's host dies: only the new leader can heal it.
+    const target = bed.tasksByHost().find((t) => t.host !== leader && t.state === 'running')!;
+    const killedAt = Date.now();
+    await bed.fleet.host(leader).kill();
+    bed.fleet.host(target.host).docker(['exec', target.container, 'rm', '/www/health']);
+    await waitFor(async () => (await bed.leaderHost()) === survivor, { timeoutMs: 40_000, intervalMs: 200, message: `the lock on ${survivor}` });
+    const tookOverMs = Date.now() - killedAt;
+    await waitFor(() => !bed.tasksByHost().some((t) => t.container === target.container), { timeoutMs: 40_000, message: 'the unhealthy task replaced by the new leader' });
+    await bed.waitHealthy(3, 40_000, 'three healthy after the leader died');
+    // A few passes of the new leader on the settled state: nothing more.
+    const passes = bed.passes(bed.fleet.host(survivor));
+    await waitFor(() => bed.passes(bed.fleet.host(survivor)) >= passes + 3, { timeoutMs: 15_000, message: 'three passes of the new leader after the heal' });
+    const after = bed.allActions();
+    expect(after.replaced - before.replaced, 'task replacements cluster-wide').to.equal(1);
+    expect(after.raised - before.raised, 'replicas raised').to.equal(0);
+    expect(after.forced - before.forced).to.equal(0);
+    console.log(`      lock moved to ${survivor} ${tookOverMs} ms after ${leader} died; one replacement`);
+  });
+});
