@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   chapter('A container is killed -> the healer restores capacity');
   daemons.healer = startDaemon('healer', 'healer', ['run', '--desired', join(workDir, 'desired.json'), '--metrics-port', String(ops.healer)], consulEnv);
   await serving('healer', ops.healer);
-  await waitFor(async () => (await metric(ops.healer, 'healer_is_leader')) === 1 && (await metric(ops.healer, 'healer_passes_total')) > 0, { timeoutMs: 20_000, message: 'the healer to lead and make its first pass' });
+  await waitFor(async () => (await metric(ops.healer, 'consul_sidecars_leader')) === 1 && (await metric(ops.healer, 'healer_passes_total')) > 0, { timeoutMs: 20_000, message: 'the healer to lead and make its first pass' });
   say(`healer started (desired: ${SITE} at least 3 healthy); it leads and sees 3 healthy, so it does nothing`);
   const victim = webContainers()[0];
   execFileSync('docker', ['rm', '-f', victim], { stdio: 'ignore' });

@@ -206,7 +206,7 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
 
   it('a web container is killed -> the healer (container, its own docker-compose) scales back to 3, nginx follows', async function () {
     const started = Date.now();
-    await waitFor(async () => (await metric(ports.healer, 'healer_is_leader')) === 1 && (await metric(ports.healer, 'healer_passes_total')) > 0,
+    await waitFor(async () => (await metric(ports.healer, 'consul_sidecars_leader')) === 1 && (await metric(ports.healer, 'healer_passes_total')) > 0,
       { timeoutMs: 30_000, intervalMs: 250, message: 'the healer to lead and make a pass' });
     const okRuns = () => metric(ports.healer, 'healer_compose_runs_total', 'result="ok"');
     const runsBefore = await okRuns();

@@ -1,7 +1,7 @@
 // The healer's Prometheus metrics: per service desired, healthy, state and actions; compose runs, alerts, passes.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { createMetricsRegistry } from '@consul-sidecars/core';
+import { createLeaderMetric, createMetricsRegistry } from '@consul-sidecars/core';
 import type { ServiceDecision } from './plan/plan';
 
 const STATE_VALUE = { passing: 0, warning: 1, critical: 2 } as const;
@@ -34,7 +34,8 @@ export class HealerMetrics {
     this.alerts = new Counter({ name: 'healer_alerts_total', help: 'Alerts raised by kind', labelNames: ['kind'], registers });
     this.passes = new Counter({ name: 'healer_passes_total', help: 'Reconcile passes by result (acted, noop, held, error, follower)', labelNames: ['result'], registers });
     this.triggers = new Counter({ name: 'healer_triggers_total', help: 'Trigger hints received by source', labelNames: ['source'], registers });
-    this.leader = new Gauge({ name: 'healer_is_leader', help: '1 when this healer holds the leader lock and may act', registers });
+    // The metrics every daemon shares, under one name (deploy/README.md): the daemon is the scrape job.
+    this.leader = createLeaderMetric(registry);
     this.desiredValid = new Gauge({ name: 'healer_desired_state_valid', help: '1 when the last read of the desired-state file was valid; 0: running on the last good state', registers });
     this.desiredValid.set(1);
     this.desiredReloads = new Counter({ name: 'healer_desired_reloads_total', help: 'Re-reads of a changed desired-state file (on change or SIGHUP) by result (ok, error)', labelNames: ['result'], registers });

@@ -216,7 +216,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     expect(follower.lastPass?.leader).to.equal(false);
     const followerMetrics = await (await fetch(`${follower.opsUrl}/metrics`)).text();
     expect(followerMetrics).to.match(/healer_passes_total\{result="follower"\} [1-9]/);
-    expect(followerMetrics).to.match(/healer_is_leader 0/);
+    expect(followerMetrics).to.match(/consul_sidecars_leader 0/);
     // Both observe again: nothing further.
     await Promise.all([trigger(a), trigger(b)]);
     expect(a.backends.compose.runner.runs + b.backends.compose.runner.runs).to.equal(1);
