@@ -254,4 +254,23 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
       await waitFor(() => healthOf(id) === 'healthy', { timeoutMs: 45_000, intervalMs: 500, message: `${service} to be healthy (is ${healthOf(id)})` });
     }
   });
+
+  it('nginx dies inside the renderer container -> the container says so and restarts (restart policy), nginx serves again', async function () {
+    const started = Date.now();
+    const [renderer] = stack!.containers('renderer');
+    const restarts = () => Number(execFileSync('docker', ['inspect', '-f', '{{.RestartCount}}', renderer], { encoding: 'utf8' }).trim());
+    const before = restarts();
+    const masterPid = execFileSync('docker', ['exec', renderer, 'cat', '/run/nginx.pid'], { encoding: 'utf8' }).trim();
+    execFileSync('docker', ['exec', renderer, 'kill', '-9', masterPid]);
+    await waitFor(() => restarts() > before, { timeoutMs: 30_000, intervalMs: 250, message: 'the renderer container to restart after nginx died' });
+    const said = spawnSync('docker', ['logs', renderer], { encoding: 'utf8' });
+    expect(`${said.stdout}${said.stderr}`).to.match(new RegExp(`renderer-nginx-entrypoint: nginx \\(pid ${masterPid}\\) exited with status \\d+; stopping the renderer`));
+    await waitFor(async () => {
+      const seen = await namesThroughNginx(6).catch(() => new Set<string>());
+      return seen.size > 0;
+    }, { timeoutMs: 60_000, intervalMs: 500, message: 'nginx in the restarted renderer container to serve the site again' });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.renderer}/health`).catch(() => undefined))?.ok === true, { timeoutMs: 30_000, intervalMs: 250, message: 'the restarted renderer to answer /health' });
+    this.test!.title += ` (${((Date.now() - started) / 1000).toFixed(1)} s)`;
+  });
 });
+
