@@ -103,7 +103,13 @@ async function main(): Promise<void> {
   const bigipPort = await freePort();
   const caFile = join(workDir, 'bigip-ca.pem');
   const bigip = startDaemon('bigip-standin', 'bigip-standin', ['--port', String(bigipPort), '--user', 'admin', '--password', BIGIP_PASSWORD, '--ca-out', caFile]);
-  await waitFor(() => bigip.output().includes(String(bigipPort)), { timeoutMs: 10_000, message: 'the BIG-IP stand-in to start' });
+  // A deadline, not a guess: it starts in ~0.2 s, but a loaded CI machine has taken over 10 s. On failure, say what it printed.
+  await waitFor(() => {
+    if (bigip.child.exitCode !== null) throw new Error(`the BIG-IP stand-in exited (${bigip.child.exitCode}): ${bigip.output().slice(-2000)}`);
+    return bigip.output().includes(String(bigipPort));
+  }, { timeoutMs: 30_000, message: 'the BIG-IP stand-in to start' }).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; it printed: ${bigip.output().slice(-2000) || '(nothing)'}`);
+  });
   const ca = readFileSync(caFile, 'utf8');
   say(`BIG-IP stand-in (iControl REST over HTTPS, its own CA) at https://127.0.0.1:${bigipPort}`);
 
