@@ -59,7 +59,9 @@ describe('healer on a swarm-mode service across hosts @integration', function ()
     await waitFor(async () => (await bed.healthy()).length < 3, { timeoutMs: 10_000, intervalMs: 100, message: 'the instance critical in Consul' });
     // Swarm ran it when Consul turned it critical (picked running above; swarm's own HEALTHCHECK is not set, so it
     // has no reason to replace it): only the healer's replacement takes it away.
-    await waitFor(() => !bed.tasksByHost().some((t) => t.container === target.container), { timeoutMs: 30_000, message: 'the unhealthy task replaced' });
+    // Deadline 90 s: it is done in ~3 s on a quiet machine, but one clean-clone CI run took over 30 s here (the late
+    // replacement then counted in the next case); why it can take that long is open (#16).
+    await waitFor(() => !bed.tasksByHost().some((t) => t.container === target.container), { timeoutMs: 90_000, message: 'the unhealthy task replaced' });
     await bed.waitHealthy(3, 30_000, 'three healthy again');
     await waitFor(async () => (await bed.health()).length === 3, { timeoutMs: 20_000, message: 'the replaced instance deregistered' });
     const after = bed.allActions();
@@ -80,7 +82,7 @@ describe('healer on a swarm-mode service across hosts @integration', function ()
     bed.fleet.host(target.host).docker(['exec', target.container, 'rm', '/www/health']);
     await waitFor(async () => (await bed.leaderHost()) === survivor, { timeoutMs: 40_000, intervalMs: 200, message: `the lock on ${survivor}` });
     const tookOverMs = Date.now() - killedAt;
-    await waitFor(() => !bed.tasksByHost().some((t) => t.container === target.container), { timeoutMs: 40_000, message: 'the unhealthy task replaced by the new leader' });
+    await waitFor(() => !bed.tasksByHost().some((t) => t.container === target.container), { timeoutMs: 90_000, message: 'the unhealthy task replaced by the new leader' });
     await bed.waitHealthy(3, 40_000, 'three healthy after the leader died');
     // A few passes of the new leader on the settled state: nothing more.
     const passes = bed.passes(bed.fleet.host(survivor));
