@@ -3,7 +3,8 @@
 # (master pid in /run/nginx.pid, which the renderer signals to reload and the HEALTHCHECK watches), the renderer
 # beside it. When either exits, the other is stopped and the container exits non-zero with a line saying which
 # one died and how, so the restart policy brings both back (nginx dying is never left to the healthcheck alone).
-# SIGTERM/SIGINT stop the renderer first (it finishes or undoes its batch), then nginx gracefully (SIGQUIT).
+# SIGTERM/SIGINT stop the renderer first (it finishes or undoes its batch), then nginx gracefully (SIGQUIT); SIGHUP
+# goes to the renderer (it reloads its templates).
 # POSIX sh: the image's /bin/sh may be dash or busybox ash (no bash, no `wait -n`), so it polls /proc once a second.
 set -eu
 
@@ -48,6 +49,9 @@ stop_both() {
   stop_pid "$nginx_pid" QUIT
 }
 trap 'say "stopping: renderer, then nginx"; stop_both; exit 0' TERM INT
+# SIGHUP (`docker kill -s HUP`) is the renderer's: it re-reads its templates and renders, then reloads nginx itself.
+# Without this trap the shell would die of it and take the container down.
+trap 'say "SIGHUP: passing it to the renderer"; kill -HUP "$renderer_pid" 2>/dev/null || true' HUP
 
 while alive "$nginx_pid" && alive "$renderer_pid"; do
   # A background sleep, so a trapped signal interrupts the wait at once.

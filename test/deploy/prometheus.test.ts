@@ -22,6 +22,7 @@ interface DashboardTarget {
 }
 interface DashboardPanel {
   title: string;
+  type: string;
   targets: DashboardTarget[];
 }
 interface Dashboard {
@@ -129,6 +130,26 @@ describe('monitoring artefacts: Prometheus config, alert rules, dashboards', fun
       expect(output).to.include(`SUCCESS: ${n} rules found`);
     } finally {
       rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("deploy/README.md's operator tables match what ships: every alert with its severity and for, every dashboard's panels", () => {
+    const readme = readFileSync(join(REPO, 'deploy', 'README.md'), 'utf8');
+    const rules = readFileSync(join(PROMETHEUS_DIR, 'rules', 'consul-sidecars.rules.yml'), 'utf8');
+    const alertSection = readme.slice(readme.indexOf('\n## Alerts'), readme.indexOf('\n## Dashboards'));
+    const alertRows = new Map([...alertSection.matchAll(/^\| ([A-Z]\w+) \| (\w+) \| ([^|]+) \|/gm)].map((m) => [m[1], { severity: m[2], for: m[3].trim() }]));
+    const alerts = [...rules.matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
+    expect([...alertRows.keys()], 'alerts in the README table').to.deep.equal(alerts);
+    for (const alert of alerts) {
+      const body = rules.slice(rules.indexOf(`- alert: ${alert}`)).split(/\n\s*- alert: /)[0];
+      expect(alertRows.get(alert), alert).to.deep.equal({ severity: /severity: (\w+)/.exec(body)![1], for: /\n\s+for: (\S+)/.exec(body)?.[1] ?? '—' });
+    }
+    for (const { file, dashboard } of dashboards()) {
+      const start = readme.indexOf(`### \`${file}\``);
+      expect(start, `${file} has a panel table`).to.be.greaterThan(-1);
+      const section = readme.slice(start).split(/\n(?=##)/)[0];
+      const rows = [...section.matchAll(/^\| (?!panel \|)(?!---)([^|]+?) \| (\w+) \|/gm)].map((m) => `${m[1]} (${m[2]})`);
+      expect(rows, file).to.deep.equal(dashboard.panels.map((panel) => `${panel.title} (${panel.type})`));
     }
   });
 

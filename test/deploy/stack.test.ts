@@ -48,17 +48,23 @@ describe('deploy artefacts: compose stacks, shellcheck, images @integration', fu
       return sections;
     };
 
-    it('the node stack validates: consul, registrator and renderer always; f5-sync and healer behind profiles', function () {
+    it('the node stack validates: consul, the Docker socket proxy, registrator and renderer always; f5-sync and healer behind profiles', function () {
       const result = compose(['docker-compose.yml'], envFile(''), ['config']);
       expect(result.status, result.stderr).to.equal(0);
       const services = servicesOf(result.stdout);
-      expect(Object.keys(services).sort()).to.deep.equal(['consul', 'f5-sync', 'healer', 'registrator', 'renderer']);
-      for (const always of ['consul', 'registrator', 'renderer']) expect(services[always], always).not.to.include('profiles:');
+      expect(Object.keys(services).sort()).to.deep.equal(['consul', 'docker-socket-proxy', 'f5-sync', 'healer', 'registrator', 'renderer']);
+      for (const always of ['consul', 'docker-socket-proxy', 'registrator', 'renderer']) expect(services[always], always).not.to.include('profiles:');
       expect(services['f5-sync']).to.match(/profiles:\n\s+- f5\n/);
       expect(services.healer).to.match(/profiles:\n\s+- healer\n/);
-      expect(services.registrator).to.include('/var/run/docker.sock:/var/run/docker.sock:ro').and.match(/group_add:\n\s+- '?999'?\n/);
+      // registrator reads Docker through the read-only proxy only: no engine socket, no docker group.
+      expect(services.registrator).not.to.include('docker.sock:/var/run/docker.sock').and.not.to.include('group_add');
+      expect(services.registrator).to.include('DOCKER_HOST: unix:///run/docker-ro/docker.sock').and.include('docker-ro:/run/docker-ro:ro');
+      expect(services['docker-socket-proxy']).to.include('/var/run/docker.sock:/var/run/docker.sock:ro').and.match(/group_add:\n\s+- '?999'?\n/)
+        .and.include('network_mode: none');
+      // The healer keeps the engine's socket: docker-compose up creates and removes containers.
+      expect(services.healer).to.include('/var/run/docker.sock:/var/run/docker.sock');
       expect(services.consul).to.include('image: hashicorp/consul:').and.include('-datacenter=dc-test').and.include('-bind=10.1.2.3');
-      for (const name of Object.keys(services)) expect(services[name], name).to.include('network_mode: host');
+      for (const name of Object.keys(services).filter((n) => n !== 'docker-socket-proxy')) expect(services[name], name).to.include('network_mode: host');
     });
 
     it('COMPOSE_PROFILES=f5,healer validates with f5-sync and the healer selected', function () {
@@ -95,7 +101,7 @@ describe('deploy artefacts: compose stacks, shellcheck, images @integration', fu
       const result = compose(['docker-compose.yml'], file, ['config', '-q']);
       expect(result.status, result.stderr).to.equal(0);
       const services = compose(['docker-compose.yml'], file, ['config', '--services']);
-      expect(services.stdout.trim().split('\n')).to.include.members(['consul', 'registrator', 'renderer']);
+      expect(services.stdout.trim().split('\n')).to.include.members(['consul', 'docker-socket-proxy', 'registrator', 'renderer']);
       // With the f5 profile on and still no secrets file, the password is simply absent: f5-sync names it at start.
       const f5 = compose(['docker-compose.yml'], file, ['config'], 'f5');
       expect(f5.status, f5.stderr).to.equal(0);

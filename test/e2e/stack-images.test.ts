@@ -3,7 +3,10 @@
 // container of its image: the Consul stand-in, registrator, the renderer with nginx inside, the healer with
 // docker-compose inside, f5-sync and the BIG-IP stand-in. Real requests, each step under a deadline:
 // web containers start -> registered -> nginx (in the renderer's container) serves them; one killed -> the healer
-// scales back; `registrator role promote` -> the BIG-IP stand-in sends traffic to the new master.
+// scales back; `registrator role promote` -> the BIG-IP stand-in sends traffic to the new master. registrator reads
+// Docker only through the stack's read-only socket proxy (a write through it is refused). A real Prometheus
+// (Debian's binary, a process on loopback, the shipped scrape config and rules) scrapes every daemon, and a broken
+// template makes RendererValidationFailing fire there and resolve once fixed.
 // Everything listens on 127.0.0.1, on ports picked free at the start. The stack brings its own agent (the
 // stand-in container), so CONSUL_HTTP_ADDR is not used here; the images are built by scripts/build-images.sh when
 // missing or built from another commit (CS_TEST_REBUILD_IMAGES=1: always), on CI's local bases where it cannot pull.
@@ -18,12 +21,17 @@ import { waitFor } from '@consul-sidecars/core';
 import { dockerAvailable, ensureBusyboxImage } from '../support/docker-images';
 import { freePort } from '../support/ports';
 import { webComposeYaml } from '../support/web-compose';
-import { COMPOSE_DIR, ComposeProject, ensureStackImages, getJsonTls, getVia, healthOf, listenersOn, STACK_IMAGES } from './stack-fixtures';
+import { COMPOSE_DIR, ComposeProject, ensureSocketProxyImage, ensureStackImages, getJsonTls, getVia, healthOf, listenersOn, SOCKET_PROXY_IMAGE, STACK_IMAGES } from './stack-fixtures';
+import { shippedAlerts, testPrometheusConfig, TestPrometheus, type PrometheusAlert } from './stack-prometheus';
 
 const VERSION = 'e2e';
 const SITE = 'stack-web';
 const POOL = 'stack_web_pool';
 const NODE_UID = 1000; // the images' node user
+// A second, tiny template the test can break: a comment nginx accepts, or a directive nginx -t refuses.
+const PROBE_DESTINATION = '/etc/nginx/conf.d/probe.conf';
+const GOOD_PROBE = '# probe: {{ services() | length }} services in the catalog\n';
+const BROKEN_PROBE = `${GOOD_PROBE}probe_broken_directive on;\n`;
 
 describe('e2e: the node stack from the built images (compose + stand-ins: registrator, renderer+nginx, healer, f5-sync) @integration', function () {
   this.timeout(600_000);
@@ -34,6 +42,8 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
   let web: ComposeProject | undefined;
   let ports: Record<'consul' | 'registrator' | 'renderer' | 'healer' | 'f5' | 'bigip' | 'nginx', number>;
   let consulUrl = '';
+  let probeTemplate = '';
+  let prometheus: TestPrometheus | undefined;
 
   before(async function () {
     if (!dockerAvailable()) {
@@ -42,7 +52,9 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
     }
     const images = ensureStackImages(VERSION);
     if (images.built.length > 0) console.log(`      built ${images.built.join(', ')} in ${images.seconds.toFixed(1)} s\n${images.output.replace(/^/gm, '        ')}`);
-    for (const name of STACK_IMAGES) {
+    const proxyImage = ensureSocketProxyImage(VERSION);
+    if (proxyImage.built.length > 0) console.log(`      built ${SOCKET_PROXY_IMAGE} in ${proxyImage.seconds.toFixed(1)} s\n${proxyImage.output.replace(/^/gm, '        ')}`);
+    for (const name of [...STACK_IMAGES, SOCKET_PROXY_IMAGE]) {
       // The renderer must be the variant with nginx inside (not renderer-no-nginx), the healer the one with compose.
       execFileSync('docker', ['image', 'inspect', `consul-sidecars/${name}:${VERSION}`], { stdio: 'ignore' });
     }
@@ -84,8 +96,18 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
         wait: { min: '200ms', max: '1s' },
         guard: { minInstances: 1, maxDropFraction: 0.7 },
         vars: { listen: `127.0.0.1:${ports.nginx}`, siteTag: 'http' },
+      }, {
+        source: '/etc/consul-sidecars/probe.conf.njk',
+        destination: PROBE_DESTINATION,
+        validateCommand: ['nginx', '-t', '-q'],
+        reloadCommand: ['nginx', '-s', 'reload'],
+        group: 'probe',
+        wait: { min: '100ms', max: '500ms' },
+        guard: { minInstances: 0 }, // it renders no instances: nothing for the guard to protect
       }],
     }, null, 2));
+    probeTemplate = join(work, 'config', 'probe.conf.njk');
+    writeFileSync(probeTemplate, GOOD_PROBE, { mode: 0o644 });
     writeFileSync(join(work, 'config', 'healer.json'), JSON.stringify({
       services: { [SITE]: { min: 3, gracePeriod: '3s', scale: { composeProject: web.name, composeFile: webCompose, composeService: 'web' } } },
       policy: { quorumMinServices: 3 },
@@ -133,6 +155,7 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
   });
 
   after(async function () {
+    await prometheus?.stop();
     // The stack first (the healer must not scale the web project back up while it goes down), then the web project.
     if (stack) await stack.down();
     if (web) await web.down();
@@ -161,7 +184,7 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
   it('comes up from the images with docker-compose, every daemon healthy on its loopback port', async function () {
     const started = Date.now();
     await stack!.run(['up', '-d'], 180_000);
-    const services = ['consul', 'registrator', 'renderer', 'healer', 'f5-sync', 'bigip-standin'];
+    const services = ['consul', 'docker-socket-proxy', 'registrator', 'renderer', 'healer', 'f5-sync', 'bigip-standin'];
     for (const service of services) expect(stack!.containers(service), `${service} running`).to.have.lengthOf(1);
     for (const [name, port] of Object.entries({ registrator: ports.registrator, renderer: ports.renderer, healer: ports.healer, 'f5-sync': ports.f5 })) {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, { timeoutMs: 30_000, intervalMs: 250, message: `${name} to answer /health on 127.0.0.1:${port}` });
@@ -201,6 +224,41 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
     const registered = (await (await fetch(`${consulUrl}/v1/health/service/${SITE}?passing`)).json()) as Array<{ Service: { ID: string; Address: string } }>;
     expect(registered).to.have.lengthOf(3);
     for (const r of registered) expect(r.Service.ID.startsWith(`stack-e2e-${runId}:`), r.Service.ID).to.equal(true);
+    this.test!.title += ` (${((Date.now() - started) / 1000).toFixed(1)} s)`;
+  });
+
+  it('registrator reads Docker only through the read-only socket proxy: what it asked passed, a write (POST /containers/create) is refused', async function () {
+    const started = Date.now();
+    const [registrator] = stack!.containers('registrator');
+    const [proxy] = stack!.containers('docker-socket-proxy');
+    const proxyLog = () => {
+      const logs = spawnSync('docker', ['logs', proxy], { encoding: 'utf8' });
+      return `${logs.stdout}${logs.stderr}`.split('\n');
+    };
+    // Registration worked (the test before), through the proxy, and nothing registrator asked for was refused.
+    const asked = proxyLog();
+    expect(asked.filter((line) => / 200 /.test(line) && /GET \/v[\d.]+\/containers\//.test(line)), 'registrator listed and inspected containers through the proxy').not.to.deep.equal([]);
+    expect(asked.filter((line) => / 403 /.test(line)), 'requests of registrator the proxy refused').to.deep.equal([]);
+    const inside = (script: string) => spawnSync('docker', ['exec', registrator, 'node', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    const noSocket = inside("process.exit(require('fs').existsSync('/var/run/docker.sock') ? 1 : 0)");
+    expect(noSocket.status, "the engine's socket is not in registrator's container").to.equal(0);
+
+    // From inside registrator's container, as anything running there could: the socket it has, a read, then a write.
+    const forbidden = `csstack${runId}-forbidden`;
+    const ask = (method: string, path: string, body?: object) => inside([
+      "const socketPath = process.env.DOCKER_HOST.replace(/^unix:\\/\\//, '');",
+      `const req = require('http').request({ socketPath, method: ${JSON.stringify(method)}, path: ${JSON.stringify(path)}, headers: { 'Content-Type': 'application/json' } },`,
+      '  (res) => { console.log(res.statusCode); res.resume(); });',
+      "req.on('error', (err) => { console.error(err.message); process.exit(1); });",
+      `req.end(${JSON.stringify(body ? JSON.stringify(body) : '')});`,
+    ].join('\n'));
+    const read = ask('GET', '/v1.41/containers/json');
+    expect(read.stdout.trim(), `GET /containers/json through the proxy: ${read.stderr}`).to.equal('200');
+    const write = ask('POST', `/v1.41/containers/create?name=${forbidden}`, { Image: ensureBusyboxImage(), Cmd: ['true'] });
+    expect(write.stdout.trim(), `POST /containers/create through the proxy: ${write.stderr}`).to.equal('403');
+    expect(execFileSync('docker', ['ps', '-aq', '--filter', `name=${forbidden}`], { encoding: 'utf8' }).trim(), 'no container was created').to.equal('');
+    await waitFor(() => proxyLog().some((line) => / 403 /.test(line) && line.includes('POST /v1.41/containers/create')),
+      { timeoutMs: 10_000, intervalMs: 200, message: 'the proxy to log the refused write' });
     this.test!.title += ` (${((Date.now() - started) / 1000).toFixed(1)} s)`;
   });
 
@@ -247,9 +305,83 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
     this.test!.title += ` (${((Date.now() - started) / 1000).toFixed(1)} s)`;
   });
 
+  /** Waits on `probe` until it returns a value, or throws with what it last saw and Prometheus's log. */
+  const seen = async <T>(what: string, timeoutMs: number, probe: () => Promise<{ done: T | undefined; last: unknown }>): Promise<T> => {
+    let last: unknown;
+    try {
+      return (await waitFor(async () => {
+        const r = await probe();
+        last = r.last;
+        return r.done;
+      }, { timeoutMs, intervalMs: 250, message: what })) as T;
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}\nprometheus log: ${prometheus?.log() ?? ''}`);
+    }
+  };
+  const validationAlerts = async (): Promise<PrometheusAlert[]> => (await prometheus!.alerts()).filter((a) => a.labels.alertname === 'RendererValidationFailing');
+
+  it("a real Prometheus (Debian's) scrapes the stack with the shipped config: every target up, every shipped rule loaded and evaluating, none firing", async function () {
+    const started = Date.now();
+    prometheus = await TestPrometheus.start(join(work, 'prometheus'),
+      testPrometheusConfig({ registrator: ports.registrator, renderer: ports.renderer, healer: ports.healer, 'f5-sync': ports.f5 }));
+    const targets = await seen('every scrape target up', 30_000, async () => {
+      const all = await prometheus!.targets();
+      return { done: all.length === 4 && all.every((t) => t.health === 'up') ? all : undefined, last: all.map((t) => [t.labels.job, t.health, t.lastError]) };
+    });
+    expect(targets.map((t) => t.labels.job).sort()).to.deep.equal(['f5-sync', 'healer', 'registrator', 'renderer']);
+    const alerts = shippedAlerts();
+    expect(alerts.length, 'alerts in the shipped rule file').to.be.at.least(13);
+    const rules = await seen('every shipped rule loaded and evaluated without error', 30_000, async () => {
+      const all = await prometheus!.rules();
+      const evaluated = all.filter((r) => r.health === 'ok' && !r.lastEvaluation.startsWith('0001-'));
+      return { done: evaluated.length === alerts.length ? all : undefined, last: all.map((r) => [r.name, r.health, r.lastError]) };
+    });
+    expect(rules.map((r) => r.name), 'loaded from deploy/prometheus/rules (/api/v1/rules)').to.deep.equal(alerts);
+    expect(rules.every((r) => r.type === 'alerting')).to.equal(true);
+    const firing = (await prometheus.alerts()).filter((a) => a.state === 'firing');
+    expect(firing.map((a) => a.labels), 'alerts firing on a healthy stack').to.deep.equal([]);
+    this.test!.title += ` (${((Date.now() - started) / 1000).toFixed(1)} s)`;
+  });
+
+  it('a broken template -> RendererValidationFailing fires in Prometheus while nginx keeps serving; fixed -> it resolves', async function () {
+    const started = Date.now();
+    const [renderer] = stack!.containers('renderer');
+    const restarts = () => Number(execFileSync('docker', ['inspect', '-f', '{{.RestartCount}}', renderer], { encoding: 'utf8' }).trim());
+    const restartsBefore = restarts();
+    expect(await validationAlerts(), 'before the fault').to.deep.equal([]);
+
+    // The operator's mistake: a directive nginx does not know; SIGHUP makes the renderer re-read it. Sent to the
+    // container's init (PID 1), which passes it on: `docker kill -s HUP` would mark the container as stopped by hand,
+    // and the unless-stopped policy would never restart it again (moby/moby#41302).
+    const hangUp = () => execFileSync('docker', ['exec', renderer, 'kill', '-HUP', '1'], { stdio: 'ignore' });
+    writeFileSync(probeTemplate, BROKEN_PROBE);
+    hangUp();
+    const fired = await seen('RendererValidationFailing to fire', 30_000, async () => {
+      const all = await validationAlerts();
+      return { done: all.find((a) => a.state === 'firing'), last: all };
+    });
+    const firedAfter = (Date.now() - started) / 1000;
+    expect(fired.labels).to.include({ template: PROBE_DESTINATION, severity: 'warning' });
+    // The last good files stay live: nginx still serves the sites.
+    expect((await namesThroughNginx(6)).size, 'nginx serving while the probe template is broken').to.be.greaterThan(0);
+
+    const fixing = Date.now();
+    writeFileSync(probeTemplate, GOOD_PROBE);
+    hangUp();
+    await seen('RendererValidationFailing to resolve', 30_000, async () => {
+      const all = await validationAlerts();
+      return { done: all.length === 0 ? true : undefined, last: all };
+    });
+    const resolvedAfter = (Date.now() - fixing) / 1000;
+    const rule = (await prometheus!.rules()).find((r) => r.name === 'RendererValidationFailing');
+    expect(rule?.state, 'the rule once resolved').to.equal('inactive');
+    expect(restarts(), 'SIGHUP reloaded the renderer, it did not restart the container').to.equal(restartsBefore);
+    this.test!.title += ` (fired ${firedAfter.toFixed(1)} s after the fault, resolved ${resolvedAfter.toFixed(1)} s after the fix)`;
+  });
+
   it('every stack container reports healthy through its image HEALTHCHECK', async function () {
     // The HEALTHCHECKs run every 10-15 s; by now each has run at least once or is about to.
-    for (const service of ['consul', 'registrator', 'renderer', 'healer', 'f5-sync', 'bigip-standin']) {
+    for (const service of ['consul', 'docker-socket-proxy', 'registrator', 'renderer', 'healer', 'f5-sync', 'bigip-standin']) {
       const [id] = stack!.containers(service);
       await waitFor(() => healthOf(id) === 'healthy', { timeoutMs: 45_000, intervalMs: 500, message: `${service} to be healthy (is ${healthOf(id)})` });
     }
