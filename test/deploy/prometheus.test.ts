@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shippedAlerts, testPrometheusConfig } from '../e2e/stack-prometheus';
 import { REPO } from './deploy-fixtures';
 
 const PROMETHEUS_DIR = join(REPO, 'deploy', 'prometheus');
@@ -67,6 +68,23 @@ describe('monitoring artefacts: Prometheus config, alert rules, dashboards', fun
     const { status, output } = promtool(['check', 'config', 'prometheus.yml']);
     expect(status, output).to.equal(0);
     expect(output).to.include('SUCCESS');
+  });
+
+  it("the stack e2e's Prometheus config (the shipped one, 1 s intervals, the run's ports) passes promtool, and a job without a port is refused", () => {
+    const work = mkdtempSync(join(tmpdir(), 'cs-prom-config-'));
+    try {
+      const ports = { registrator: 40001, renderer: 40002, healer: 40003, 'f5-sync': 40004 };
+      const config = testPrometheusConfig(ports);
+      for (const port of Object.values(ports)) expect(config).to.include(`"127.0.0.1:${port}"`);
+      expect(config).to.match(/scrape_interval: 1s/).and.match(/evaluation_interval: 1s/).and.not.include('127.0.0.1:9464');
+      writeFileSync(join(work, 'prometheus.yml'), config);
+      const { status, output } = promtool(['check', 'config', 'prometheus.yml'], work);
+      expect(status, output).to.equal(0);
+      expect(output).to.include(`SUCCESS: ${shippedAlerts().length} rules found`);
+      expect(() => testPrometheusConfig({ registrator: 1, renderer: 2, healer: 3 })).to.throw('no port for the shipped scrape jobs f5-sync');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("every alert passes its promtool unit tests (fires for its fault, quiet without it, resolves after)", () => {
