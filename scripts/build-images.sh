@@ -9,7 +9,7 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/build-images.sh [--version V] [--variant full|offline|auto] [--no-base] [NAME...]
 
-NAME: registrator renderer healer f5-sync consul-standin bigip-standin (default: all).
+NAME: registrator renderer healer f5-sync consul-standin bigip-standin docker-socket-proxy (default: all).
   --version V    image tag (default: $IMAGE_VERSION or "dev")
   --variant      full:    renderer with nginx, healer with docker-compose: apt-get runs in the build on a
                           pulled base; on the local base (make-local-base-image.sh) they come from local tool
@@ -26,7 +26,7 @@ USAGE
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly repo
-readonly ALL_IMAGES=(registrator renderer healer f5-sync consul-standin bigip-standin)
+readonly ALL_IMAGES=(registrator renderer healer f5-sync consul-standin bigip-standin docker-socket-proxy)
 base_image="${BASE_IMAGE:-node:20-bookworm-slim}"
 version="${IMAGE_VERSION:-dev}"
 variant=auto
@@ -84,10 +84,21 @@ for name in "${images[@]}"; do
   fi
 done
 
+# The socket proxy is Debian's haproxy, not a node image: on the local base (CI: no pull, no apt-get in a build)
+# it is built on a local base carrying this machine's haproxy (docker/make-local-haproxy-base.sh).
+for name in "${images[@]}"; do
+  if [ "$name" != docker-socket-proxy ] || [ "$local_base" != "true" ]; then continue; fi
+  if [ "$make_base" -eq 1 ]; then "$repo/docker/make-local-haproxy-base.sh" >&2; fi
+  tool_base_arg_of["$name"]="HAPROXY_BASE_IMAGE=consul-sidecars/local-base:haproxy"
+done
+
 # The paths one image's build context needs (relative to the repo root).
 context_paths() {
   local name="$1"
   case "$name" in
+    docker-socket-proxy)
+      printf '%s\n' "docker/$name.Dockerfile" compose/docker-socket-proxy/haproxy.cfg
+      ;;
     consul-standin|bigip-standin)
       printf '%s\n' "docker/$name.Dockerfile" "packages/$name/package.json" "packages/$name/bin" "packages/$name/dist"
       ;;

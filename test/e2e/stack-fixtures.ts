@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 export const REPO = join(__dirname, '..', '..');
 export const COMPOSE_DIR = join(REPO, 'compose');
-export const STACK_IMAGES = ['consul-standin', 'bigip-standin', 'registrator', 'renderer', 'healer', 'f5-sync'] as const;
+export const STACK_IMAGES = ['consul-standin', 'bigip-standin', 'registrator', 'renderer', 'healer', 'f5-sync', 'docker-socket-proxy'] as const;
 
 function imageLabel(tag: string, label: string): string | undefined {
   const result = spawnSync('docker', ['image', 'inspect', '--format', `{{ index .Config.Labels "${label}" }}`, tag], { encoding: 'utf8' });
@@ -40,34 +40,6 @@ export function ensureStackImages(version: string): { built: string[]; seconds: 
   const output = `${build.stdout}${build.stderr}`;
   if (build.status !== 0) throw new Error(`scripts/build-images.sh failed (${build.status ?? build.signal}):\n${output}`);
   return { built: stale, seconds: (Date.now() - started) / 1000, output };
-}
-
-export const SOCKET_PROXY_IMAGE = 'docker-socket-proxy';
-const SOCKET_PROXY_CONTEXT = ['docker/docker-socket-proxy.Dockerfile', 'compose/docker-socket-proxy/haproxy.cfg'];
-
-/**
- * Makes sure consul-sidecars/docker-socket-proxy:<version> exists, built from this checkout (rebuilt as the stack
- * images are: from another commit, or CS_TEST_REBUILD_IMAGES=1) on the local haproxy base that
- * docker/make-local-haproxy-base.sh makes from this machine's haproxy (CI can neither pull nor apt-get).
- */
-export function ensureSocketProxyImage(version: string): { built: string[]; seconds: number; output: string } {
-  const tag = `consul-sidecars/${SOCKET_PROXY_IMAGE}:${version}`;
-  const revision = headRevision();
-  const builtFrom = imageLabel(tag, 'org.opencontainers.image.revision');
-  const fresh = process.env.CS_TEST_REBUILD_IMAGES !== '1' && builtFrom !== undefined && (revision === undefined || builtFrom === revision);
-  if (fresh) return { built: [], seconds: 0, output: '' };
-  const started = Date.now();
-  const base = spawnSync('bash', [join(REPO, 'docker', 'make-local-haproxy-base.sh')], { encoding: 'utf8', timeout: 300_000 });
-  if (base.status !== 0) throw new Error(`docker/make-local-haproxy-base.sh failed (${base.status ?? base.signal}):\n${base.stdout}${base.stderr}`);
-  const context = spawnSync('tar', ['-C', REPO, '-cf', '-', ...SOCKET_PROXY_CONTEXT], { maxBuffer: 16 * 1024 * 1024 });
-  if (context.status !== 0) throw new Error(`tar of the proxy's build context failed: ${context.stderr.toString()}`);
-  const build = spawnSync('docker', ['build', '--quiet', '--file', SOCKET_PROXY_CONTEXT[0], '--tag', tag,
-    '--build-arg', 'HAPROXY_BASE_IMAGE=consul-sidecars/local-base:haproxy',
-    '--label', `org.opencontainers.image.title=consul-sidecars-${SOCKET_PROXY_IMAGE}`, '--label', `org.opencontainers.image.version=${version}`,
-    ...(revision ? ['--label', `org.opencontainers.image.revision=${revision}`] : []), '-'],
-  { input: context.stdout, encoding: 'utf8', timeout: 300_000 });
-  if (build.status !== 0) throw new Error(`building ${tag} failed (${build.status ?? build.signal}):\n${build.stderr}`);
-  return { built: [SOCKET_PROXY_IMAGE], seconds: (Date.now() - started) / 1000, output: `${base.stdout}${base.stderr}` };
 }
 
 function composeEnvironment(profiles: string): NodeJS.ProcessEnv {

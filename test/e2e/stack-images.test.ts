@@ -21,7 +21,7 @@ import { waitFor } from '@consul-sidecars/core';
 import { dockerAvailable, ensureBusyboxImage } from '../support/docker-images';
 import { freePort } from '../support/ports';
 import { webComposeYaml } from '../support/web-compose';
-import { COMPOSE_DIR, ComposeProject, ensureSocketProxyImage, ensureStackImages, getJsonTls, getVia, healthOf, listenersOn, SOCKET_PROXY_IMAGE, STACK_IMAGES } from './stack-fixtures';
+import { COMPOSE_DIR, ComposeProject, ensureStackImages, getJsonTls, getVia, healthOf, listenersOn, STACK_IMAGES } from './stack-fixtures';
 import { shippedAlerts, testPrometheusConfig, TestPrometheus, type PrometheusAlert } from './stack-prometheus';
 
 const VERSION = 'e2e';
@@ -52,9 +52,7 @@ describe('e2e: the node stack from the built images (compose + stand-ins: regist
     }
     const images = ensureStackImages(VERSION);
     if (images.built.length > 0) console.log(`      built ${images.built.join(', ')} in ${images.seconds.toFixed(1)} s\n${images.output.replace(/^/gm, '        ')}`);
-    const proxyImage = ensureSocketProxyImage(VERSION);
-    if (proxyImage.built.length > 0) console.log(`      built ${SOCKET_PROXY_IMAGE} in ${proxyImage.seconds.toFixed(1)} s\n${proxyImage.output.replace(/^/gm, '        ')}`);
-    for (const name of [...STACK_IMAGES, SOCKET_PROXY_IMAGE]) {
+    for (const name of STACK_IMAGES) {
       // The renderer must be the variant with nginx inside (not renderer-no-nginx), the healer the one with compose.
       execFileSync('docker', ['image', 'inspect', `consul-sidecars/${name}:${VERSION}`], { stdio: 'ignore' });
     }
