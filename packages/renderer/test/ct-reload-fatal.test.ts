@@ -99,6 +99,47 @@ describe('@integration renderer bin: template_error_fatal and the reload signal'
     expect(existsSync(pidFile), 'the pid file removed at exit').to.equal(false);
   });
 
+  it('SIGHUP with exec {}: an unchanged exec block keeps its child, a changed one stops it and starts the new command', async () => {
+    await put('exec-reload/port', '1');
+    const out = join(dir, 'app.conf');
+    const child = join(dir, 'child.sh');
+    // The child notes its pid in the file it is given and each SIGUSR1 (its reload signal) beside it; SIGTERM ends it.
+    writeFileSync(child, '#!/bin/sh\ntrap \'echo usr1 >> "$1.signals"\' USR1\necho $$ >> "$1"\nwhile :; do sleep 1; done\n');
+    const execBlock = (pids: string) => `exec {\n  command = ["sh", "${child}", "${pids}"]\n  reload_signal = "SIGUSR1"\n  kill_signal = "SIGTERM"\n  kill_timeout = "2s"\n}\n`;
+    const { config } = ctConfig('exec-reload/port', out, execBlock(join(dir, 'pids-1')));
+    const pids = (n: number) => (contentOf(join(dir, `pids-${n}`)) ?? '').split('\n').filter(Boolean);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const running = startRendererBin(['-config', config, '-no-ops']);
+    bin = running;
+    try {
+      await until('the child started after the first render', () => contentOf(out) === 'port = 1\n' && pids(1).length === 1);
+      const first = Number(pids(1)[0]);
+      running.child.kill('SIGHUP');
+      await until('the reload done', () => running.output().includes('configuration reloaded'));
+      await put('exec-reload/port', '2');
+      await until('the new runner renders and signals the same child', () => contentOf(out) === 'port = 2\n' && contentOf(join(dir, 'pids-1.signals')) === 'usr1\n');
+      expect(pids(1), 'the same child: exec {} did not change').to.deep.equal([String(first)]);
+      expect(alive(first)).to.equal(true);
+      writeFileSync(config, readFileSync(config, 'utf8').replace(join(dir, 'pids-1'), join(dir, 'pids-2')));
+      running.child.kill('SIGHUP');
+      await until('the new command started', () => pids(2).length === 1);
+      await until('the old child gone', () => !alive(first));
+      expect(running.child.exitCode, 'the old child stopped on purpose does not end the renderer').to.equal(null);
+      running.child.kill('SIGINT');
+      expect(await running.exited).to.equal(12);
+    } finally {
+      // A child left behind by a failure (the renderer SIGKILLed) is ours to end.
+      for (const pid of [...pids(1), ...pids(2)].map(Number)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('renderer mode: SIGHUP reads the JSON config again; a bad one keeps the running config', async () => {
     await put('own/name', 'a');
     const out = join(dir, 'own.conf');
