@@ -9,8 +9,11 @@ export type CliMode = 'renderer' | 'consul-template';
 /** What a -config path holds, as far as the choice needs it. */
 export type ConfigKind = 'renderer-json' | 'consul-template' | 'unreadable';
 
+/** -h/-help/-v/-version: both command lines answer them (the renderer's through core's convention, cli.ts). */
+const CONVENTION_FLAGS: ReadonlySet<string> = new Set(['h', 'help', 'v', 'version']);
+
 /** Flags only consul-template's command line has (-exec, -consul-token, -pid-file, ...). */
-export const CONSUL_TEMPLATE_ONLY_FLAGS: ReadonlySet<string> = new Set(Object.keys(CT_FLAGS).filter((name) => !(name in rendererFlags)));
+export const CONSUL_TEMPLATE_ONLY_FLAGS: ReadonlySet<string> = new Set(Object.keys(CT_FLAGS).filter((name) => !(name in rendererFlags) && !CONVENTION_FLAGS.has(name)));
 
 /** The flag names in argv, in order (`-name`, `--name`, `-name=value`); values and positionals are skipped. */
 export function flagNames(argv: readonly string[]): { name: string; value?: string }[] {

@@ -1,4 +1,5 @@
-// What both command lines (the renderer's own and consul-template's) do the same way: -once's report, the ops port.
+// What both command lines (the renderer's own and consul-template's) do the same way: -once's report, the ops port,
+// a reload that keeps the last good configuration.
 
 import { errorMessage, startOpsServer, type Logger, type OpsServer } from '@consul-sidecars/core';
 import type { RendererConfig } from './config';
@@ -13,15 +14,32 @@ export function logOnceReport(logger: Logger, report: OnceReport): void {
   }
 }
 
-/** /metrics and /health on the configured loopback port; undefined when disabled, null when it cannot listen (logged). */
-export async function serveOps(runner: Runner, config: RendererConfig, logger: Logger): Promise<OpsServer | undefined | null> {
+/**
+ * /metrics and /health on the configured loopback port, answering for whichever runner `runner()` gives (a reload
+ * replaces it; every runner shares the first one's metrics); undefined when disabled, null when it cannot listen (logged).
+ */
+export async function serveOps(runner: () => Runner, config: RendererConfig, logger: Logger): Promise<OpsServer | undefined | null> {
   if (!config.ops.enabled) return undefined;
   try {
-    const ops = await startOpsServer({ registry: runner.metrics.registry, health: () => runner.health(), host: config.ops.host, port: config.ops.port });
+    const ops = await startOpsServer({ registry: runner().metrics.registry, health: () => runner().health(), host: config.ops.host, port: config.ops.port });
     logger.info({ url: ops.url }, 'serving /metrics and /health');
     return ops;
   } catch (err) {
     logger.fatal({ err: errorMessage(err), port: config.ops.port }, 'cannot serve /metrics and /health');
     return null;
+  }
+}
+
+/**
+ * The reload signal's first half: read the configuration again and build what runs it. Undefined when that fails
+ * (logged with the error, which names the file, line and key): the caller keeps the running configuration.
+ */
+export async function loadOrKeep<T>(logger: Logger, load: () => Promise<T> | T): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    const details = (err as { details?: { field?: string; line?: number; source?: string } }).details ?? {};
+    logger.error({ err: errorMessage(err), field: details.field, file: details.source, line: (err as { line?: number }).line }, 'reload: the new configuration is not usable; keeping the running one');
+    return undefined;
   }
 }

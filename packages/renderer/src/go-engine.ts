@@ -31,6 +31,7 @@ import {
   type ServiceInstance,
 } from './observe';
 import { compareText } from './observe/payload';
+import { isSafeServiceName } from './nginx-safety';
 import type { RenderableTemplate, TemplateEngine } from './template-engine';
 import type { RenderOutcome } from './template-env';
 
@@ -76,9 +77,12 @@ function sortedTags(tags: readonly string[]): string[] {
   return [...tags].sort(compareText);
 }
 
+/** The instance each HealthService was made from: pushUpstream's peers are built from the renderer's shape. */
+const instanceOf = new WeakMap<HealthService, ServiceInstance>();
+
 /** dependency.HealthService of one instance, as consul-template builds it from a health entry. */
 function healthService(i: ServiceInstance): HealthService {
-  return {
+  const service: HealthService = {
     Node: i.Node,
     NodeID: i.NodeID ?? '',
     NodeAddress: i.NodeAddress,
@@ -97,6 +101,23 @@ function healthService(i: ServiceInstance): HealthService {
     Status: goStatus(i),
     Port: i.Port,
     Weights: i.Weights,
+  };
+  instanceOf.set(service, i);
+  return service;
+}
+
+/** One render's pushUpstream calls, checked as the nunjucks function checks them. */
+function upstreamRecorder(): { upstreams: Map<string, ServiceInstance[]>; push: (upstream: string, services: HealthService[]) => void } {
+  const upstreams = new Map<string, ServiceInstance[]>();
+  return {
+    upstreams,
+    push(upstream, services) {
+      if (!isSafeServiceName(upstream)) throw new Error(`upstream ${JSON.stringify(upstream)}: not a usable upstream name`);
+      if (upstreams.has(upstream)) throw new Error(`upstream ${upstream}: pushed twice in one render`);
+      const instances = services.map((s) => instanceOf.get(s));
+      if (!instances.every((i): i is ServiceInstance => i !== undefined)) throw new Error(`upstream ${upstream}: the list must come from service`);
+      upstreams.set(upstream, instances);
+    },
   };
 }
 
@@ -219,7 +240,8 @@ export function goEngine(options: GoEngineOptions = {}): TemplateEngine {
         name,
         render(source: DependencySource): RenderOutcome {
           const watched = new WatchedGoSource(source, cache);
-          const outcome = renderGoTemplate(compiled, watched, { env: options.env });
+          const pushed = upstreamRecorder();
+          const outcome = renderGoTemplate(compiled, watched, { env: options.env, pushUpstream: pushed.push });
           const toKeys = (goKeys: string[]) => [...new Set(goKeys.map((k) => watched.keys.get(k) ?? k))].sort(compareText);
           let instances = 0;
           for (const n of watched.instances.values()) instances += n;
@@ -230,7 +252,7 @@ export function goEngine(options: GoEngineOptions = {}): TemplateEngine {
             blockedOn: toKeys(outcome.blockedOn),
             instances,
             usesServices: watched.usesServices,
-            upstreams: new Map(),
+            upstreams: pushed.upstreams,
             error: outcome.error ? new CodedError('ERR_RENDER', `template ${name}: ${errorMessage(outcome.error)}`, { template: name }, { cause: outcome.error }) : undefined,
           };
         },

@@ -34,6 +34,22 @@ export const LUA_DIR = join(__dirname, '..', 'lua');
 
 export type { BatchEvent, OnceReport, PassEvent, PassTemplate, RunnerEvents, RunnerOptions } from './runner-options';
 
+/** A template error that stops the runner (the template's `errorFatal`, consul-template's error_fatal). */
+export interface RunnerFatal {
+  destination: string;
+  /** The template's source path, or `inline:<destination>`. */
+  template: string;
+  /** The execution error, naming the template (`template NAME: template: :2:10: executing ...`). */
+  message: string;
+}
+
+/** Thrown out of a pass to abandon it (no file of the group is written), then emitted as `fatal`. */
+class TemplateFatalError extends Error {
+  constructor(readonly fatal: RunnerFatal) {
+    super(fatal.message);
+  }
+}
+
 interface GroupState {
   name: string;
   templates: TemplateState[];
@@ -48,7 +64,7 @@ function queryFactory(options: RunnerOptions, onReject: RejectListener): QueryFa
   return (dep) => dependencyQuery(consul, dep, onReject);
 }
 
-export class Runner extends EventEmitter<RunnerEvents> {
+export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerFatal] }> {
   readonly metrics: RendererMetrics;
   readonly pool: WatcherPool;
   /** Counts for tests and benchmarks. */
@@ -67,6 +83,8 @@ export class Runner extends EventEmitter<RunnerEvents> {
   private readonly batches = new SerialQueue();
   private started = false;
   private stopped = false;
+  /** Set once a template error stopped the runner (errorFatal); nothing renders after it. */
+  fatal?: RunnerFatal;
   private settledListeners: (() => void)[] = [];
 
   constructor(private readonly options: RunnerOptions) {
@@ -158,7 +176,7 @@ export class Runner extends EventEmitter<RunnerEvents> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);
       const check = () => {
-        if (onceSettled(this.states.map((s) => s.status), [...this.groups.values()].map((g) => g.queued))) done();
+        if (this.fatal || onceSettled(this.states.map((s) => s.status), [...this.groups.values()].map((g) => g.queued))) done();
       };
       function done() {
         clearTimeout(timer);
@@ -218,11 +236,22 @@ export class Runner extends EventEmitter<RunnerEvents> {
       try {
         if (!this.stopped) await this.processGroup(group);
       } catch (err) {
+        if (err instanceof TemplateFatalError) return this.failFatally(err.fatal);
         this.logger.error({ group: group.name, err: errorMessage(err) }, 'batch failed unexpectedly; will retry on the next change');
       } finally {
         for (const listener of this.settledListeners) listener();
       }
     });
+  }
+
+  /** consul-template's error_fatal: the pass is abandoned (its group writes nothing) and no pass follows. */
+  private failFatally(fatal: RunnerFatal): void {
+    if (this.fatal) return;
+    this.fatal = fatal;
+    this.stopped = true;
+    for (const group of this.groups.values()) group.quiescence.cancel();
+    this.logger.fatal({ template: fatal.template, destination: fatal.destination, err: fatal.message }, 'template error with error_fatal: stopping');
+    this.emit('fatal', fatal);
   }
 
   private async processGroup(group: GroupState): Promise<void> {
@@ -317,6 +346,10 @@ export class Runner extends EventEmitter<RunnerEvents> {
       peersOf: (o) => this.peersOf(o, state.config.destination),
     });
     if (recorded.recheckAfterMs !== undefined) this.recheckLater(group, recorded.recheckAfterMs);
+    // With all its data there, the template itself failed (consul-template's Execute error).
+    if (step.kind === 'error' && step.cause === 'render' && state.config.errorFatal) {
+      throw new TemplateFatalError({ destination: state.config.destination, template: state.compiled.name, message: outcome.error?.message ?? step.reason });
+    }
     return recorded;
   }
 

@@ -81,10 +81,10 @@ describe('@integration renderer CLI', function () {
     expect(existsSync(dest)).to.equal(false);
   });
 
-  it('bad flags exit 2 with usage', async () => {
+  it('a bad flag value exits 2 naming the flag and pointing at -help (core\'s convention)', async () => {
     const result = await runBin(['-wait', 'soon']);
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(/invalid duration.*usage: renderer/s);
+    expect(result.stderr).to.match(/^renderer: wait.*invalid duration.*\nrun `renderer -help` for the flags\n$/s);
   });
 
   it('serves /health and /metrics, follows changes, and stops on SIGTERM within 5 s', async () => {

@@ -70,41 +70,70 @@ describe('@integration renderer CLI: conventions and exit codes of both modes', 
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'renderer-ct-cli-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('renderer mode: -help on stdout, exit 0; -version; a usage error exits 2', async () => {
-    const help = await runBin(['-help']);
-    expect(help.code).to.equal(0);
-    expect(help.stdout).to.match(/^usage: renderer/).and.to.include('-ops-port').and.to.include('(also -metrics-port)');
-    expect(help.stderr).to.equal('');
+  it('renderer mode, core\'s convention: -help on stdout exit 0, -version, usage errors 2, config errors 78', async () => {
+    let help = '';
+    for (const argv of [['-help'], ['-template', 'a:b', '-h']]) {
+      const run = await runBin(argv);
+      expect(run.code, argv.join(' ')).to.equal(0);
+      expect(run.stderr).to.equal('');
+      expect(run.stdout).to.match(/^usage: renderer \[flags\]/);
+      help = run.stdout;
+    }
+    // One ops-port flag, its old spelling listed on its line; the same spellings in usage, examples and the flag list.
+    expect(help).to.match(/^  -ops-port <number>\t.*\(also -metrics-port\)$/m);
+    expect(help).to.match(/^  -dry\t.*\(also -dry-run\)$/m);
+    expect(help).to.match(/^  -version\t/m).and.to.match(/^  -help\t/m);
+    expect(help.match(/^ {2}-metrics-port/m), 'an alias is not a flag of its own').to.equal(null);
+    // Every flag the text names (outside quoted commands) is one of the flag list.
+    const listed = new Set([...help.matchAll(/^ {2}(-[a-z-]+)/gm)].map((m) => m[1]));
+    for (const also of help.matchAll(/\(also ([^)]*)\)/g)) for (const alias of also[1].split(', ')) listed.add(alias);
+    for (const flag of help.replace(/"[^"]*"/g, '').match(/(?<=\s)-[a-z][a-z-]*/g) ?? []) expect(listed.has(flag), flag).to.equal(true);
     const version = await runBin(['-version']);
-    expect(version).to.deep.include({ code: 0 });
-    expect(version.stdout).to.match(/^renderer v\d+\.\d+\.\d+\n$/);
-    expect((await runBin(['-no-such-flag'])).code).to.equal(2);
+    expect(version).to.deep.include({ code: 0, stderr: '' });
+    expect(version.stdout).to.match(/^renderer \d+\.\d+\.\d+\n$/); // core's convention: `<bin> <version>`
+    const unknown = await runBin(['-no-such-flag']);
+    expect(unknown).to.deep.include({ code: 2, stdout: '' });
+    expect(unknown.stderr).to.equal('renderer: unknown flag -no-such-flag\nrun `renderer -help` for the flags\n');
+    expect((await runBin(['-ops-port', 'x'])).code, 'a bad flag value').to.equal(2);
+    expect((await runBin(['-template', 'a:b', 'stray'])).code, 'a stray argument').to.equal(2);
+    // A config that is wrong is not a usage error: EX_CONFIG (78), naming what is wrong.
+    const badFile = join(dir, 'r.json');
+    writeFileSync(badFile, '{"templates": [{"destination": "out", "contents": "x", "bogus": 1}]}');
+    const bad = await runBin(['-config', badFile, '-once']);
+    expect(bad.code).to.equal(78);
+    expect(bad.stderr).to.include('bogus');
+    const noTemplate = await runBin(['-once', '-no-ops']);
+    expect(noTemplate.code).to.equal(78);
+    expect(noTemplate.stderr).to.include('no templates');
+    const missing = await runBin(['-once', '-no-ops', '-template', `${join(dir, 'nope.njk')}:${join(dir, 'out')}`]);
+    expect(missing.code, 'a template file that is not there').to.equal(78);
+    expect(missing.stderr).to.include(join(dir, 'nope.njk'));
   });
 
-  it('consul-template mode: -v, -h, bad flags 12, bad config 14 naming the file and line', async () => {
+  it('consul-template mode: -v, -h, bad flags 13, bad config 15 naming the file and line', async () => {
     const v = await runBin(['-v', '-exec', 'true']);
     expect(v.code).to.equal(0);
     expect(v.stdout).to.match(/^renderer v\S+ \(consul-template mode\)/);
     const h = await runBin(['-exec', 'true', '-h']);
     expect(h.code).to.equal(0);
-    expect(h.stdout).to.include('Exit codes: 0 ok, 10 error, 11 interrupted, 12 bad flags, 13 runner error, 14 bad config');
+    expect(h.stdout).to.include("Exit codes (consul-template's): 0 ok, 11 error, 12 interrupted, 13 bad flags, 14 runner error");
     const bad = await runBin(['-exec', 'true', '-bogus']);
-    expect(bad.code).to.equal(12);
+    expect(bad.code).to.equal(13);
     expect(bad.stderr).to.include('unknown flag -bogus');
     const config = join(dir, 'ct.hcl');
     writeFileSync(config, 'template {\n  source = "a.ctmpl"\n  destiantion = "out"\n}\n');
     const badConfig = await runBin(['-config', config]);
-    expect(badConfig.code).to.equal(14);
+    expect(badConfig.code).to.equal(15);
     expect(badConfig.stderr).to.include(`${config}:3`).and.to.include('destiantion');
   });
 
-  it('-parse-only: 0 when every template compiles, 13 (runner error) when one does not; nothing is written', async () => {
+  it('-parse-only: 0 when every template compiles, 14 (runner error) when one does not; nothing is written', async () => {
     writeFileSync(join(dir, 'good.ctmpl'), '{{ key "ct-cli/greeting" }}\n');
     writeFileSync(join(dir, 'bad.ctmpl'), '{{ key "ct-cli/greeting" \n');
     const ok = await runBin(['-parse-only', '-consul-addr', standin.address, '-template', `${join(dir, 'good.ctmpl')}:${join(dir, 'out')}`]);
     expect(ok.code, ok.stdout + ok.stderr).to.equal(0);
     const failed = await runBin(['-parse-only', '-consul-addr', standin.address, '-template', `${join(dir, 'bad.ctmpl')}:${join(dir, 'out')}`]);
-    expect(failed.code).to.equal(13);
+    expect(failed.code).to.equal(14);
     expect(() => readFileSync(join(dir, 'out'))).to.throw();
   });
 

@@ -227,9 +227,9 @@ EOT
     renderer.kill('SIGUSR2');
     await waitFor(() => childLines().some((l) => l.startsWith('SIGUSR2')), { timeoutMs: 5000, message: 'SIGUSR2 forwarded to the child' });
 
-    // The kill signal: the child gets its kill signal, the renderer exits 11 and removes its pid file.
+    // The kill signal: the child gets its kill signal, the renderer exits 12 and removes its pid file.
     renderer.kill('SIGINT');
-    expect(await rendererExit).to.equal(11);
+    expect(await rendererExit).to.equal(12);
     expect(childLines().at(-1)).to.match(/^SIGTERM /);
     expect(existsSync(pidFile)).to.equal(false);
   });

@@ -2,7 +2,6 @@
 // quiescence, guards; and Consul unreachable at start, with the stand-in.
 
 import { expect } from 'chai';
-import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,34 +12,7 @@ import { dependencyKey, type Dependency, type DependencyData } from '../src/depe
 import { Runner } from '../src/runner';
 import { freePort } from './nginx-harness';
 import { instance } from './fixtures';
-
-/** A tiny Consul in memory: set(key, data) bumps the index and wakes blocked queries. */
-class MemoryConsul extends EventEmitter {
-  private index = 1;
-  readonly values = new Map<string, { data: DependencyData; index: number }>();
-  readonly queried: string[] = [];
-  set(dep: Dependency, data: DependencyData): void {
-    this.values.set(dependencyKey(dep), { data, index: ++this.index });
-    this.emit('write');
-  }
-  query = (dep: Dependency): BlockingQuery<DependencyData> => async ({ index, signal }) => {
-    const key = dependencyKey(dep);
-    this.queried.push(key);
-    for (;;) {
-      const value = this.values.get(key);
-      if (value && (index === undefined || value.index > index)) return { data: value.data, index: value.index };
-      if (!value && index === undefined) return { data: dep.kind === 'kv.key' ? null : [], index: this.index };
-      await new Promise<void>((resolve, reject) => {
-        const onWrite = () => resolve();
-        this.once('write', onWrite);
-        signal.addEventListener('abort', () => {
-          this.off('write', onWrite);
-          reject(signal.reason);
-        }, { once: true });
-      });
-    }
-  };
-}
+import { MemoryConsul } from './memory-consul';
 
 const web: Dependency = { kind: 'health.service', service: 'web', status: 'passing' };
 

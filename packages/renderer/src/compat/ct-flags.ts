@@ -186,5 +186,5 @@ export function parseCtCommandLine(argv: readonly string[]): CtCommandLine {
 }
 
 export function ctUsage(program = 'renderer'): string {
-  return `Usage: ${program} [options]\n\n  Watches Consul and renders templates (consul-template's flags).\n\nOptions:\n${describeFlags(CT_FLAGS)}\n\nExit codes: 0 ok, 10 error, 11 interrupted, 12 bad flags, 13 runner error, 14 bad config; with -exec, the child's own code.\n`;
+  return `Usage: ${program} [options]\n\n  Watches Consul and renders templates (consul-template's flags).\n\nOptions:\n${describeFlags(CT_FLAGS)}\n\nExit codes (consul-template's): 0 ok, 11 error, 12 interrupted, 13 bad flags, 14 runner error (a template error with -template-error-fatal), 15 bad config; with -exec, the child's own code.\n`;
 }

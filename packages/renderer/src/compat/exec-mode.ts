@@ -37,7 +37,7 @@ export class ExecMode extends EventEmitter {
 
   /**
    * A signal the renderer received. Forwarded signals are handled here; `reload-config` and `stop` are returned for
-   * the CLI to act on (re-read config and templates / stop the runner, then `stop(true)` here and exit 11).
+   * the CLI to act on (re-read config and templates / stop the runner, then `stop(true)` here and exit 12).
    */
   async onSignal(signal: SignalName): Promise<SignalRoute> {
     const route = routeSignal(signal, this.options.process, this.supervisor.running);

@@ -24,9 +24,9 @@ export interface CompatInvocation {
 }
 
 /**
- * The entry point: consul-template's argv -> the renderer's settings. Throws CtFlagError (exit 12) for a bad
- * flag, CtConfigError (exit 14) for a bad file; the result's rendererConfig still goes through
- * resolveRendererConfig, whose ConfigError is exit 14 as well.
+ * The entry point: consul-template's argv -> the renderer's settings. Throws CtFlagError (exit 13) for a bad
+ * flag, CtConfigError (exit 15) for a bad file; the result's rendererConfig still goes through
+ * resolveRendererConfig, whose ConfigError is exit 15 as well.
  */
 export async function loadCompatInvocation(argv: readonly string[], options: { cwd?: string; read?: (file: string) => string } = {}): Promise<CompatInvocation> {
   const commandLine = parseCtCommandLine(argv);

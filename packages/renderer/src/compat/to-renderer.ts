@@ -25,8 +25,6 @@ export interface ProcessPlan {
   /** The renderer reloads its templates on this signal (default SIGHUP). */
   reloadSignal: SignalName;
   maxStaleMs: number;
-  /** consul-template exits on a template error by default; the renderer keeps the last good file instead. */
-  templateErrorFatal: boolean;
   retry: { enabled: boolean; attempts: number; backoffMs: number; maxBackoffMs: number };
 }
 
@@ -59,14 +57,13 @@ function commandSpec(command: CtCommand | undefined): string | string[] | undefi
   return command === '' ? undefined : command;
 }
 
-function templateToRenderer(t: CtTemplate, cwd: string, notes: string[]): Record<string, unknown> {
+function templateToRenderer(t: CtTemplate, cwd: string, globalErrorFatal: boolean | undefined): Record<string, unknown> {
   const at = (p: string | undefined) => (p === undefined || p === '' ? undefined : isAbsolute(p) ? p : resolve(cwd, p));
   const source = at(t.source);
   // consul-template reads every file as a Go template, whatever its name (a .njk too): only the renderer's own
   // `engine` key chooses nunjucks.
   const engine = t.engine ?? 'go';
   const timeout = t.exec?.timeout ?? t.command_timeout;
-  if (t.error_fatal !== undefined) notes.push(`${t.origin}: error_fatal: the renderer never exits on a template error; it keeps the last good file and reports the error`);
   return withDefined({
     source,
     contents: t.contents === '' ? undefined : t.contents,
@@ -83,6 +80,8 @@ function templateToRenderer(t: CtTemplate, cwd: string, notes: string[]): Record
     rightDelimiter: t.right_delimiter && t.right_delimiter !== '}}' ? t.right_delimiter : undefined,
     errorOnMissingKey: t.error_on_missing_key || undefined,
     functionDenylist: t.function_denylist?.length ? t.function_denylist : undefined,
+    // config.Finalize: a template's error_fatal, else template_error_fatal, else true.
+    errorFatal: t.error_fatal ?? globalErrorFatal ?? true,
     validateCommand: commandSpec(t.validate_command),
     group: t.batch_group,
     // consul-template writes a render whose services have no instance: so does the renderer here (minInstances 0),
@@ -181,7 +180,7 @@ export function planCompatConfig(config: CtConfig, options: CompatOptions = {}):
     once: config.once,
     onceTimeout: config.once_timeout?.text,
     ops: config.ops ? withDefined({ ...config.ops }) : undefined,
-    templates: (config.template ?? []).map((t) => templateToRenderer(t, cwd, notes)),
+    templates: (config.template ?? []).map((t) => templateToRenderer(t, cwd, config.template_error_fatal)),
   });
   return {
     rendererConfig,
@@ -192,7 +191,6 @@ export function planCompatConfig(config: CtConfig, options: CompatOptions = {}):
       killSignal: config.kill_signal ?? 'SIGINT',
       reloadSignal: config.reload_signal ?? 'SIGHUP',
       maxStaleMs: config.max_stale?.ms ?? 2_000,
-      templateErrorFatal: config.template_error_fatal ?? true,
       retry: {
         enabled: retry?.enabled ?? true,
         attempts: retry?.attempts ?? 12,

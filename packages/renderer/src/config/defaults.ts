@@ -18,6 +18,7 @@ export const DEFAULTS = {
     commandTimeout: '30s',
     backup: false,
     createDestDirs: true,
+    errorFatal: false,
     /** The group of a template that names none: its own, so it is validated and reloaded alone. */
     group: (destination: string) => `template:${destination}`,
     guard: DEFAULT_GUARD,

@@ -64,6 +64,7 @@ function toTemplateConfig(raw: RawTemplate, index: number, baseDir: string): Tem
     perms: raw.perms === undefined ? undefined : parsePerms(raw.perms, `${field}.perms`),
     backup: raw.backup ?? defaults.backup,
     createDestDirs: raw.createDestDirs ?? defaults.createDestDirs,
+    errorFatal: raw.errorFatal ?? defaults.errorFatal,
     wait: raw.wait === undefined ? undefined : parseWait(raw.wait, `${field}.wait`),
     group: raw.group ?? defaults.group(destination),
     guard: toGuard(raw.guard, `${field}.guard`),

@@ -44,6 +44,8 @@ export interface RawTemplate {
   errorOnMissingKey?: boolean;
   /** Go templates: consul-template's function_denylist (names or `*` globs whose calls fail). */
   functionDenylist?: string[];
+  /** consul-template's error_fatal: a template error stops the renderer (its `fatal` event) instead of keeping the last good file. */
+  errorFatal?: boolean;
 }
 
 export interface RawRendererConfig {
@@ -92,6 +94,7 @@ const templateSchema = {
     rightDelimiter: { type: 'string', minLength: 1 },
     errorOnMissingKey: { type: 'boolean' },
     functionDenylist: { type: 'array', items: { type: 'string', minLength: 1 } },
+    errorFatal: { type: 'boolean' },
     upstreamPush: {
       type: 'object',
       additionalProperties: false,

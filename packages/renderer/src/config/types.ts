@@ -54,6 +54,11 @@ export interface TemplateConfig {
   rightDelimiter?: string;
   errorOnMissingKey: boolean;
   functionDenylist: string[];
+  /**
+   * consul-template's error_fatal: a template that fails to execute with all its data there stops the runner (its
+   * `fatal` event; the consul-template CLI exits 14). Default false: keep the last good file and report.
+   */
+  errorFatal: boolean;
 }
 
 export type TemplateEngineName = 'go' | 'nunjucks';

@@ -1,6 +1,16 @@
 // The one seam between the Go template engine and Consul: a template's data calls become parsed dependencies, and a
 // data source answers each with its data, or with nothing yet (the render then reports it missing, writes nothing).
 
+import type {
+  AgentService,
+  CatalogNode as ConsulCatalogNode,
+  CatalogService,
+  HealthCheck as ConsulHealthCheck,
+  KvEntry,
+  ServiceAddress as ConsulServiceAddress,
+  ServiceInstance,
+} from '@consul-sidecars/core';
+
 export type HealthFilter = 'any' | 'passing' | 'warning' | 'critical' | 'maintenance';
 
 /** `?ns=&partition=&peer=&sameness-group=` of a query string, as consul-template accepts them. */
@@ -17,75 +27,39 @@ export type GoDependency =
   | { kind: 'kv.list'; prefix: string; dc?: string; query: QueryParams }
   | { kind: 'file'; path: string };
 
-export interface ServiceAddress { Address: string; Port: number }
+/** api.ServiceAddress: core's, field for field. */
+export type ServiceAddress = ConsulServiceAddress;
 
-export interface HealthCheck {
-  Node: string;
-  CheckID: string;
-  Name: string;
-  Status: string;
-  Notes: string;
-  Output: string;
-  ServiceID: string;
-  ServiceName: string;
-  ServiceTags: string[];
-  Type: string;
-}
+/** api.HealthCheck as consul-template hands it over: core's check without Namespace; Status is Go's plain string. */
+export type HealthCheck = Pick<ConsulHealthCheck, 'Node' | 'CheckID' | 'Name' | 'Notes' | 'Output' | 'ServiceID' | 'ServiceName' | 'ServiceTags' | 'Type'> & { Status: string };
 
-/** consul-template's dependency.HealthService: one instance as `service` gives it to the template. */
-export interface HealthService {
-  Node: string;
-  NodeID: string;
-  NodeAddress: string;
-  NodeTaggedAddresses: Record<string, string>;
-  NodeMeta: Record<string, string>;
-  ServiceMeta: Record<string, string>;
-  Address: string;
+/**
+ * consul-template's dependency.HealthService: one instance as `service` gives it to the template. Core's instance
+ * fields by the same names; the service's tagged addresses under consul-template's name, its checks as above, and
+ * Status as consul-template aggregates it (`maintenance` included, which core reads as critical).
+ */
+export type HealthService = Pick<ServiceInstance, 'Node' | 'NodeID' | 'NodeAddress' | 'NodeTaggedAddresses' | 'NodeMeta' | 'ServiceMeta' | 'Address' | 'ID' | 'Name' | 'Tags' | 'Port' | 'Weights'> & {
   ServiceTaggedAddresses: Record<string, ServiceAddress>;
-  ID: string;
-  Name: string;
-  Tags: string[];
   Checks: HealthCheck[];
-  /** The aggregated status of the node's and service's checks. */
   Status: string;
-  Port: number;
-  Weights: { Passing: number; Warning: number };
-}
+};
 
-export interface CatalogSnippet { Name: string; Tags: string[] }
+/** dependency.CatalogSnippet (`services`): core's catalog service, name and sorted tags. */
+export type CatalogSnippet = CatalogService;
 
-export interface CatalogNodeInfo {
-  ID: string;
-  Node: string;
-  Address: string;
-  Datacenter: string;
-  TaggedAddresses: Record<string, string>;
-  Meta: Record<string, string>;
-}
+/** dependency.Node (`nodes`, and a `node`'s .Node): core's catalog node, field for field. */
+export type CatalogNodeInfo = ConsulCatalogNode;
 
-export interface CatalogNodeService {
-  ID: string;
-  Service: string;
-  Tags: string[];
-  Meta: Record<string, string>;
-  Port: number;
-  Address: string;
-  EnableTagOverride: boolean;
-}
+/** dependency.CatalogNodeService: the fields of Consul's api.AgentService a node's service listing carries. */
+export type CatalogNodeService = Pick<AgentService, 'ID' | 'Service' | 'Tags' | 'Meta' | 'Port' | 'Address' | 'EnableTagOverride'>;
 
 export interface CatalogNode { Node: CatalogNodeInfo; Services: CatalogNodeService[] }
 
-/** consul-template's dependency.KeyPair; for listings `Key` is relative to the prefix and `Path` the full key. */
-export interface KeyPair {
-  Path: string;
-  Key: string;
-  Value: string;
-  CreateIndex: number;
-  ModifyIndex: number;
-  LockIndex: number;
-  Flags: number;
-  Session: string;
-}
+/**
+ * consul-template's dependency.KeyPair: core's entry, with a value always (a key holding none reads ''), a session
+ * always ('' when unlocked), and the full `Path` (for listings `Key` is relative to the prefix).
+ */
+export type KeyPair = Pick<KvEntry, 'Key' | 'Flags' | 'LockIndex' | 'CreateIndex' | 'ModifyIndex'> & { Path: string; Value: string; Session: string };
 
 /** An answer, tagged with the kind it answers so the engine can check it without casts. */
 export type GoData =

@@ -3,12 +3,13 @@
 // consul-template's runner does) instead of throwing.
 
 import { BUILTINS } from './builtins';
-import type { GoDataSource, GoDependency } from './data-source';
+import type { GoDataSource, GoDependency, HealthService } from './data-source';
 import { EXECUTE_TEMPLATE, execute, type GoFunction, type MissingKey } from './exec';
 import { collectionFunctions } from './functions/collections';
 import { consulFunctions } from './functions/consul';
 import { convertFunctions } from './functions/convert';
 import { mathFunctions } from './functions/math';
+import { pushFunctions } from './functions/push';
 import type { RenderContext } from './functions/render-context';
 import { scratchFunctions } from './functions/scratch';
 import { stringFunctions } from './functions/strings';
@@ -40,6 +41,8 @@ export interface GoRenderOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The clock timestamp reads; default now. */
   now?: () => Date;
+  /** The renderer's no-reload mode: receives what `pushUpstream` is given (a throw is the call's error). */
+  pushUpstream?: (upstream: string, services: HealthService[]) => void;
 }
 
 export interface GoRenderOutcome {
@@ -78,6 +81,7 @@ function functionTable(ctx: RenderContext & { denied: string[] }): Map<string, G
   convertFunctions(table);
   mathFunctions(table);
   scratchFunctions(table);
+  pushFunctions(ctx, table);
   table.set('executeTemplate', EXECUTE_TEMPLATE);
   for (const name of table.keys()) {
     if (!BUILTINS.has(name) && ctx.denied.some((pattern) => globMatch(pattern, name))) table.set(name, DENIED);
@@ -87,7 +91,7 @@ function functionTable(ctx: RenderContext & { denied: string[] }): Map<string, G
 
 function newContext(source: GoDataSource, options: GoRenderOptions, denied: string[] = []): RenderContext & { denied: string[] } {
   return {
-    denied, source, used: new Map(), missing: new Set(), blockedOn: new Set(), env: options.env ?? process.env, now: options.now ?? (() => new Date()) };
+    denied, source, used: new Map(), missing: new Set(), blockedOn: new Set(), env: options.env ?? process.env, now: options.now ?? (() => new Date()), pushUpstream: options.pushUpstream };
 }
 
 const NO_DATA: GoDataSource = { lookup: () => undefined };

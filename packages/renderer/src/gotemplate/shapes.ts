@@ -51,7 +51,21 @@ function healthCheck(c: HealthCheck): GoStruct {
   ]);
 }
 
+/** The HealthService each `*dependency.HealthService` value was made from (pushUpstream hands them back). */
+const healthServiceSources = new WeakMap<GoStruct, HealthService>();
+
+/** The HealthService a template value stands for, when it is one `service` gave. */
+export function healthServiceOf(value: GoValue): HealthService | undefined {
+  return value instanceof GoStruct ? healthServiceSources.get(value) : undefined;
+}
+
 export const healthServiceValue = cached((s: HealthService): GoStruct => {
+  const value = healthServiceStruct(s);
+  healthServiceSources.set(value, s);
+  return value;
+});
+
+function healthServiceStruct(s: HealthService): GoStruct {
   const tagged = new Map(Object.entries(s.ServiceTaggedAddresses).map(([k, v]) => [k, serviceAddress(v)] as [string, GoValue]));
   return struct('*dependency.HealthService', [
     ['Node', s.Node], ['NodeID', s.NodeID], ['NodeAddress', s.NodeAddress], ['NodeTaggedAddresses', stringMap(s.NodeTaggedAddresses)],
@@ -61,7 +75,7 @@ export const healthServiceValue = cached((s: HealthService): GoStruct => {
     ['Checks', new GoSlice(s.Checks.map(healthCheck), 'api.HealthChecks')], ['Status', s.Status], ['Port', s.Port],
     ['Weights', struct('api.AgentWeights', [['Passing', s.Weights.Passing], ['Warning', s.Weights.Warning]])],
   ]);
-});
+}
 
 export const catalogSnippetValue = cached((s: CatalogSnippet): GoStruct => {
   return struct('*dependency.CatalogSnippet', [['Name', s.Name], ['Tags', new GoSlice(s.Tags, 'dependency.ServiceTags')]]);

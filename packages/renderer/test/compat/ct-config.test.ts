@@ -79,7 +79,7 @@ describe('compat: consul-template config files', function () {
       it(name, async () => {
         const err = await parseError(text);
         expect(err.message).to.match(want);
-        expect(err.exitCode).to.equal(14); // ExitCodeConfigError
+        expect(err.exitCode).to.equal(15); // ExitCodeConfigError
       });
     }
     it('JSON: unknown key with its line', async () => {

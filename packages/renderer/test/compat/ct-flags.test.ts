@@ -35,7 +35,7 @@ describe('compat: consul-template command line', function () {
     expect(parseCtCommandLine(['--version']).version).to.equal(true);
     expect(parseCtCommandLine(['-h']).help).to.equal(true);
     expect(parseCtCommandLine(['-help']).help).to.equal(true);
-    expect(ctUsage()).to.contain('-exec-reload-signal').and.to.contain('14 bad config');
+    expect(ctUsage()).to.contain('-exec-reload-signal').and.to.contain('15 bad config');
   });
 
   describe('-template "source:destination:command"', () => {
@@ -54,7 +54,7 @@ describe('compat: consul-template command line', function () {
     }
   });
 
-  describe('bad flags: CtFlagError, exit code 12 (ExitCodeParseFlagsError)', () => {
+  describe('bad flags: CtFlagError, exit code 13 (ExitCodeParseFlagsError)', () => {
     const cases: [string[], RegExp][] = [
       [['-nope'], /unknown flag -nope/],
       [['-kill-signal', 'HUP'], /-kill-signal: invalid signal "HUP"/],
@@ -80,7 +80,8 @@ describe('compat: consul-template command line', function () {
   });
 
   it('exit codes are consul-template\'s (cli.go)', () => {
-    expect(EXIT_CODES).to.deep.equal({ ok: 0, error: 10, interrupt: 11, parseFlags: 12, runner: 13, config: 14 });
+    // cli.go: `ExitCodeOK int = 0` then `ExitCodeError = 10 + iota` (iota 1 there): 11, 12, 13, 14, 15.
+    expect(EXIT_CODES).to.deep.equal({ ok: 0, error: 11, interrupt: 12, parseFlags: 13, runner: 14, config: 15 });
   });
 
   describe('flags over config files', () => {

@@ -14,7 +14,7 @@ describe('compat: exec supervisor (consul-template exec mode)', function () {
     const settings = { killSignal: 'SIGINT', reloadSignal: 'SIGHUP' } as const;
     const cases: [string, boolean, SignalRoute][] = [
       ['SIGHUP', true, { action: 'reload-config' }], // its own reload signal: re-read config and templates, not forwarded
-      ['SIGINT', true, { action: 'stop' }], // its own kill signal: stop the child immediately, exit 11
+      ['SIGINT', true, { action: 'stop' }], // its own kill signal: stop the child immediately, exit 12
       ['SIGTERM', true, { action: 'forward', signal: 'SIGTERM' }], // anything else goes to the child
       ['SIGUSR1', true, { action: 'forward', signal: 'SIGUSR1' }],
       ['SIGTERM', false, { action: 'stop' }], // no child: the renderer's rule, SIGTERM stops it

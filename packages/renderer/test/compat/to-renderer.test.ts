@@ -21,6 +21,7 @@ describe('compat: consul-template config -> the renderer\'s', function () {
       perms: 0o644,
       backup: true,
       wait: { min: '2s', max: '6s' },
+      errorFatal: true, // template_error_fatal's default
     });
     expect(haproxy).to.deep.include({ reloadCommand: ['systemctl', 'reload', 'haproxy'], validateCommand: 'haproxy -c -f {{candidate}}', group: 'edge', guard: { minInstances: 1, dropHold: '2m' } });
     expect(app).to.deep.equal({
@@ -32,6 +33,7 @@ describe('compat: consul-template config -> the renderer\'s', function () {
       rightDelimiter: ']]',
       errorOnMissingKey: true,
       guard: { minInstances: 0 },
+      errorFatal: true,
     });
     expect(plan.rendererConfig).to.deep.include({ consul: { address: '127.0.0.1:8500', retryMax: '1m' }, wait: { min: '5s', max: '10s' }, logLevel: 'warn' });
     expect(plan.consulEnv).to.deep.equal({
@@ -55,7 +57,6 @@ describe('compat: consul-template config -> the renderer\'s', function () {
       killSignal: 'SIGINT',
       reloadSignal: 'SIGHUP',
       maxStaleMs: 600_000,
-      templateErrorFatal: true,
       retry: { enabled: true, attempts: 12, backoffMs: 250, maxBackoffMs: 60_000 },
     });
     expect(plan.notes.join('\n')).to.match(/retries Consul forever/).and.to.match(/max_stale/);
@@ -67,7 +68,7 @@ describe('compat: consul-template config -> the renderer\'s', function () {
     expect(plan.rendererConfig).to.deep.include({ once: true, logLevel: 'warn', consul: { address: '127.0.0.1:8500', retryMax: '1m', waitSeconds: 60 } });
     expect(plan.rendererConfig.templates).to.deep.equal([{
       source: '/etc/ct/app.ctmpl', destination: '/etc/app/app.conf', reloadCommand: ['restart', 'service', 'foo'], commandTimeout: '30s',
-      perms: 0o600, backup: true, createDestDirs: true, wait: { min: '2s', max: '10s' }, engine: 'go', guard: { minInstances: 0 },
+      perms: 0o600, backup: true, createDestDirs: true, wait: { min: '2s', max: '10s' }, engine: 'go', guard: { minInstances: 0 }, errorFatal: true,
     }]); // the default delimiters need no key
     // reload_signal = "" is SIGNULL: a change sends nothing (not a restart), as consul-template's decode hook makes it
     expect(plan.exec).to.deep.include({ argv: ['/usr/bin/app'], reloadSignal: 'SIGNULL', killSignal: 'SIGINT', killTimeoutMs: 2000, splayMs: 5000 });
@@ -78,14 +79,23 @@ describe('compat: consul-template config -> the renderer\'s', function () {
   it('defaults are consul-template\'s: exec kill SIGINT after 30s, no reload signal (restart), no splay; renderer SIGINT/SIGHUP', async () => {
     const plan = planCompatConfig(await parseCtConfig('exec {\n  command = "app"\n}\n', 'd.hcl'));
     expect(plan.exec).to.deep.equal({ argv: ['app'], reloadSignal: null, killSignal: 'SIGINT', killTimeoutMs: 30_000, splayMs: 0, env: { custom: ['CONSUL_HTTP_SSL=false', 'CONSUL_HTTP_SSL_VERIFY=true'] } });
-    expect(plan.process).to.deep.include({ killSignal: 'SIGINT', reloadSignal: 'SIGHUP', maxStaleMs: 2000, templateErrorFatal: true });
+    expect(plan.process).to.deep.include({ killSignal: 'SIGINT', reloadSignal: 'SIGHUP', maxStaleMs: 2000 });
     expect(planCompatConfig(await parseCtConfig('exec {\n  command = "app"\n  enabled = false\n}\n', 'd.hcl')).exec).to.equal(undefined);
+  });
+
+  it('error_fatal: the template\'s own, else template_error_fatal, else true (config.Finalize)', async () => {
+    const text = 'template_error_fatal = false\ntemplate {\n  contents = "a"\n  destination = "a"\n}\ntemplate {\n  contents = "b"\n  destination = "b"\n  error_fatal = true\n}\n';
+    const plan = planCompatConfig(await parseCtConfig(text, 'f.hcl'), { cwd: '/w' });
+    expect((plan.rendererConfig.templates as { errorFatal: boolean }[]).map((t) => t.errorFatal)).to.deep.equal([false, true]);
+    const byDefault = planCompatConfig(await parseCtConfig('template {\n  contents = "a"\n  destination = "a"\n}\n', 'd.hcl'), { cwd: '/w' });
+    expect(resolveRendererConfig(byDefault.rendererConfig, '/w').templates[0].errorFatal).to.equal(true);
+    expect(resolveRendererConfig({ templates: [{ contents: 'a', destination: '/w/a' }] }).templates[0].errorFatal, 'the renderer\'s own default').to.equal(false);
   });
 
   it('TLS turns on when any TLS setting is given (SSLConfig.Finalize); a template exec {} wins over command', async () => {
     const plan = planCompatConfig(await parseCtConfig('consul {\n  ssl {\n    cert = "/c.pem"\n    key = "/k.pem"\n  }\n}\ntemplate {\n  source = "a.tmpl"\n  destination = "a"\n  command = "old"\n  exec {\n    command = ["new", "x"]\n    timeout = "5s"\n  }\n}\n', 't.hcl'), { cwd: '/w' });
     expect(plan.consulEnv).to.deep.equal({ CONSUL_HTTP_SSL: 'true', CONSUL_HTTP_SSL_VERIFY: 'true', CONSUL_CLIENT_CERT: '/c.pem', CONSUL_CLIENT_KEY: '/k.pem' });
-    expect(plan.rendererConfig.templates).to.deep.equal([{ source: '/w/a.tmpl', destination: '/w/a', reloadCommand: ['new', 'x'], commandTimeout: '5s', engine: 'go', guard: { minInstances: 0 } }]);
+    expect(plan.rendererConfig.templates).to.deep.equal([{ source: '/w/a.tmpl', destination: '/w/a', reloadCommand: ['new', 'x'], commandTimeout: '5s', engine: 'go', guard: { minInstances: 0 }, errorFatal: true }]);
   });
 
   it('the result passes the renderer\'s own validation (resolveRendererConfig) and means the same', async () => {

@@ -1,7 +1,7 @@
 // What the data functions of one render share: the data source, and the record of what the template used,
 // what had no data yet, and what consul-template would keep blocking on.
 
-import { goDependencyKey, type GoData, type GoDataSource, type GoDependency } from '../data-source';
+import { goDependencyKey, type GoData, type GoDataSource, type GoDependency, type HealthService } from '../data-source';
 import type { GoFunction } from '../exec';
 import type { GoValue } from '../values';
 
@@ -15,6 +15,8 @@ export interface RenderContext {
   blockedOn: Set<string>;
   env: Readonly<Record<string, string | undefined>>;
   now: () => Date;
+  /** The renderer's no-reload mode: where `pushUpstream` hands an upstream's instances (throws to refuse them). */
+  pushUpstream?: (upstream: string, services: HealthService[]) => void;
 }
 
 /** Records `dep` and returns its answer, or undefined (recorded missing) when nothing arrived yet. */
