@@ -23,6 +23,20 @@ export interface PoolConfig {
   tag?: string;
   /** The virtual server in front of the pool, created (and owned) by f5-sync; unset: none is managed. */
   virtual?: VirtualConfig;
+  /** Set by f5-sync (never in a file) for a pool a Consul service declared: removed with its declaration. */
+  origin?: 'declaration';
+}
+
+/** Pools declared by Consul services (tag `f5-pool=<name>` or meta `f5-pool`), besides the config file's list. */
+export interface DeclarationsConfig {
+  /** Off by default: with it on, a tag on any service in the catalog can create a pool. */
+  enabled: boolean;
+  /** Tag prefix ("f5-pool=<name>") and meta key of the pool name. */
+  poolKey: string;
+  /** Tag prefix and meta key of the virtual server destination ("10.0.0.10:80"). */
+  virtualKey: string;
+  loadBalancingMode: LoadBalancingMode;
+  minActiveMembers: number;
 }
 
 /** A virtual server with the pool as its default pool. */
@@ -70,6 +84,7 @@ export interface F5SyncConfig {
   /** Partition of every pool (and its virtual server) that names none; two syncers sharing a BIG-IP use one each. */
   partition: string;
   pools: PoolConfig[];
+  declarations: DeclarationsConfig;
   /** Role tag -> priority group. Instances with none of these tags get `defaultPriority`. */
   roleTags: Record<string, number>;
   defaultPriority: number;
@@ -162,6 +177,18 @@ export const CONFIG_SCHEMA = {
             },
           },
         },
+      },
+    },
+    declarations: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: false },
+        poolKey: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'f5-pool' },
+        virtualKey: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'f5-virtual' },
+        loadBalancingMode: { type: 'string', default: 'round-robin' },
+        minActiveMembers: { type: 'integer', minimum: 0, default: 1 },
       },
     },
     roleTags: {
