@@ -80,7 +80,8 @@ async function runDaemon(initial: F5SyncConfig, load: () => F5SyncConfig, logger
     onReload: async () => {
       const next = load();
       // The registry is kept so /metrics keeps counting across reloads.
-      const replacement = createF5Sync(next, { logger, dryRun, printCall, metrics: f5.metrics });
+      // The old pools go along: a pool whose service or tag changed is held, not emptied, if the new source is empty.
+      const replacement = createF5Sync(next, { logger, dryRun, printCall, metrics: f5.metrics, previousPools: config.pools });
       await f5.close();
       f5 = replacement;
       config = next;

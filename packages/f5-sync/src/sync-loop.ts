@@ -87,7 +87,7 @@ export class SyncLoop {
       this.declarations.on('unavailable', (reason) => logger.warn({ reason }, 'declarations: keeping the last good declared pools'));
     }
     this.debounceMinMs = durationMs(config.debounce.min, 'debounce.min');
-    this.debounceMaxMs = Math.max(this.debounceMinMs, durationMs(config.debounce.max, 'debounce.max'));
+    this.debounceMaxMs = durationMs(config.debounce.max, 'debounce.max');
     this.semaphore = new Semaphore(config.concurrency);
     this.instances = new ConsulInstances(consul, config.pools.map((p) => p.consulService), config, logger, options.consulWaitSeconds);
     if (options.useLeaderLock ?? config.leaderLock.enabled) {
