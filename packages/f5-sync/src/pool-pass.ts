@@ -1,7 +1,8 @@
 // One pass over one pool, the pipeline in order: observe it live (through the pool target), plan against Consul,
 // act (apply through the target, or print in dry-run), and re-read when the target moved under us.
 
-import { errorMessage, type Logger } from '@consul-sidecars/core';
+import { crashPoint, errorMessage, type Logger } from '@consul-sidecars/core';
+import { CRASH_POINTS } from './crash-points';
 import { poolKey, type PoolConfig } from './config';
 import type { F5SyncMetrics } from './metrics';
 import type { DesiredMember, DesiredPool } from './plan/desired-members';
@@ -103,6 +104,7 @@ export class PoolSyncer {
         const { plan } = decided;
         try {
           const result = await (given?.applied ? given.applied.then(orThrow) : target.apply(plan));
+          crashPoint(CRASH_POINTS.betweenPools);
           metrics?.transactions.inc({ outcome: 'ok' });
           if (plan.driftRepairs > 0) metrics?.driftRepaired.inc({ pool: key }, plan.driftRepairs);
           for (const action of plan.actions) logger.info({ pool: key, action: action.kind, member: 'member' in action ? (typeof action.member === 'string' ? action.member : action.member.name) : undefined, cause: 'cause' in action ? action.cause : undefined }, describe(action.kind));
@@ -197,6 +199,7 @@ export class PoolSyncer {
       writes++;
       logger.info({ pool: key, virtual: `/${action.ref.partition}/${action.ref.name}`, action: action.kind }, 'removed virtual server (its declaration is gone)');
     }
+    if (plan.virtuals.length > 0) crashPoint(CRASH_POINTS.retireAfterVirtual);
     if (plan.pool) {
       writes += (await target.apply({ pool: key, ref: plan.members.ref, actions: [plan.pool] })).calls;
       logger.info({ pool: key, action: 'removePool' }, describe('removePool'));

@@ -84,7 +84,12 @@ export class SyncLoop {
     if (config.declarations.enabled) {
       this.declarations = new CatalogDeclarations(consul, config.declarations, logger, options.consulWaitSeconds);
       this.declarations.on('change', (inputs) => this.onDeclarations(inputs));
-      this.declarations.on('unavailable', (reason) => logger.warn({ reason }, 'declarations: keeping the last good declared pools'));
+      this.declarations.on('unavailable', (reason, consecutive) => {
+        logger.warn({ reason }, 'declarations: keeping the last good declared pools');
+        this.consulFailed(consecutive);
+      });
+      this.declarations.on('change', () => metrics?.consulReachable.set(1));
+      this.declarations.on('recovered', () => metrics?.consulReachable.set(1));
     }
     this.debounceMinMs = durationMs(config.debounce.min, 'debounce.min');
     this.debounceMaxMs = durationMs(config.debounce.max, 'debounce.max');
@@ -133,12 +138,20 @@ export class SyncLoop {
   async start(): Promise<void> {
     const { logger, config, metrics } = this.options;
     this.instances.on('change', (service) => this.onServiceChange(service));
-    this.instances.on('unavailable', (service) => this.onServiceChange(service));
+    this.instances.on('unavailable', (service, _reason, consecutive) => {
+      this.consulFailed(consecutive);
+      this.onServiceChange(service);
+    });
+    this.instances.on('change', () => metrics?.consulReachable.set(1));
     await this.startDeclarations();
     this.instances.start();
-    await this.instances.ready(this.options.consulReadyTimeoutMs ?? 10_000).catch((err) => {
-      logger.error({ err: errorMessage(err) }, 'Consul did not answer for every service; those pools are held until it does');
-    });
+    await this.instances.ready(this.options.consulReadyTimeoutMs ?? 10_000).then(
+      () => metrics?.consulReachable.set(1),
+      (err) => {
+        metrics?.errors.inc({ kind: 'ERR_CONSUL_TIMEOUT' });
+        logger.error({ err: errorMessage(err), code: (err as { code?: string }).code }, 'Consul did not answer for every service; those pools are held until it does');
+      },
+    );
     if (this.stopped) return;
     this.started = true;
     if (this.lock) {
@@ -272,6 +285,12 @@ export class SyncLoop {
       return;
     }
     for (const key of keys) this.schedule(key);
+  }
+
+  /** A Consul query failed: counted by kind; Consul is called unreachable only after consecutive failures (#14 item 4). */
+  private consulFailed(consecutive: number): void {
+    this.options.metrics?.errors.inc({ kind: 'ERR_CONSUL_UNAVAILABLE' });
+    if (consecutive >= 2) this.options.metrics?.consulReachable.set(0);
   }
 
   /** byService from the pools; the Consul watchers follow: one per service some pool uses. */
@@ -433,6 +452,7 @@ export class SyncLoop {
         })
         .catch((err: unknown) => {
           const failure = { count: (this.failures.get(key)?.count ?? 0) + 1, error: errorMessage(err) };
+          this.options.metrics?.errors.inc({ kind: (err as { code?: string }).code ?? 'unknown' });
           this.failures.set(key, failure);
           const delay = backoffDelay(failure.count, { baseMs: 1000, maxMs: 30_000, jitter: 0.5 });
           this.options.logger.error({ pool: key, err: failure.error, code: (err as { code?: string }).code, attempt: failure.count, retryInMs: delay }, 'pool sync failed; keeping the BIG-IP as it is and retrying');

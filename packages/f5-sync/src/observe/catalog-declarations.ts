@@ -9,7 +9,8 @@ import type { DeclarationKeys, ServiceDeclarationInput } from './declared-pools'
 interface DeclarationEvents {
   /** A new catalog answer, reduced to the services that carry a declaration key (in tags or meta). */
   change: [inputs: ServiceDeclarationInput[]];
-  unavailable: [reason: string];
+  recovered: [];
+  unavailable: [reason: string, consecutiveErrors: number];
 }
 
 type CatalogServices = ReturnType<typeof parseCatalogServices>;
@@ -47,7 +48,8 @@ export class CatalogDeclarations extends EventEmitter<DeclarationEvents> {
     const list = (opts: Record<string, unknown>): Promise<unknown> => consul.catalog.service.list(opts as never);
     this.watcher = new BlockingWatcher<CatalogServices>(consulBlockingQuery(list, {}, parseCatalogServices), { name: 'catalog:services', logger, waitSeconds });
     this.watcher.on('change', (services) => void this.onServices(services));
-    this.watcher.on('error', (err) => this.emit('unavailable', `consul query for the catalog's services failed: ${errorMessage(err)}`));
+    this.watcher.on('error', (err, consecutiveErrors) => this.emit('unavailable', `consul query for the catalog's services failed: ${errorMessage(err)}`, consecutiveErrors));
+    this.watcher.on('recovered', () => this.emit('recovered'));
   }
 
   start(): this {

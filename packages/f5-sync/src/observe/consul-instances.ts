@@ -10,7 +10,7 @@ interface InstanceEvents {
   /** The service's passing instances changed (or were read for the first time). */
   change: [service: string];
   /** Consul failed for this service (we keep the last data but hold its pools). */
-  unavailable: [service: string, reason: string];
+  unavailable: [service: string, reason: string, consecutiveErrors: number];
 }
 
 /** One blocking watcher per Consul service; answers "what should pool P hold" from the latest data. */
@@ -36,10 +36,10 @@ export class ConsulInstances extends EventEmitter<InstanceEvents> {
       this.lastError.delete(service);
       this.emit('change', service);
     });
-    watcher.on('error', (err) => {
+    watcher.on('error', (err, consecutiveErrors) => {
       const reason = `consul query for ${service} failed: ${err instanceof Error ? err.message : String(err)}`;
       this.lastError.set(service, reason);
-      this.emit('unavailable', service, reason);
+      this.emit('unavailable', service, reason, consecutiveErrors);
     });
     watcher.on('recovered', () => {
       this.lastError.delete(service);
