@@ -65,3 +65,12 @@ export function writeCalls(text: string): number {
   return total;
 }
 
+
+/** Kills (SIGKILL) every child still running and empties the list: the afterEach of the process tests. */
+export async function killChildren(children: Array<Child | undefined>): Promise<void> {
+  for (const child of children.splice(0)) {
+    if (!child || child.process.exitCode !== null || child.process.signalCode !== null) continue;
+    child.process.kill('SIGKILL');
+    await child.exited;
+  }
+}

@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { BIN, fileConfig, metricsText, startChild, type Child } from './child';
+import { BIN, fileConfig, killChildren, metricsText, startChild, type Child } from './child';
 import { startEnv, waitFor, writeConfigFile, type Env } from './support';
 
 function runBin(args: string[], env: Record<string, string> = {}) {
@@ -63,10 +63,7 @@ describe('f5-sync ops port and shared metrics @integration', function () {
     env = await startEnv();
   });
   afterEach(async () => {
-    if (child && child.process.exitCode === null && child.process.signalCode === null) {
-      child.process.kill('SIGKILL');
-      await child.exited;
-    }
+    await killChildren([child]);
   });
   after(async () => {
     await env.close();

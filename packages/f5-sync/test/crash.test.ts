@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { CRASH_POINT_NAMES } from '../src/crash-points';
 import { declaredPoolDescription, ownerDescription } from '../src/plan/owner-mark';
-import { fileConfig, startChild, type Child } from './child';
+import { fileConfig, killChildren, startChild, type Child } from './child';
 import { byHand, deregister, register, startEnv, uniqueName, waitFor, writeConfigFile, type Env } from './support';
 
 type Snapshot = ReturnType<Env['bigip']['snapshot']>;
@@ -20,12 +20,7 @@ describe('f5-sync killed at every crash point @integration', function () {
     env = await startEnv({ tokenTimeoutSeconds: 600 });
   });
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.process.exitCode === null && child.process.signalCode === null) {
-        child.process.kill('SIGKILL');
-        await child.exited;
-      }
-    }
+    await killChildren(children);
     await deregister(env.consul.client, ...registered.splice(0));
   });
   after(async () => {

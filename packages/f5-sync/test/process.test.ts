@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import axios from 'axios';
-import { BIN, fileConfig, metricsText, startChild, writeCalls, type Child } from './child';
+import { BIN, fileConfig, killChildren, metricsText, startChild, writeCalls, type Child } from './child';
 import { deregister, membersOf, PASSWORD, register, startEnv, uniqueName, waitFor, writeConfigFile, type Env, type Instance } from './support';
 
 describe('f5-sync processes @integration', function () {
@@ -24,12 +24,7 @@ describe('f5-sync processes @integration', function () {
     env = await startEnv({ transactionTimeoutSeconds: 3 });
   });
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.process.exitCode === null && child.process.signalCode === null) {
-        child.process.kill('SIGKILL');
-        await child.exited;
-      }
-    }
+    await killChildren(children);
     await deregister(env.consul.client, ...registered.splice(0));
   });
   after(async () => {

@@ -5,7 +5,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { fileConfig, metricsText, startChild, type Child } from './child';
+import { fileConfig, killChildren, metricsText, startChild, type Child } from './child';
 import { deregister, membersOf, register, startEnv, uniqueName, waitFor, writeConfigFile, type Env } from './support';
 
 describe('f5-sync reloading its config (SIGHUP) @integration', function () {
@@ -18,10 +18,7 @@ describe('f5-sync reloading its config (SIGHUP) @integration', function () {
     env = await startEnv();
   });
   afterEach(async () => {
-    if (child && child.process.exitCode === null && child.process.signalCode === null) {
-      child.process.kill('SIGKILL');
-      await child.exited;
-    }
+    await killChildren([child]);
     child = undefined;
     await deregister(env.consul.client, ...registered.splice(0));
   });

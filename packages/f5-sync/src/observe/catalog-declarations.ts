@@ -84,18 +84,21 @@ export class CatalogDeclarations extends EventEmitter<DeclarationEvents> {
     const generation = ++this.generation;
     const declaringByMeta = new Set([...this.metas].filter(([, metas]) => metas.some((m) => m[this.keys.poolKey] !== undefined || m[this.keys.virtualKey] !== undefined)).map(([s]) => s));
     const toRead = servicesToRead(services, this.lastTags, declaringByMeta, this.keys);
+    const failed = new Set<string>();
     await mapLimit(toRead, 4, async (service) => {
       try {
         const entries = parseCatalogService(await this.consul.catalog.service.nodes({ service } as never));
         this.metas.set(service, entries.map((entry) => entry.ServiceMeta));
       } catch (err) {
-        this.logger?.warn({ service, err: errorMessage(err) }, "reading a service's catalog entries for its declaration failed; its last known meta is kept");
+        failed.add(service);
+        this.logger?.warn({ service, err: errorMessage(err) }, "reading a service's catalog entries for its declaration failed; its last known meta is kept, read again on the next answer");
       }
     });
     if (generation !== this.generation) return;
     const present = new Set(services.map((s) => s.Name));
     for (const service of [...this.metas.keys()]) if (!present.has(service)) this.metas.delete(service);
-    this.lastTags = new Map(services.map((s) => [s.Name, s.Tags]));
+    // A service whose read failed counts as new next time, so it is read again.
+    this.lastTags = new Map(services.filter((s) => !failed.has(s.Name)).map((s) => [s.Name, s.Tags]));
     const inputs: ServiceDeclarationInput[] = [];
     for (const service of services) {
       const metas = (this.metas.get(service.Name) ?? []).filter((m) => m[this.keys.poolKey] !== undefined || m[this.keys.virtualKey] !== undefined);
