@@ -1,7 +1,11 @@
-// `f5-sync --config <file> [--once] [--dry-run] [--metrics-port <p>]`: the daemon's command line.
+// `f5-sync --config <file> [--once] [--dry-run] [-ops-port <p>]`: the daemon's command line, by core's convention
+// (help on stdout exit 0, -version, usage errors exit 2, config errors exit 78).
 
-import { createLogger, describeFlags, errorMessage, installShutdown, parseFlags, startOpsServer, type FlagSpec, type Logger, type OpsServer } from '@consul-sidecars/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { armCrashPoint, createLogger, errorMessage, EXIT, helpText, installShutdown, runCommandLine, startOpsServer, type CommandLineSpec, type FlagSpec, type Logger, type OpsServer, type ParsedFlags } from '@consul-sidecars/core';
 import { loadF5SyncConfig, type F5SyncConfig } from './config';
+import { CRASH_POINT_NAMES } from './crash-points';
 import { createF5Sync, type F5Sync } from './f5-sync';
 import type { TargetCall } from './target/pool-target';
 
@@ -9,25 +13,43 @@ const FLAGS: Record<string, FlagSpec> = {
   config: { type: 'string', path: 'cli.config', description: 'JSON config file (pools, role tags, BIG-IP address; BIGIP_PASSWORD from the environment)' },
   once: { type: 'boolean', path: 'cli.once', description: 'one pass over every pool, then exit (0 converged, 1 failed, 2 a pool held)' },
   'dry-run': { type: 'boolean', path: 'cli.dryRun', description: 'plan and print the iControl calls (JSON lines on stdout); never write' },
-  'metrics-port': { type: 'number', path: 'metrics.port', description: 'serve /metrics and /health on 127.0.0.1:<port> (0 = any free port)' },
+  'ops-port': { type: 'number', path: 'metrics.port', description: 'serve /metrics and /health on 127.0.0.1:<port> (0 = any free port; F5_SYNC_OPS_PORT)' },
+  'metrics-port': { type: 'number', aliasOf: 'ops-port' },
   'log-level': { type: 'string', path: 'logLevel', description: 'fatal, error, warn, info, debug, trace' },
   consul: { type: 'string', path: 'consul.address', description: 'Consul agent address (default CONSUL_HTTP_ADDR)' },
   'bigip-url': { type: 'string', path: 'bigip.url', description: 'BIG-IP management URL (default BIGIP_URL or the config file)' },
-  help: { type: 'boolean', path: 'cli.help', description: 'show this help' },
 };
 
-export const USAGE = `usage: f5-sync --config <file> [--once] [--dry-run] [--metrics-port <port>]\n\n${describeFlags(FLAGS)}\n`;
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export const COMMAND_LINE: CommandLineSpec = {
+  name: 'f5-sync',
+  version: version(),
+  usage: `usage: f5-sync --config <file> [--once] [--dry-run] [-ops-port <port>]
+
+Exit codes: 0 ok (--once: converged), 1 --once: a pool failed, 2 a usage error (--once: a pool held),
+78 the config file, environment or a flag value is invalid.`,
+  flags: FLAGS,
+};
+
+export const USAGE = helpText(COMMAND_LINE);
 
 interface CliSwitches {
   config?: string;
   once?: boolean;
   dryRun?: boolean;
-  help?: boolean;
 }
 
-function splitFlags(argv: string[]): { switches: CliSwitches; overrides: Record<string, unknown> } {
-  const { values, positionals } = parseFlags(argv, FLAGS);
-  if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"\n${USAGE}`);
+class UsageError extends Error {}
+
+function splitFlags(parsed: ParsedFlags): { switches: CliSwitches; overrides: Record<string, unknown> } {
+  const { values } = parsed;
   const switches: CliSwitches = {};
   const overrides: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(values)) {
@@ -80,7 +102,8 @@ async function runDaemon(initial: F5SyncConfig, load: () => F5SyncConfig, logger
     onReload: async () => {
       const next = load();
       // The registry is kept so /metrics keeps counting across reloads.
-      const replacement = createF5Sync(next, { logger, dryRun, printCall, metrics: f5.metrics });
+      // The old pools go along: a pool whose service or tag changed is held, not emptied, if the new source is empty.
+      const replacement = createF5Sync(next, { logger, dryRun, printCall, metrics: f5.metrics, previousPools: config.pools });
       await f5.close();
       f5 = replacement;
       config = next;
@@ -92,28 +115,47 @@ async function runDaemon(initial: F5SyncConfig, load: () => F5SyncConfig, logger
   logger.info({ pools: config.pools.length, dryRun }, 'f5-sync running');
 }
 
-export async function main(argv: string[]): Promise<void> {
-  let logger: Logger | undefined;
+/** Runs the command line; resolves with the exit code for --once, stays running (resolves undefined) as a daemon. */
+async function run(parsed: ParsedFlags): Promise<number | undefined> {
+  const { switches, overrides } = splitFlags(parsed);
+  const load = () => loadF5SyncConfig({ file: switches.config, env: process.env, flags: overrides });
+  const config = load();
+  // With --dry-run, stdout carries the plan: logs go to stderr.
+  const logger = createLogger({ name: 'f5-sync', level: config.logLevel, destination: switches.dryRun ? process.stderr : undefined });
   try {
-    const { switches, overrides } = splitFlags(argv);
-    if (switches.help) {
-      process.stdout.write(USAGE);
-      return;
-    }
-    const load = () => loadF5SyncConfig({ file: switches.config, env: process.env, flags: overrides });
-    const config = load();
-    // With --dry-run, stdout carries the plan: logs go to stderr.
-    logger = createLogger({ name: 'f5-sync', level: config.logLevel, destination: switches.dryRun ? process.stderr : undefined });
     if (switches.once) {
       const code = await runOnce(config, logger, Boolean(switches.dryRun));
       logger.flush?.();
-      process.exit(code);
+      return code;
     }
     await runDaemon(config, load, logger, Boolean(switches.dryRun));
+    return undefined;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (logger) logger.fatal({ err: errorMessage(err), code }, 'f5-sync cannot run');
-    else process.stderr.write(`f5-sync: ${errorMessage(err)}\n`);
-    process.exit(code === 'ERR_CONFIG' ? 78 : 1);
+    logger.fatal({ err: errorMessage(err), code: (err as { code?: string }).code }, 'f5-sync cannot run');
+    logger.flush?.();
+    throw err;
   }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let daemon = false;
+  const code = await runCommandLine(argv, COMMAND_LINE, async (parsed) => {
+    try {
+      // A crash point the catalogue does not know is a typo in a test's environment: refused at start, naming it.
+      armCrashPoint(process.env, CRASH_POINT_NAMES);
+      if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+    } catch (err) {
+      process.stderr.write(`f5-sync: ${errorMessage(err)}\nrun \`f5-sync -help\` for the flags\n`);
+      return EXIT.usage;
+    }
+    const result = await run(parsed);
+    daemon = result === undefined;
+    return result ?? EXIT.ok;
+  }).catch((err: unknown) => {
+    process.stderr.write(`f5-sync: ${errorMessage(err)}\n`);
+    return EXIT.failure;
+  });
+  if (daemon) return;
+  process.exitCode = code;
+  process.exit(code);
 }

@@ -1,6 +1,7 @@
 // f5-sync's configuration: which Consul services feed which BIG-IP pools, and how to reach and pace the BIG-IP.
 
-import { ConfigError, envToConfig, loadConfig, parseDuration, validateWithSchema } from '@consul-sidecars/core';
+import { ConfigError, expandPaths, loadConfig, parseDuration, readJsonFile, validateWithSchema } from '@consul-sidecars/core';
+import { assertConfigTypes, typedEnv } from './config-types';
 
 export type LoadBalancingMode = string;
 
@@ -23,6 +24,20 @@ export interface PoolConfig {
   tag?: string;
   /** The virtual server in front of the pool, created (and owned) by f5-sync; unset: none is managed. */
   virtual?: VirtualConfig;
+  /** Set by f5-sync (never in a file) for a pool a Consul service declared: removed with its declaration. */
+  origin?: 'declaration';
+}
+
+/** Pools declared by Consul services (tag `f5-pool=<name>` or meta `f5-pool`), besides the config file's list. */
+export interface DeclarationsConfig {
+  /** Off by default: with it on, a tag on any service in the catalog can create a pool. */
+  enabled: boolean;
+  /** Tag prefix ("f5-pool=<name>") and meta key of the pool name. */
+  poolKey: string;
+  /** Tag prefix and meta key of the virtual server destination ("10.0.0.10:80"). */
+  virtualKey: string;
+  loadBalancingMode: LoadBalancingMode;
+  minActiveMembers: number;
 }
 
 /** A virtual server with the pool as its default pool. */
@@ -70,6 +85,7 @@ export interface F5SyncConfig {
   /** Partition of every pool (and its virtual server) that names none; two syncers sharing a BIG-IP use one each. */
   partition: string;
   pools: PoolConfig[];
+  declarations: DeclarationsConfig;
   /** Role tag -> priority group. Instances with none of these tags get `defaultPriority`. */
   roleTags: Record<string, number>;
   defaultPriority: number;
@@ -162,6 +178,18 @@ export const CONFIG_SCHEMA = {
             },
           },
         },
+      },
+    },
+    declarations: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: false },
+        poolKey: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'f5-pool' },
+        virtualKey: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'f5-virtual' },
+        loadBalancingMode: { type: 'string', default: 'round-robin' },
+        minActiveMembers: { type: 'integer', minimum: 0, default: 1 },
       },
     },
     roleTags: {
@@ -272,7 +300,15 @@ function checkSemantics(config: F5SyncConfig): F5SyncConfig {
     ['leaderLock.lockDelay', config.leaderLock.lockDelay],
     ['snat.interval', config.snat.interval],
   ];
-  for (const [field, value] of durations) durationMs(value, field);
+  const ms = Object.fromEntries(durations.map(([field, value]) => [field, durationMs(value, field)]));
+  // Never corrected silently: a quiescence whose minimum exceeds its maximum, or a backoff whose base exceeds its cap, is a mistake.
+  for (const [min, max] of [['debounce.min', 'debounce.max'], ['retry.baseDelay', 'retry.maxDelay']] as const) {
+    if (ms[min]! > ms[max]!) {
+      const value = durations.find(([field]) => field === min)![1];
+      const limit = durations.find(([field]) => field === max)![1];
+      throw new ConfigError(`${min} (${JSON.stringify(value)}) is longer than ${max} (${JSON.stringify(limit)})`, { field: min, value });
+    }
+  }
   // A pool without its own partition lives in the syncer's (schema defaults cannot refer to another field).
   for (const pool of config.pools) pool.partition ??= config.partition;
   for (const pool of config.snat.pools) pool.partition ??= config.partition;
@@ -287,13 +323,23 @@ function checkSemantics(config: F5SyncConfig): F5SyncConfig {
 
 /** Validates an already-assembled config object (tests and embedders). */
 export function parseF5SyncConfig(data: unknown, source = 'f5-sync config'): F5SyncConfig {
+  assertConfigTypes(CONFIG_SCHEMA, data, source);
   return checkSemantics(validateWithSchema<F5SyncConfig>(CONFIG_SCHEMA, structuredClone(data), source));
 }
 
-/** The daemon's config: file < env < flags, validated. */
+/** The daemon's config: file < env < flags, each source's values of their schema type (nothing converted), validated. */
 export function loadF5SyncConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> }): F5SyncConfig {
-  const env = envToConfig(options.env ?? process.env, ENV_MAPPING);
-  return checkSemantics(loadConfig<F5SyncConfig>(CONFIG_SCHEMA, { file: options.file, env, flags: options.flags }));
+  let fromFile: Record<string, unknown> = {};
+  if (options.file) {
+    const raw = readJsonFile(options.file);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${options.file} must hold a JSON object`, { field: 'file', value: options.file });
+    assertConfigTypes(CONFIG_SCHEMA, raw, `config file ${options.file}`);
+    fromFile = raw as Record<string, unknown>;
+  }
+  const env = typedEnv(CONFIG_SCHEMA, options.env ?? process.env, ENV_MAPPING);
+  assertConfigTypes(CONFIG_SCHEMA, expandPaths(options.flags ?? {}), 'flags');
+  // The file goes in as core's lowest layer (its "defaults"), so it is read once: file < env < flags as before.
+  return checkSemantics(loadConfig<F5SyncConfig>(CONFIG_SCHEMA, { defaults: fromFile, env, flags: options.flags }));
 }
 
 /** "/Common/web_pool": how pools are keyed in logs, metrics and maps. */

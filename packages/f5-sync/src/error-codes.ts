@@ -5,6 +5,8 @@
 export const ERROR_CODES = {
   ERR_CONFIG: 'config file, environment or flag invalid (names the field and value); the daemon exits 78',
   ERR_CONSUL_PAYLOAD: "a /v1/health/service answer is not the shape Consul documents (core's strict parser names the field and value); the pool is held",
+  ERR_DECLARATION: 'a pool declaration in Consul (tag or meta f5-pool / f5-virtual) is malformed, contested or shadowed by the config file; the last good declaration stays',
+  ERR_CONSUL_UNAVAILABLE: 'a Consul query failed (refused, timed out, an error answer); the pools of that service are held, consul_sidecars_consul_reachable 0 after two in a row',
   ERR_CONSUL_TIMEOUT: 'Consul did not answer for every service before the first pass; pools without an answer are held',
   ERR_MEMBER_NAME: 'a pool member name is neither "<address>:<port>" nor "<ipv6>.<port>"',
   ERR_STALE_LIVE_STATE: 'the pool changed on the target while a plan was applied (409 on create, 404 on change); re-read and planned again',

@@ -23,6 +23,8 @@ export interface F5SyncOptions {
   consul?: ConsulClient;
   onCall?: (record: CallRecord) => void;
   consulWaitSeconds?: number;
+  /** The pools of the config this one replaces (SIGHUP): a pool whose source changed is held rather than emptied. */
+  previousPools?: F5SyncConfig['pools'];
 }
 
 export interface F5Sync {
@@ -75,6 +77,7 @@ export function createF5Sync(config: F5SyncConfig, options: F5SyncOptions): F5Sy
     useLeaderLock: options.dryRun ? false : options.useLeaderLock,
     consulWaitSeconds: options.consulWaitSeconds,
     companions: snat ? [snat] : [],
+    previousPools: options.previousPools,
   });
   canWrite = () => !options.dryRun && loop.isLeader;
   return {

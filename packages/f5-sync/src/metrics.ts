@@ -19,6 +19,12 @@ export class F5SyncMetrics {
   readonly lastSuccess: Gauge<string>;
   readonly snatUtilisation: Gauge<'snat_pool'>;
   readonly snatNearExhaustion: Gauge<'snat_pool'>;
+  readonly declaredPools: Gauge;
+  readonly declarationsHeld: Gauge;
+  /** consul_sidecars_consul_reachable: 1 while f5-sync's Consul queries succeed. */
+  readonly consulReachable: Gauge<string>;
+  /** consul_sidecars_errors_total{kind}: errors by code (src/error-codes.ts). */
+  readonly errors: Counter<string>;
 
   constructor(registry: Registry = createMetricsRegistry('f5-sync')) {
     this.registry = registry;
@@ -34,8 +40,13 @@ export class F5SyncMetrics {
     this.snatUtilisation = new Gauge({ name: 'f5sync_snat_utilisation_ratio', help: 'SNAT pool connections / (translation addresses x ports per address)', labelNames: ['snat_pool'], registers });
     this.snatNearExhaustion = new Gauge({ name: 'f5sync_snat_near_exhaustion', help: '1 while a SNAT pool is at or above snat.nearExhaustionRatio', labelNames: ['snat_pool'], registers });
     // The metrics every daemon shares, under one name (deploy/README.md): the daemon is the scrape job.
+    this.declaredPools = new Gauge({ name: 'f5sync_declared_pools', help: 'Pools declared by Consul services (declarations.enabled), last good set', registers });
+    this.declarationsHeld = new Gauge({ name: 'f5sync_declarations_held', help: '1 while a catalog answer that dropped every declared pool at once is held', registers });
     this.leader = createLeaderMetric(registry);
-    this.lastSuccess = createDaemonMetrics(registry, { unitLabel: 'pool' }).lastSuccess;
+    const shared = createDaemonMetrics(registry, { unitLabel: 'pool' });
+    this.lastSuccess = shared.lastSuccess;
+    this.consulReachable = shared.consulReachable;
+    this.errors = shared.errors;
   }
 
   recordCall(record: CallRecord): void {

@@ -1,15 +1,17 @@
 // One pass over one pool, the pipeline in order: observe it live (through the pool target), plan against Consul,
 // act (apply through the target, or print in dry-run), and re-read when the target moved under us.
 
-import { errorMessage, type Logger } from '@consul-sidecars/core';
+import { crashPoint, errorMessage, type Logger } from '@consul-sidecars/core';
+import { CRASH_POINTS } from './crash-points';
 import { poolKey, type PoolConfig } from './config';
 import type { F5SyncMetrics } from './metrics';
 import type { DesiredMember, DesiredPool } from './plan/desired-members';
-import { planPoolChanges, type PlanOptions, type PoolPlan } from './plan/pool-plan';
+import { planPoolChanges, type EmptyGuard, type PlanOptions, type PoolPlan } from './plan/pool-plan';
+import { planRetirement } from './plan/retire-plan';
 import type { LivePool } from './target/pool-model';
 import { StaleLiveStateError, type ApplyResult, type PoolTarget, type TargetCall } from './target/pool-target';
 
-export type PoolSyncOutcome = 'unchanged' | 'applied' | 'held' | 'planned' | 'not-leader';
+export type PoolSyncOutcome = 'unchanged' | 'applied' | 'held' | 'planned' | 'not-leader' | 'retiring' | 'retired';
 
 export interface PoolSyncResult {
   pool: string;
@@ -34,6 +36,8 @@ export interface PoolSyncerOptions {
   now?: () => number;
   /** Re-reads after a 409/404 that says our view was stale. */
   maxAttempts?: number;
+  /** Stricter empty-answer guards by pool (after a reload changed a pool's source); a non-empty answer clears one. */
+  emptyGuards?: Map<string, EmptyGuard>;
 }
 
 type Decided = { done: PoolSyncResult } | { plan: PoolPlan };
@@ -100,6 +104,7 @@ export class PoolSyncer {
         const { plan } = decided;
         try {
           const result = await (given?.applied ? given.applied.then(orThrow) : target.apply(plan));
+          crashPoint(CRASH_POINTS.betweenPools);
           metrics?.transactions.inc({ outcome: 'ok' });
           if (plan.driftRepairs > 0) metrics?.driftRepaired.inc({ pool: key }, plan.driftRepairs);
           for (const action of plan.actions) logger.info({ pool: key, action: action.kind, member: 'member' in action ? (typeof action.member === 'string' ? action.member : action.member.name) : undefined, cause: 'cause' in action ? action.cause : undefined }, describe(action.kind));
@@ -125,6 +130,9 @@ export class PoolSyncer {
   private decide(pool: PoolConfig, desired: DesiredPool, live: LivePool | undefined): Decided {
     const { target, metrics } = this.options;
     const key = poolKey(pool);
+    if (desired.status === 'ok' && desired.members.length > 0 && this.options.emptyGuards?.delete(key)) {
+      this.options.logger.info({ pool: key }, 'the reloaded config gives the pool members: its empty-answer guard is lifted');
+    }
     const plan = planPoolChanges({
       pool,
       desired,
@@ -132,6 +140,7 @@ export class PoolSyncer {
       now: (this.options.now ?? Date.now)(),
       options: this.options.plan,
       lastApplied: this.lastApplied.get(key),
+      emptyGuard: this.options.emptyGuards?.get(key),
     });
     this.report(plan, live);
     if (plan.hold) {
@@ -154,6 +163,61 @@ export class PoolSyncer {
       return { done: { pool: key, outcome: 'not-leader', plan, writes: 0, transaction: false } };
     }
     return { plan };
+  }
+
+  /**
+   * One pass over a declared pool whose declaration is gone: drain and remove our members, then (none of ours left)
+   * our virtual server and the pool, each only when f5-sync made it. Outcome `retired` once nothing of ours is left.
+   */
+  async retire(pool: PoolConfig): Promise<PoolSyncResult> {
+    const { target, logger, metrics } = this.options;
+    const key = poolKey(pool);
+    const live = await target.readPool(pool);
+    const virtuals = await target.readVirtuals([pool.partition]);
+    const plan = planRetirement({ pool, live, virtuals, now: (this.options.now ?? Date.now)(), options: this.options.plan });
+    const steps = [
+      ...plan.members.actions.map((action) => ({ what: 'member' as const, action })),
+      ...plan.virtuals.map((action) => ({ what: 'virtual' as const, action })),
+      ...(plan.pool ? [{ what: 'pool' as const, action: plan.pool }] : []),
+    ];
+    const result = (outcome: PoolSyncOutcome, writes: number): PoolSyncResult => ({ pool: key, outcome, plan: plan.members, writes, transaction: false });
+    if (steps.length > 0 && this.options.dryRun) {
+      for (const call of target.preview(plan.members)) this.options.printCall?.(key, call);
+      for (const action of plan.virtuals) this.options.printCall?.(key, target.previewVirtual(action));
+      if (plan.pool) for (const call of target.preview({ pool: key, ref: plan.members.ref, actions: [plan.pool] })) this.options.printCall?.(key, call);
+      return result('planned', steps.length);
+    }
+    if (steps.length > 0 && this.options.canWrite && !this.options.canWrite()) return result('not-leader', 0);
+    let writes = 0;
+    if (plan.members.actions.length > 0) {
+      writes += (await target.apply(plan.members)).calls;
+      for (const action of plan.members.actions) logger.info({ pool: key, action: action.kind, member: 'member' in action ? (typeof action.member === 'string' ? action.member : action.member.name) : undefined, cause: 'declaration removed' }, describe(action.kind));
+    }
+    // The virtual server before the pool it defaults to: a BIG-IP refuses to delete a pool a virtual server uses.
+    for (const action of plan.virtuals) {
+      await target.applyVirtual(action);
+      writes++;
+      logger.info({ pool: key, virtual: `/${action.ref.partition}/${action.ref.name}`, action: action.kind }, 'removed virtual server (its declaration is gone)');
+    }
+    if (plan.virtuals.length > 0) crashPoint(CRASH_POINTS.retireAfterVirtual);
+    if (plan.pool) {
+      writes += (await target.apply({ pool: key, ref: plan.members.ref, actions: [plan.pool] })).calls;
+      logger.info({ pool: key, action: 'removePool' }, describe('removePool'));
+    } else if (plan.done && plan.keptBecause && live) {
+      logger.warn({ pool: key, reason: plan.keptBecause }, 'declaration gone: our members are removed, the pool itself stays');
+    }
+    if (plan.done) {
+      this.lastApplied.delete(key);
+      this.heldPools.delete(key);
+      metrics?.members.remove({ pool: key, owner: 'f5-sync' });
+      metrics?.members.remove({ pool: key, owner: 'foreign' });
+      metrics?.held.remove({ pool: key });
+      metrics?.lastSuccess.remove({ pool: key });
+    } else {
+      metrics?.members.set({ pool: key, owner: 'f5-sync' }, plan.members.ours);
+    }
+    metrics?.syncs.inc({ outcome: plan.done ? 'retired' : 'retiring' });
+    return result(plan.done ? 'retired' : 'retiring', writes);
   }
 
   private remember(key: string, desired: DesiredPool): void {
@@ -190,6 +254,8 @@ function describe(kind: string): string {
       return 'updated member';
     case 'drainMember':
       return 'draining member (user-disabled)';
+    case 'removePool':
+      return 'removed pool (its declaration is gone)';
     default:
       return 'removed member';
   }

@@ -4,7 +4,11 @@
 import { backoffDelay, errorMessage, KeyedSingleFlight, LeaderLock, Semaphore, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './config';
 import type { F5SyncMetrics } from './metrics';
+import { CatalogDeclarations } from './observe/catalog-declarations';
 import { ConsulInstances } from './observe/consul-instances';
+import { nextDeclarations, type ServiceDeclarationInput } from './observe/declared-pools';
+import { parseDeclaredPoolDescription } from './plan/owner-mark';
+import type { EmptyGuard } from './plan/pool-plan';
 import { PoolSyncer, type PoolSyncResult } from './pool-pass';
 import { planVirtualServers } from './plan/virtual-plan';
 import type { LivePool } from './target/pool-model';
@@ -27,6 +31,8 @@ export interface SyncLoopOptions {
   consulWaitSeconds?: number;
   /** Periodic side jobs (SNAT capacity) started once the loop runs and stopped with it. */
   companions?: Array<{ start(): void; stop(): void }>;
+  /** The pools of the config this one replaces (SIGHUP): a pool whose service or tag changed gets the stricter empty guard. */
+  previousPools?: readonly PoolConfig[];
 }
 
 export interface PassSummary {
@@ -37,8 +43,19 @@ export interface PassSummary {
 export class SyncLoop {
   readonly instances: ConsulInstances;
   readonly syncer: PoolSyncer;
-  private readonly pools = new Map<string, PoolConfig>();
+  /** Configured and declared pools, by poolKey. */
+  private pools = new Map<string, PoolConfig>();
   private readonly byService = new Map<string, string[]>();
+  /** Declared pools by declaring service (the last good declarations). */
+  private declared = new Map<string, PoolConfig>();
+  /** Declared pools whose declaration is gone: drained and removed, then forgotten. */
+  private readonly retiring = new Map<string, PoolConfig>();
+  /** Declared pools waiting for their service's first Consul answer (their first pass is a full one, for the virtual server). */
+  private readonly awaitingFirstAnswer = new Set<string>();
+  private readonly emptyGuards = new Map<string, EmptyGuard>();
+  private readonly declarations?: CatalogDeclarations;
+  private readonly fullPasses = new KeyedSingleFlight<'full'>();
+  private lastDeclarationErrors = new Set<string>();
   private readonly debounce = new Map<string, { firstAt: number; timer: NodeJS.Timeout }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** One pass per pool at a time; a pass asked for meanwhile runs once after it. */
@@ -55,13 +72,27 @@ export class SyncLoop {
 
   constructor(private readonly options: SyncLoopOptions) {
     const { config, target, consul, logger, metrics } = options;
+    for (const pool of config.pools) this.pools.set(poolKey(pool), pool);
+    this.indexServices();
+    const previous = new Map((options.previousPools ?? []).map((pool) => [poolKey(pool), pool]));
     for (const pool of config.pools) {
-      const key = poolKey(pool);
-      this.pools.set(key, pool);
-      this.byService.set(pool.consulService, [...(this.byService.get(pool.consulService) ?? []), key]);
+      const before = previous.get(poolKey(pool));
+      if (!before || (before.consulService === pool.consulService && before.tag === pool.tag)) continue;
+      const change = before.consulService !== pool.consulService ? `consulService ${before.consulService} -> ${pool.consulService}` : `tag ${before.tag ?? '(none)'} -> ${pool.tag ?? '(none)'}`;
+      this.emptyGuards.set(poolKey(pool), { from: 1, reason: `the reloaded config changed where pool ${poolKey(pool)} gets its members (${change})` });
+    }
+    if (config.declarations.enabled) {
+      this.declarations = new CatalogDeclarations(consul, config.declarations, logger, options.consulWaitSeconds);
+      this.declarations.on('change', (inputs) => this.onDeclarations(inputs));
+      this.declarations.on('unavailable', (reason, consecutive) => {
+        logger.warn({ reason }, 'declarations: keeping the last good declared pools');
+        this.consulFailed(consecutive);
+      });
+      this.declarations.on('change', () => metrics?.consulReachable.set(1));
+      this.declarations.on('recovered', () => metrics?.consulReachable.set(1));
     }
     this.debounceMinMs = durationMs(config.debounce.min, 'debounce.min');
-    this.debounceMaxMs = Math.max(this.debounceMinMs, durationMs(config.debounce.max, 'debounce.max'));
+    this.debounceMaxMs = durationMs(config.debounce.max, 'debounce.max');
     this.semaphore = new Semaphore(config.concurrency);
     this.instances = new ConsulInstances(consul, config.pools.map((p) => p.consulService), config, logger, options.consulWaitSeconds);
     if (options.useLeaderLock ?? config.leaderLock.enabled) {
@@ -74,6 +105,7 @@ export class SyncLoop {
       dryRun: options.dryRun,
       printCall: options.printCall,
       canWrite: () => this.isLeader,
+      emptyGuards: this.emptyGuards,
       plan: {
         ownerMark: config.ownerMark,
         drainPeriodMs: durationMs(config.drainPeriod, 'drainPeriod'),
@@ -89,6 +121,7 @@ export class SyncLoop {
 
   /** One full pass and done (--once): waits for Consul's first answers, syncs every pool, reports. */
   async runOnce(): Promise<PassSummary> {
+    await this.startDeclarations();
     this.instances.start();
     try {
       await this.instances.ready(this.options.consulReadyTimeoutMs ?? 10_000).catch((err) => {
@@ -96,6 +129,7 @@ export class SyncLoop {
       });
       return await this.fullPass();
     } finally {
+      await this.declarations?.stop();
       await this.instances.stop();
     }
   }
@@ -104,11 +138,20 @@ export class SyncLoop {
   async start(): Promise<void> {
     const { logger, config, metrics } = this.options;
     this.instances.on('change', (service) => this.onServiceChange(service));
-    this.instances.on('unavailable', (service) => this.onServiceChange(service));
-    this.instances.start();
-    await this.instances.ready(this.options.consulReadyTimeoutMs ?? 10_000).catch((err) => {
-      logger.error({ err: errorMessage(err) }, 'Consul did not answer for every service; those pools are held until it does');
+    this.instances.on('unavailable', (service, _reason, consecutive) => {
+      this.consulFailed(consecutive);
+      this.onServiceChange(service);
     });
+    this.instances.on('change', () => metrics?.consulReachable.set(1));
+    await this.startDeclarations();
+    this.instances.start();
+    await this.instances.ready(this.options.consulReadyTimeoutMs ?? 10_000).then(
+      () => metrics?.consulReachable.set(1),
+      (err) => {
+        metrics?.errors.inc({ kind: 'ERR_CONSUL_TIMEOUT' });
+        logger.error({ err: errorMessage(err), code: (err as { code?: string }).code }, 'Consul did not answer for every service; those pools are held until it does');
+      },
+    );
     if (this.stopped) return;
     this.started = true;
     if (this.lock) {
@@ -143,7 +186,10 @@ export class SyncLoop {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.debounce.clear();
     this.timers.clear();
+    await this.declarations?.stop();
     await this.instances.stop();
+    this.fullPasses.cancelReruns();
+    await this.fullPasses.settled();
     this.flights.cancelReruns();
     await this.flights.settled();
     await this.lock?.stop();
@@ -156,6 +202,7 @@ export class SyncLoop {
       ok: Object.keys(failing).length === 0 && Object.keys(held).length === 0,
       leader: this.isLeader,
       pools: this.pools.size,
+      ...(this.declarations ? { declared: this.declared.size, retiring: [...this.retiring.keys()] } : {}),
       held,
       failing,
     };
@@ -165,7 +212,7 @@ export class SyncLoop {
   async fullPass(): Promise<PassSummary> {
     const summary: PassSummary = { results: [], failed: [] };
     if (this.stopped || !this.isLeader) return summary;
-    const refs = [...this.pools.values()];
+    const refs = [...this.pools.values()].filter((pool) => !this.awaitingFirstAnswer.has(poolKey(pool)));
     if (!this.versionLogged) {
       // What iControl clients ask first: proves address, TLS and credentials before any pool is touched.
       try {
@@ -199,6 +246,7 @@ export class SyncLoop {
     );
     // Virtual servers after the pools they default to; they change with the config, not with Consul.
     if (!this.stopped && this.isLeader) await this.syncVirtuals(refs);
+    if (!this.stopped && this.isLeader) await this.retireDeclared(summary);
     return summary;
   }
 
@@ -229,8 +277,125 @@ export class SyncLoop {
   }
 
   private onServiceChange(service: string): void {
+    const keys = this.byService.get(service) ?? [];
+    const first = keys.filter((key) => this.awaitingFirstAnswer.delete(key)).length > 0;
     if (!this.started || this.stopped) return;
-    for (const key of this.byService.get(service) ?? []) this.schedule(key);
+    if (first) {
+      this.requestFullPass();
+      return;
+    }
+    for (const key of keys) this.schedule(key);
+  }
+
+  /** A Consul query failed: counted by kind; Consul is called unreachable only after consecutive failures (#14 item 4). */
+  private consulFailed(consecutive: number): void {
+    this.options.metrics?.errors.inc({ kind: 'ERR_CONSUL_UNAVAILABLE' });
+    if (consecutive >= 2) this.options.metrics?.consulReachable.set(0);
+  }
+
+  /** byService from the pools; the Consul watchers follow: one per service some pool uses. */
+  private indexServices(): void {
+    this.byService.clear();
+    for (const [key, pool] of this.pools) this.byService.set(pool.consulService, [...(this.byService.get(pool.consulService) ?? []), key]);
+  }
+
+  /** Starts the catalog watch (declarations on) and waits for its first declarations, so a first pass sees them. */
+  private async startDeclarations(): Promise<void> {
+    if (!this.declarations) return;
+    this.declarations.start();
+    const answered = await this.declarations.settled(this.options.consulReadyTimeoutMs ?? 10_000);
+    if (!answered) this.options.logger.error('Consul did not answer for the catalog within the deadline: declared pools are added once it does');
+  }
+
+  /** A new catalog answer: the declared pools it gives (last good kept per service), then the loop's pools follow. */
+  private onDeclarations(inputs: ServiceDeclarationInput[]): void {
+    const { config, logger, metrics } = this.options;
+    const next = nextDeclarations(this.declared, inputs, config.pools, {
+      partition: config.partition,
+      loadBalancingMode: config.declarations.loadBalancingMode,
+      minActiveMembers: config.declarations.minActiveMembers,
+    }, { keys: config.declarations, holdWhenAllGoneFrom: config.safety.holdWhenEmptyFrom });
+    const messages = new Set(next.errors.map((e) => e.message));
+    for (const error of next.errors) {
+      if (this.lastDeclarationErrors.has(error.message)) continue;
+      if (error.configured) logger.warn({ service: error.service, key: error.key, value: error.value }, error.message);
+      else logger.error({ service: error.service, key: error.key, value: error.value, kept: next.kept.includes(error.service) }, `${error.message}; the last good declaration stays`);
+      metrics?.errors.inc({ kind: 'ERR_DECLARATION' });
+    }
+    this.lastDeclarationErrors = messages;
+    if (next.held) logger.error({ declared: next.pools.size }, next.held);
+    metrics?.declarationsHeld.set(next.held ? 1 : 0);
+    this.declared = next.pools;
+    metrics?.declaredPools.set(this.declared.size);
+    this.updatePools();
+  }
+
+  /** Configured pools, then declared ones; a declared pool no longer declared starts retiring, one declared again stops. */
+  private updatePools(): void {
+    const { config, logger } = this.options;
+    const next = new Map<string, PoolConfig>();
+    for (const pool of config.pools) next.set(poolKey(pool), pool);
+    for (const pool of this.declared.values()) if (!next.has(poolKey(pool))) next.set(poolKey(pool), pool);
+    let changed = false;
+    for (const [key, pool] of this.pools) {
+      if (next.has(key)) continue;
+      changed = true;
+      this.awaitingFirstAnswer.delete(key);
+      if (pool.origin === 'declaration') {
+        this.retiring.set(key, pool);
+        logger.info({ pool: key, service: pool.consulService }, 'declaration gone: draining and removing what f5-sync created for the pool');
+      }
+    }
+    for (const [key, pool] of next) {
+      const before = this.pools.get(key);
+      if (before && JSON.stringify(before) === JSON.stringify(pool)) continue;
+      changed = true;
+      if (this.retiring.delete(key)) logger.info({ pool: key, service: pool.consulService }, 'declared again: the pool is kept');
+      else if (!before) logger.info({ pool: key, service: pool.consulService, virtual: pool.virtual?.destination }, 'pool declared in Consul: syncing it');
+      // Before the watchers start, their first answers are awaited anyway (ready()); after, this pool waits for its own.
+      if (this.instances.running && !this.instances.has(pool.consulService)) this.awaitingFirstAnswer.add(key);
+    }
+    if (!changed) return;
+    this.pools = next;
+    this.indexServices();
+    for (const service of this.byService.keys()) this.instances.add(service);
+    for (const pool of this.retiring.values()) if (!this.byService.has(pool.consulService)) void this.instances.remove(pool.consulService);
+    this.requestFullPass();
+  }
+
+  /** A full pass soon (declarations changed, a declared service answered first): one at a time, one more if asked meanwhile. */
+  private requestFullPass(): void {
+    if (!this.started || this.stopped || !this.isLeader) return;
+    const pass = this.fullPasses.run('full', () => this.fullPass(), () => this.requestFullPass());
+    pass?.catch(() => undefined);
+  }
+
+  /**
+   * Declared pools whose declaration is gone: the ones this process saw go, and (declarations on, answered) pools
+   * in our partitions whose description says f5-sync created them from a declaration nobody makes now: what a
+   * process killed mid-retirement, or restarted after a declaration went, left behind.
+   */
+  private async retireDeclared(summary: PassSummary): Promise<void> {
+    const { config, target, logger } = this.options;
+    if (this.declarations?.ready) {
+      try {
+        const partitions = [...new Set([config.partition, ...[...this.pools.values()].map((pool) => pool.partition)])];
+        for (const live of await target.listPools(partitions)) {
+          const key = poolKey(live);
+          const service = parseDeclaredPoolDescription(live.description, config.ownerMark);
+          if (service === undefined || this.pools.has(key) || this.retiring.has(key)) continue;
+          this.retiring.set(key, { consulService: service, name: live.name, partition: live.partition, loadBalancingMode: live.loadBalancingMode, minActiveMembers: live.minActiveMembers, origin: 'declaration' });
+          logger.info({ pool: key, service }, 'a pool created from a declaration nobody makes now: draining and removing what f5-sync created for it');
+        }
+      } catch (err) {
+        logger.warn({ err: errorMessage(err), code: (err as { code?: string }).code }, 'listing the partitions\' pools failed; left-over declared pools are looked for on the next full pass');
+      }
+    }
+    await Promise.all([...this.retiring.keys()].map(async (key) => {
+      const result = await this.runPool(key);
+      if (result && 'error' in result) summary.failed.push({ pool: key, error: result.error });
+      else if (result) summary.results.push(result);
+    }));
   }
 
   /** Quiescence: run `min` after the last change, but at most `max` after the first (CTS's buffer period). */
@@ -267,27 +432,36 @@ export class SyncLoop {
    */
   private async runPool(key: string, started?: () => Promise<PoolSyncResult>): Promise<PoolSyncResult | { error: string } | undefined> {
     if (this.stopped || !this.isLeader) return undefined;
-    const pool = this.pools.get(key);
+    const active = this.pools.get(key);
+    const retiring = active ? undefined : this.retiring.get(key);
+    const pool = active ?? retiring;
     if (!pool) return undefined;
     let outcome: PoolSyncResult | { error: string } | undefined;
+    const pass = (): Promise<PoolSyncResult> => {
+      if (!retiring) return started ? started() : this.semaphore.run(() => this.syncer.sync(pool, this.instances.desired(pool)));
+      return this.semaphore.run(() => this.syncer.retire(pool));
+    };
     const task = () =>
-      (started ? started() : this.semaphore.run(() => this.syncer.sync(pool, this.instances.desired(pool))))
+      pass()
         .then((result) => {
           outcome = result;
+          // Forgotten only if it was not declared again meanwhile.
+          if (result.outcome === 'retired' && this.retiring.get(key) === retiring) this.retiring.delete(key);
           if (this.failures.delete(key)) this.options.logger.info({ pool: key }, 'pool sync recovered');
           if (result.plan.recheckAt !== undefined) this.later(key, result.plan.recheckAt + 50);
         })
         .catch((err: unknown) => {
           const failure = { count: (this.failures.get(key)?.count ?? 0) + 1, error: errorMessage(err) };
+          this.options.metrics?.errors.inc({ kind: (err as { code?: string }).code ?? 'unknown' });
           this.failures.set(key, failure);
           const delay = backoffDelay(failure.count, { baseMs: 1000, maxMs: 30_000, jitter: 0.5 });
           this.options.logger.error({ pool: key, err: failure.error, code: (err as { code?: string }).code, attempt: failure.count, retryInMs: delay }, 'pool sync failed; keeping the BIG-IP as it is and retrying');
           outcome = { error: failure.error };
           this.later(key, Date.now() + delay);
         });
-    const pass = this.flights.run(key, task, () => void this.runPool(key));
-    if (!pass) return undefined;
-    await pass;
+    const flight = this.flights.run(key, task, () => void this.runPool(key));
+    if (!flight) return undefined;
+    await flight;
     return outcome;
   }
 }

@@ -41,6 +41,9 @@ describe('pools declared from Consul', () => {
     expect(pools.map((p) => p.name)).to.deep.equal(['d_pool']);
     expect(errors.map((e) => [e.service, e.key, e.value])).to.deep.equal([['a', 'f5-pool', 'shared'], ['b', 'f5-pool', 'shared'], ['c', 'f5-pool', 'listed']]);
     expect(errors[0]!.message).to.equal('service a: pool /Common/shared is declared by 2 services (a, b); not taken from Consul');
-    expect(errors[2]!.message).to.equal('service c: pool /Common/listed is already in the config file; not taken from Consul');
+    // The config file wins; the warning names both the declaring service and the config's entry.
+    expect(errors[2]!.message).to.equal("service c: declares pool /Common/listed, which the config file lists (pools.0, consulService x); the config file's entry wins, the declaration is ignored");
+    expect(errors[2]!.configured).to.equal(true);
+    expect(errors[0]!.configured).to.equal(undefined);
   });
 });

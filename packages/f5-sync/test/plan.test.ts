@@ -55,6 +55,8 @@ function summary(actions: PoolAction[]): string[] {
         return `drain ${a.member}`;
       case 'removeMember':
         return `remove ${a.member}`;
+      case 'removePool':
+        return 'remove pool';
     }
   });
 }
@@ -65,6 +67,7 @@ interface Case {
   live: LivePool | undefined;
   options?: Partial<PlanOptions>;
   lastApplied?: Map<string, { priorityGroup: number; ratio: number }>;
+  emptyGuard?: { from: number; reason: string };
   want: string[];
   hold?: RegExp;
   foreign?: string[];
@@ -217,6 +220,21 @@ const CASES: Case[] = [
     want: ['drain 10.0.0.1:8001'],
   },
   {
+    name: 'a reload changed the pool\'s service, the new one is empty, one member of ours serves -> hold (the last good state)',
+    desired: desired(),
+    live: live([ours('10.0.0.1:8001')]),
+    emptyGuard: { from: 1, reason: 'the reloaded config changed where pool /Common/web_pool gets its members (consulService web -> 5)' },
+    want: [],
+    hold: /reloaded config changed .*consulService web -> 5.*no passing instance of web while the pool has 1 serving members of ours/,
+  },
+  {
+    name: 'a reload changed the pool\'s service, the new one has instances -> synced as usual',
+    desired: desired(instance('b', 8002)),
+    live: live([ours('10.0.0.1:8001')]),
+    emptyGuard: { from: 1, reason: 'reloaded' },
+    want: ['add 10.0.0.1:8002@0', 'drain 10.0.0.1:8001'],
+  },
+  {
     name: 'empty-guard disabled -> members drained',
     desired: desired(),
     live: live([ours('10.0.0.1:8001'), ours('10.0.0.1:8002')]),
@@ -253,7 +271,7 @@ const CASES: Case[] = [
 describe('planPoolChanges', () => {
   for (const c of CASES) {
     it(c.name, () => {
-      const plan = planPoolChanges({ pool: POOL, desired: c.desired, live: c.live, now: NOW, options: { ...OPTIONS, ...c.options }, lastApplied: c.lastApplied });
+      const plan = planPoolChanges({ pool: POOL, desired: c.desired, live: c.live, now: NOW, options: { ...OPTIONS, ...c.options }, lastApplied: c.lastApplied, emptyGuard: c.emptyGuard });
       expect(summary(plan.actions)).to.deep.equal(c.want);
       if (c.hold) expect(plan.hold?.reason).to.match(c.hold);
       else expect(plan.hold).to.equal(undefined);

@@ -1,71 +1,11 @@
 // The built `f5-sync` binary as child processes: killed with -9 inside a transaction and restarted (converged, no
 // duplicates), --once exit codes, and two processes sharing one BIG-IP where only the leader writes.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import axios from 'axios';
+import { BIN, fileConfig, killChildren, metricsText, startChild, writeCalls, type Child } from './child';
 import { deregister, membersOf, PASSWORD, register, startEnv, uniqueName, waitFor, writeConfigFile, type Env, type Instance } from './support';
-
-const BIN = join(__dirname, '..', 'bin', 'f5-sync.js');
-
-interface Child {
-  process: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function startChild(args: string[], extraEnv: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, BIGIP_PASSWORD: PASSWORD, LOG_LEVEL: 'info', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  let buffer = '';
-  const onData = (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ text: line });
-      }
-    }
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, lines, exited };
-}
-
-function fileConfig(env: Env, pools: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    consul: { address: env.consul.url },
-    bigip: { url: env.bigip.url, username: 'admin', caFile: env.caFile },
-    pools,
-    drainPeriod: '1s',
-    debounce: { min: '50ms', max: '500ms' },
-    resyncInterval: '2s',
-    rateLimit: { callsPerSecond: 0 },
-    retry: { attempts: 3, baseDelay: '100ms', maxDelay: '500ms' },
-    leaderLock: { enabled: false },
-    ...extra,
-  };
-}
-
-async function metricsText(child: Child): Promise<string> {
-  const line = await waitFor(() => child.lines.find((l) => l.msg === 'serving /metrics and /health'), { timeoutMs: 10_000, message: 'metrics url logged' });
-  return (await axios.get(`${line.url as string}/metrics`, { proxy: false })).data as string;
-}
-
-function writeCalls(text: string): number {
-  let total = 0;
-  for (const match of text.matchAll(/^f5sync_icontrol_calls_total\{method="(POST|PATCH|PUT|DELETE)",outcome="[a-z_]+"\} (\d+)/gm)) total += Number(match[2]);
-  return total;
-}
 
 describe('f5-sync processes @integration', function () {
   this.timeout(90_000);
@@ -84,12 +24,7 @@ describe('f5-sync processes @integration', function () {
     env = await startEnv({ transactionTimeoutSeconds: 3 });
   });
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.process.exitCode === null && child.process.signalCode === null) {
-        child.process.kill('SIGKILL');
-        await child.exited;
-      }
-    }
+    await killChildren(children);
     await deregister(env.consul.client, ...registered.splice(0));
   });
   after(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { createLogger, silentLogger } from '@consul-sidecars/core';
+import { ConfigError, createLogger, silentLogger } from '@consul-sidecars/core';
 import { applyPlan } from '../src/target/bigip/apply';
 import { PoolSyncer } from '../src/pool-pass';
 import { loadF5SyncConfig, parseF5SyncConfig } from '../src/config';
@@ -47,6 +47,15 @@ describe('config', () => {
     ['pool twice', { ...BASE, pools: [{ consulService: 'a', name: 'p' }, { consulService: 'b', name: 'p' }] }, /\/Common\/p is configured twice/],
     ['url without scheme', { ...BASE, bigip: { ...BASE.bigip, url: 'bigip:443' } }, /bigip\.url/],
     ['missing password', { ...BASE, bigip: { url: 'https://x', username: 'u' } }, /bigip\.password/],
+    // #14 item 6: nothing is coerced; the error names the field, the value and the type wanted.
+    ['a number for consulService', { ...BASE, pools: [{ consulService: 5, name: 'p' }] }, /pools\.0\.consulService must be a string, not 5 \(no value is converted\)/],
+    ['a string for a role tag\'s priority', { ...BASE, roleTags: { master: '10' } }, /roleTags\.master must be an integer, not "10"/],
+    ['a string for a boolean', { ...BASE, bigip: { ...BASE.bigip, verifyTls: 'false' } }, /bigip\.verifyTls must be a boolean, not "false"/],
+    ['a fraction for an integer', { ...BASE, concurrency: 2.5 }, /concurrency must be an integer, not 2\.5/],
+    ['a string for a number', { ...BASE, snat: { nearExhaustionRatio: '0.8' } }, /snat\.nearExhaustionRatio must be a number, not "0\.8"/],
+    ['an object for a list', { ...BASE, pools: { consulService: 'web', name: 'p' } }, /pools must be an array/],
+    ['debounce.min above debounce.max', { ...BASE, debounce: { min: '5s', max: '2s' } }, /debounce\.min \("5s"\) is longer than debounce\.max \("2s"\)/],
+    ['retry.baseDelay above retry.maxDelay', { ...BASE, retry: { baseDelay: 10, maxDelay: '1s' } }, /retry\.baseDelay \(10\) is longer than retry\.maxDelay/],
   ];
   for (const [name, data, message] of invalid) {
     it(`rejects ${name}, naming the field`, () => {
@@ -63,6 +72,12 @@ describe('config', () => {
       expect(config.bigip.password).to.equal('from-env');
       expect(config.metrics.port).to.equal(9100);
       expect(() => loadF5SyncConfig({ file, env: {} })).to.throw(/bigip\.password/);
+      // Environment strings are converted by the field's type, strictly, naming the variable.
+      expect(loadF5SyncConfig({ file, env: { BIGIP_PASSWORD: 'x', F5_SYNC_OPS_PORT: '9200' } }).metrics.port).to.equal(9200);
+      expect(() => loadF5SyncConfig({ file, env: { BIGIP_PASSWORD: 'x', F5_SYNC_OPS_PORT: '92o0' } })).to.throw(/F5_SYNC_OPS_PORT="92o0" is not integer \(for metrics\.port\)/);
+      // The file's own types are checked before anything is filled in.
+      writeFileSync(file, JSON.stringify({ bigip: { url: 'https://10.1.1.245', username: 'admin' }, pools: [{ consulService: 5, name: 'p' }] }));
+      expect(() => loadF5SyncConfig({ file, env: { BIGIP_PASSWORD: 'x' } })).to.throw(ConfigError, /pools\.0\.consulService must be a string, not 5/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ interface InstanceEvents {
   /** The service's passing instances changed (or were read for the first time). */
   change: [service: string];
   /** Consul failed for this service (we keep the last data but hold its pools). */
-  unavailable: [service: string, reason: string];
+  unavailable: [service: string, reason: string, consecutiveErrors: number];
 }
 
 /** One blocking watcher per Consul service; answers "what should pool P hold" from the latest data. */
@@ -18,35 +18,63 @@ export class ConsulInstances extends EventEmitter<InstanceEvents> {
   private readonly watchers = new Map<string, BlockingWatcher<ServiceInstance[]>>();
   private readonly lastError = new Map<string, string>();
 
-  constructor(private readonly consul: ConsulClient, services: Iterable<string>, private readonly mapping: MemberMapping, private readonly logger?: Logger, waitSeconds = 60) {
+  private started = false;
+
+  constructor(private readonly consul: ConsulClient, services: Iterable<string>, private readonly mapping: MemberMapping, private readonly logger?: Logger, private readonly waitSeconds = 60) {
     super();
-    for (const service of new Set(services)) {
-      const readHealth = (opts: Record<string, unknown>): Promise<unknown> => consul.health.service({ ...opts, service, passing: true });
-      const query = consulBlockingQuery<ServiceInstance[]>(readHealth, {}, parseHealthEntries);
-      const watcher = new BlockingWatcher<ServiceInstance[]>(query, { name: `health:${service}`, logger, waitSeconds });
-      watcher.on('change', () => {
-        this.lastError.delete(service);
-        this.emit('change', service);
-      });
-      watcher.on('error', (err) => {
-        const reason = `consul query for ${service} failed: ${err instanceof Error ? err.message : String(err)}`;
-        this.lastError.set(service, reason);
-        this.emit('unavailable', service, reason);
-      });
-      watcher.on('recovered', () => {
-        this.lastError.delete(service);
-        this.emit('change', service);
-      });
-      this.watchers.set(service, watcher);
-    }
+    for (const service of new Set(services)) this.add(service);
+  }
+
+  /** Watches one more service (a pool declared at run time); started at once when the others run. */
+  add(service: string): void {
+    if (this.watchers.has(service)) return;
+    const { consul, logger, waitSeconds } = this;
+    const readHealth = (opts: Record<string, unknown>): Promise<unknown> => consul.health.service({ ...opts, service, passing: true });
+    const query = consulBlockingQuery<ServiceInstance[]>(readHealth, {}, parseHealthEntries);
+    const watcher = new BlockingWatcher<ServiceInstance[]>(query, { name: `health:${service}`, logger, waitSeconds });
+    watcher.on('change', () => {
+      this.lastError.delete(service);
+      this.emit('change', service);
+    });
+    watcher.on('error', (err, consecutiveErrors) => {
+      const reason = `consul query for ${service} failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.lastError.set(service, reason);
+      this.emit('unavailable', service, reason, consecutiveErrors);
+    });
+    watcher.on('recovered', () => {
+      this.lastError.delete(service);
+      this.emit('change', service);
+    });
+    this.watchers.set(service, watcher);
+    if (this.started) watcher.start();
+  }
+
+  /** Stops watching a service no pool uses any more. */
+  async remove(service: string): Promise<void> {
+    const watcher = this.watchers.get(service);
+    if (!watcher) return;
+    this.watchers.delete(service);
+    this.lastError.delete(service);
+    await watcher.stop();
+  }
+
+  /** True between start() and stop(): a service added now is watched at once. */
+  get running(): boolean {
+    return this.started;
+  }
+
+  has(service: string): boolean {
+    return this.watchers.has(service);
   }
 
   start(): this {
+    this.started = true;
     for (const watcher of this.watchers.values()) watcher.start();
     return this;
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
   }
 

@@ -26,3 +26,21 @@ export function ownerDescription(mark: string, service: string, drainingSince?: 
 export function poolDescription(mark: string, service: string): string {
   return `managed by ${mark} from Consul service ${service}`;
 }
+
+const DECLARED_NOTE = ', declared by Consul service ';
+
+/**
+ * The description of a pool f5-sync created because a Consul service declared it: the pool is f5-sync's to delete
+ * once the declaration is gone, and a restarted process finds such a pool left over without remembering anything.
+ */
+export function declaredPoolDescription(mark: string, service: string): string {
+  return `managed by ${mark}${DECLARED_NOTE}${service}`;
+}
+
+/** The declaring service of a pool f5-sync created from a declaration; undefined for every other pool. */
+export function parseDeclaredPoolDescription(description: string | undefined, mark: string): string | undefined {
+  const prefix = `managed by ${mark}${DECLARED_NOTE}`;
+  if (!description || !description.startsWith(prefix)) return undefined;
+  const service = description.slice(prefix.length).trim();
+  return service === '' ? undefined : service;
+}

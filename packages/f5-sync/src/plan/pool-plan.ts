@@ -4,7 +4,7 @@
 import { poolKey, type PoolConfig } from '../config';
 import { normaliseMonitorRule, type LiveMember, type LivePool, type MemberCreateBody, type MemberFields, type PoolRef, type PoolSettings } from '../target/pool-model';
 import type { DesiredMember, DesiredPool } from './desired-members';
-import { ownerDescription, parseOwnerMark, poolDescription, type OwnerMark } from './owner-mark';
+import { declaredPoolDescription, ownerDescription, parseOwnerMark, poolDescription, type OwnerMark } from './owner-mark';
 
 /** Why a change is made: Consul changed, or the BIG-IP drifted from what we last applied (a hand edit). */
 export type ChangeCause = 'consul' | 'drift';
@@ -16,7 +16,9 @@ export type PoolAction =
   | { kind: 'updateMember'; member: string; changes: Partial<MemberFields>; cause: ChangeCause }
   /** Session user-disabled (no new connections, existing ones continue) and the drain start noted in the description. */
   | { kind: 'drainMember'; member: string; changes: Pick<MemberFields, 'session' | 'description'> }
-  | { kind: 'removeMember'; member: string };
+  | { kind: 'removeMember'; member: string }
+  /** Only for a pool f5-sync created from a declaration that is gone (plan/retire-plan.ts). */
+  | { kind: 'removePool' };
 
 export interface PoolPlan {
   /** "/Common/web_pool" */
@@ -46,6 +48,13 @@ export interface PlanOptions {
   holdWhenEmptyFrom: number;
 }
 
+/** Why an empty answer would be suspicious for this pool beyond `holdWhenEmptyFrom` (a reload that changed its source). */
+export interface EmptyGuard {
+  /** Hold from this many serving members of ours (1 after a reload changed the pool's service or tag). */
+  from: number;
+  reason: string;
+}
+
 export interface PlanInput {
   pool: PoolConfig;
   desired: DesiredPool;
@@ -55,6 +64,8 @@ export interface PlanInput {
   options: PlanOptions;
   /** Members as we last applied them (name -> priority/ratio); lets the plan tell drift repairs from Consul changes. */
   lastApplied?: ReadonlyMap<string, Pick<DesiredMember, 'priorityGroup' | 'ratio'>>;
+  /** A stricter empty-answer guard for this pool (set by the loop after a reload changed where its members come from). */
+  emptyGuard?: EmptyGuard;
 }
 
 function memberBody(pool: PoolConfig, member: DesiredMember, mark: string): MemberCreateBody {
@@ -100,7 +111,7 @@ const isEmpty = (o: object) => Object.keys(o).length === 0;
 
 /** Plans one pool. Unchanged state -> `actions: []`. */
 export function planPoolChanges(input: PlanInput): PoolPlan {
-  const { pool, desired, live, now, options, lastApplied } = input;
+  const { pool, desired, live, now, options, lastApplied, emptyGuard } = input;
   const ref: PoolRef = { partition: pool.partition, name: pool.name };
   const plan: PoolPlan = { pool: poolKey(ref), ref, actions: [], foreign: [], conflicts: [], draining: [], driftRepairs: 0, ours: 0 };
   const mark = options.ownerMark;
@@ -124,6 +135,10 @@ export function planPoolChanges(input: PlanInput): PoolPlan {
     plan.hold = { reason: `Consul reports no passing instance of ${pool.consulService} while the pool has ${serving} serving members; holding` };
     return plan;
   }
+  if (desired.members.length === 0 && emptyGuard && emptyGuard.from > 0 && serving >= emptyGuard.from) {
+    plan.hold = { reason: `${emptyGuard.reason}: no passing instance of ${pool.consulService} while the pool has ${serving} serving members of ours; holding the last good state` };
+    return plan;
+  }
 
   const foreignNames = new Set(plan.foreign);
   const wanted = desired.members.filter((m) => {
@@ -136,7 +151,7 @@ export function planPoolChanges(input: PlanInput): PoolPlan {
     plan.actions.push({
       kind: 'createPool',
       settings: settingsOf(pool),
-      description: poolDescription(mark, pool.consulService),
+      description: pool.origin === 'declaration' ? declaredPoolDescription(mark, pool.consulService) : poolDescription(mark, pool.consulService),
       members: wanted.map((m) => memberBody(pool, m, mark)),
     });
     plan.ours = wanted.length;

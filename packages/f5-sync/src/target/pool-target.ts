@@ -37,6 +37,8 @@ export interface PoolTarget {
   readPool(ref: PoolRef): Promise<LivePool | undefined>;
   /** Many pools in as few reads as the target allows; keys are poolKey(), absent pools map to `undefined`. */
   readPools(refs: readonly PoolRef[]): Promise<Map<string, LivePool | undefined>>;
+  /** Every pool of these partitions (a full pass with declarations on finds declared pools left over by them). */
+  listPools(partitions: readonly string[]): Promise<LivePool[]>;
   /**
    * Applies one pool's plan, idempotently and all-or-nothing: a removal of something already gone is success,
    * a conflict that says our view was stale throws StaleLiveStateError (the caller re-reads and plans again).

@@ -26,6 +26,8 @@ export function callForAction(plan: Pick<PoolPlan, 'ref'>, action: PoolAction): 
       return { method: 'PATCH', path: memberPath(ref, action.member), body: action.changes };
     case 'removeMember':
       return { method: 'DELETE', path: memberPath(ref, action.member) };
+    case 'removePool':
+      return { method: 'DELETE', path: poolPath(ref) };
   }
 }
 

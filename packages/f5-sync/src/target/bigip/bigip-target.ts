@@ -8,7 +8,7 @@ import type { ApplyResult, PlanToApply, PoolTarget, TargetCall } from '../pool-t
 import { applyPlan, applyPlans, callsForPlan, type SharedTransactionOptions } from './apply';
 import { DEFAULT_MAX_CONCURRENT, IcontrolClient } from './icontrol-client';
 import { printablePath, type CallRecord } from './icontrol-errors';
-import { readLivePool, readLivePools } from './live-pools';
+import { readLivePool, readLivePools, readPartitionPools } from './live-pools';
 import { isNotFound } from './icontrol-errors';
 import { callForVirtual, readLiveVirtuals } from './virtual-servers';
 import type { VirtualAction } from '../../plan/virtual-plan';
@@ -34,6 +34,10 @@ export class BigipPoolTarget implements PoolTarget {
 
   readPools(refs: readonly PoolRef[]): Promise<Map<string, LivePool | undefined>> {
     return readLivePools(this.client, refs);
+  }
+
+  listPools(partitions: readonly string[]): Promise<LivePool[]> {
+    return readPartitionPools(this.client, partitions);
   }
 
   apply(plan: PlanToApply): Promise<ApplyResult> {

@@ -3,7 +3,8 @@
 
 import https from 'node:https';
 import http from 'node:http';
-import { backoffDelay, errorMessage, Semaphore, sleep, type Logger } from '@consul-sidecars/core';
+import { backoffDelay, crashPoint, errorMessage, Semaphore, sleep, type Logger } from '@consul-sidecars/core';
+import { CRASH_POINTS } from '../../crash-points';
 import { icontrolErrorFrom, IcontrolError, isRetryable, isStaleSocketReset, outcomeOf, printablePath, TLS_ERROR, type CallRecord } from './icontrol-errors';
 import { parseTransactionState, parseVersion, type TransactionState } from './icontrol-payloads';
 import { exchangeHttp, type HttpAnswer, type HttpExchangeOptions } from './https-exchange';
@@ -237,8 +238,14 @@ export class IcontrolClient {
   /** Runs `calls` atomically: one transaction, each call enlisted in order, one commit. */
   async transaction(calls: IcontrolCall[]): Promise<TransactionState> {
     const transId = await this.createTransaction();
-    for (const call of calls) await this.enlist(transId, call);
-    return this.commit(transId);
+    for (const [i, call] of calls.entries()) {
+      await this.enlist(transId, call);
+      if (i === 0) crashPoint(CRASH_POINTS.inTransaction);
+    }
+    crashPoint(CRASH_POINTS.beforeCommit);
+    const state = await this.commit(transId);
+    crashPoint(CRASH_POINTS.afterCommit);
+    return state;
   }
 
   /** Deletes our token (as Ansible's session destructor does; best effort, even after the signal aborted) and frees sockets. */

@@ -30,6 +30,7 @@ export async function readLivePool(client: IcontrolClient, ref: PoolRef): Promis
  */
 export async function readLivePools(client: IcontrolClient, refs: readonly PoolRef[]): Promise<Map<string, LivePool | undefined>> {
   const out = new Map<string, LivePool | undefined>();
+  if (refs.length === 0) return out;
   if (refs.length === 1) {
     out.set(poolKey(refs[0]), await readLivePool(client, refs[0]));
     return out;
@@ -45,5 +46,19 @@ export async function readLivePools(client: IcontrolClient, refs: readonly PoolR
     if (wanted.has(key)) out.set(key, await withMembers(client, parsed));
   }
   for (const key of wanted) if (!out.has(key)) out.set(key, undefined);
+  return out;
+}
+
+/** Every pool of these partitions (one collection GET each): how a full pass finds declared pools left over. */
+export async function readPartitionPools(client: IcontrolClient, partitions: readonly string[]): Promise<LivePool[]> {
+  const out: LivePool[] = [];
+  for (const partition of new Set(partitions)) {
+    const filter = encodeURIComponent(`partition eq ${partition}`);
+    const raw = await client.request<{ items?: unknown[] }>({ method: 'GET', path: `/mgmt/tm/ltm/pool?expandSubcollections=true&$filter=${filter}` });
+    for (const item of Array.isArray(raw?.items) ? raw.items : []) {
+      const parsed = parseLivePool(item, true);
+      if (parsed.partition === partition) out.push(await withMembers(client, parsed));
+    }
+  }
   return out;
 }
