@@ -11,7 +11,7 @@ import type { TargetCall } from './target/pool-target';
 
 const FLAGS: Record<string, FlagSpec> = {
   config: { type: 'string', path: 'cli.config', description: 'JSON config file (pools, role tags, BIG-IP address; BIGIP_PASSWORD from the environment)' },
-  once: { type: 'boolean', path: 'cli.once', description: 'one pass over every pool, then exit (0 converged, 1 failed, 2 a pool held)' },
+  once: { type: 'boolean', path: 'cli.once', description: 'one pass over every pool, then exit (0 converged, 1 failed, 3 a pool held)' },
   'dry-run': { type: 'boolean', path: 'cli.dryRun', description: 'plan and print the iControl calls (JSON lines on stdout); never write' },
   'ops-port': { type: 'number', path: 'metrics.port', description: 'serve /metrics and /health on 127.0.0.1:<port> (0 = any free port; F5_SYNC_OPS_PORT)' },
   'metrics-port': { type: 'number', aliasOf: 'ops-port' },
@@ -28,13 +28,16 @@ function version(): string {
   }
 }
 
+/** `--once` left a pool held by a guard: its own code, apart from usage errors (2). */
+const ONCE_HELD = 3;
+
 export const COMMAND_LINE: CommandLineSpec = {
   name: 'f5-sync',
   version: version(),
   usage: `usage: f5-sync --config <file> [--once] [--dry-run] [-ops-port <port>]
 
-Exit codes: 0 ok (--once: converged), 1 --once: a pool failed, 2 a usage error (--once: a pool held),
-78 the config file, environment or a flag value is invalid.`,
+Exit codes: 0 ok (--once: converged), 1 --once: a pool failed, 2 a usage error, 3 --once: a pool held by
+a guard, 78 the config file, environment or a flag value is invalid.`,
   flags: FLAGS,
 };
 
@@ -73,7 +76,7 @@ async function runOnce(config: F5SyncConfig, logger: Logger, dryRun: boolean): P
     }
     for (const failure of summary.failed) logger.error(failure, 'pool pass failed');
     if (summary.failed.length > 0) return 1;
-    if (summary.results.some((r) => r.outcome === 'held')) return 2;
+    if (summary.results.some((r) => r.outcome === 'held')) return ONCE_HELD;
     return 0;
   } finally {
     await f5.close();

@@ -72,6 +72,23 @@ describe('f5-sync processes @integration', function () {
     expect(restarted.lines.some((l) => JSON.stringify(l).includes(PASSWORD))).to.equal(false, 'password never logged');
   });
 
+  it('--once exits 3 when a guard holds a pool (an empty Consul answer for an owned pool), not 2 as a usage error', async () => {
+    const service = uniqueName('held');
+    const pool = `${service}_pool`;
+    // The guard (safety.holdWhenEmptyFrom, default 2) holds a pool of 2 or more owned members on an empty answer.
+    const instances: Instance[] = [31100, 31101].map((port, i) => ({ id: `${service}-${i + 1}`, service, port, tags: [i === 0 ? 'master' : 'slave'] }));
+    await registerAll(instances);
+    const config = writeConfigFile(env, fileConfig(env, [{ consulService: service, name: pool }]), 'held.json');
+    const first = startChild(['--config', config, '--once']);
+    children.push(first);
+    expect(await first.exited).to.equal(0);
+    await deregister(env.consul.client, ...instances.map((i) => i.id));
+    const held = startChild(['--config', config, '--once']);
+    children.push(held);
+    expect(await held.exited).to.equal(3);
+    expect(Object.keys(membersOf(env.bigip, pool))).to.deep.equal(['127.0.0.1:31100', '127.0.0.1:31101'], 'the last good members stay');
+  });
+
   it('--once --dry-run prints the planned calls as JSON lines and writes nothing; a bad config exits 78', async () => {
     const service = uniqueName('cli');
     const pool = `${service}_pool`;
