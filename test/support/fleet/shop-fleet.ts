@@ -259,9 +259,10 @@ export class ShopFleet {
     }
   }
 
+  /** The fleet first: its f5-sync processes and relays hold connections that would keep the BIG-IP's close waiting. */
   async stop(): Promise<void> {
+    await this.fleet.stop();
     await this.bigip.stop();
     rmSync(this.caDir, { recursive: true, force: true });
-    await this.fleet.stop();
   }
 }
