@@ -212,15 +212,15 @@ export class ShopFleet {
     return manager;
   }
 
-  /** Swarm's tasks of shop it wants running: host, state, container id. */
-  tasks(): Array<{ host: string; state: string; container: string }> {
+  /** Swarm's tasks of shop it wants running: host, state, container id, and since when (ms) in that state. */
+  tasks(): Array<{ host: string; state: string; container: string; since: number }> {
     const manager = this.manager();
     const ids = manager.docker(['service', 'ps', SHOP, '--filter', 'desired-state=running', '-q', '--no-trunc']).split('\n').filter(Boolean);
     if (ids.length === 0) return [];
-    return manager.docker(['inspect', '--format', '{{.NodeID}}|{{.Status.State}}|{{if .Status.ContainerStatus}}{{.Status.ContainerStatus.ContainerID}}{{end}}', ...ids])
+    return manager.docker(['inspect', '--format', '{{.NodeID}}|{{.Status.State}}|{{if .Status.ContainerStatus}}{{.Status.ContainerStatus.ContainerID}}{{end}}|{{.Status.Timestamp.Format "2006-01-02T15:04:05.000Z07:00"}}', ...ids])
       .split('\n').filter(Boolean).map((line) => {
-        const [node, state, container] = line.split('|');
-        return { host: this.hostOfNode(node) ?? node, state, container };
+        const [node, state, container, since] = line.split('|');
+        return { host: this.hostOfNode(node) ?? node, state, container, since: Date.parse(since) };
       });
   }
 
