@@ -143,7 +143,11 @@ export interface F5SyncOnHost {
  * f5-sync on a host, reading its local agent and talking to a BIG-IP (stand-in) whose port the host sees on its own
  * loopback; the leader lock in Consul makes one of several such processes the only writer.
  */
-export function startF5SyncOn(fleet: Fleet, host: TestbedHost, options: { bigipPort: number; caFile: string; password: string; pools: Array<Record<string, unknown>>; lockDelay: string }): F5SyncOnHost {
+export function startF5SyncOn(fleet: Fleet, host: TestbedHost, options: {
+  bigipPort: number; caFile: string; password: string; pools: Array<Record<string, unknown>>; lockDelay: string;
+  /** More top-level settings (roleTags, partition, leaderLock.key...), merged over the defaults. */
+  config?: Record<string, unknown>;
+}): F5SyncOnHost {
   const dir = fleet.workDir(`f5-sync-${host.name}`);
   const configFile = fleet.writeFile(dir, 'f5-sync.json', JSON.stringify({
     consul: { address: `127.0.0.1:${AGENT_PORT}` },
@@ -155,6 +159,7 @@ export function startF5SyncOn(fleet: Fleet, host: TestbedHost, options: { bigipP
     rateLimit: { callsPerSecond: 0 },
     retry: { attempts: 3, baseDelay: '100ms', maxDelay: '500ms' },
     leaderLock: { enabled: true, ttl: '30s', lockDelay: options.lockDelay },
+    ...options.config,
   }));
   host.runService('f5-sync', process.execPath, [BIN.f5sync, '--config', configFile, '--metrics-port', String(F5_OPS_PORT)], {
     ...process.env,

@@ -49,7 +49,11 @@ export interface BedLayout {
 export interface LayoutOptions {
   /** Two to six lower-case letters or digits; names every object of this bed. */
   id: string;
-  /** 0..15: picks the bed's /24 inside 10.213.0.0/16, so two beds can run side by side. */
+  /**
+   * 0..15 or 20..63: picks the bed's address plan, so two beds can run side by side. 0..15 (the first beds) live in
+   * 10.213.0.0/16 as before; 20..63 (blocks of ten handed to parallel sessions: 20-29, 30-39, ...) in 10.214.0.0/16
+   * and 10.215.0.0/16, where 10.213's plan has no room. 16..19 stay out of range, as the first plan had them.
+   */
   index: number;
   hosts: readonly string[];
 }
@@ -60,7 +64,9 @@ const BED_ID = /^[a-z0-9]{2,6}$/;
 export function planBedLayout(options: LayoutOptions): BedLayout {
   const { id, index, hosts } = options;
   if (!BED_ID.test(id)) throw new Error(`testbed id: expected 2-6 lower-case letters or digits, got ${JSON.stringify(id)}`);
-  if (!Number.isInteger(index) || index < 0 || index > 15) throw new Error(`testbed index: expected an integer 0..15, got ${index}`);
+  if (!Number.isInteger(index) || index < 0 || index > MAX_INDEX || (index > 15 && index < 20)) {
+    throw new Error(`testbed index: expected an integer 0..15 or 20..${MAX_INDEX}, got ${index}`);
+  }
   if (hosts.length < 1 || hosts.length > 40) throw new Error(`testbed hosts: expected 1..40 hosts, got ${hosts.length}`);
   const seen = new Set<string>();
   for (const host of hosts) {
@@ -73,23 +79,37 @@ export function planBedLayout(options: LayoutOptions): BedLayout {
   const dataDir = `${TESTBED_DATA_ROOT}/${id}`;
   const bridge = `${base}-br`;
   if (bridge.length > MAX_LINK_NAME) throw new Error(`testbed id ${id}: bridge name ${bridge} is longer than ${MAX_LINK_NAME}`);
-  const subnet = `10.213.${index}.0`;
+  const plan = planAddresses(index);
   return {
     id,
     bridge,
-    subnet,
+    subnet: `${plan.hostNet}.0`,
     prefixLength: 24,
     runDir,
     dataDir,
     ownerFile: `${runDir}/owner`,
-    swarmAddressPool: `10.213.${64 + index * 4}.0/22`,
-    gatewayBridgeSubnet: `10.213.${32 + index}.0/24`,
-    localNetworkSubnet: `10.213.${16 + index}.0/24`,
-    hosts: hosts.map((name, i) => planHostLayout(base, runDir, dataDir, index, name, i)),
+    ...plan.pools,
+    hosts: hosts.map((name, i) => planHostLayout(base, runDir, dataDir, plan.hostNet, name, i)),
   };
 }
 
-function planHostLayout(base: string, bedRun: string, bedData: string, index: number, name: string, position: number): HostLayout {
+const MAX_INDEX = 63;
+
+/** The bed's /24 for its hosts ("a.b.c") and its Docker pools; no two indexes share an address. */
+function planAddresses(index: number): { hostNet: string; pools: Pick<BedLayout, 'swarmAddressPool' | 'gatewayBridgeSubnet' | 'localNetworkSubnet'> } {
+  if (index < 16) {
+    return {
+      hostNet: `10.213.${index}`,
+      pools: { swarmAddressPool: `10.213.${64 + index * 4}.0/22`, gatewayBridgeSubnet: `10.213.${32 + index}.0/24`, localNetworkSubnet: `10.213.${16 + index}.0/24` },
+    };
+  }
+  return {
+    hostNet: `10.214.${index}`,
+    pools: { swarmAddressPool: `10.215.${index * 4}.0/22`, gatewayBridgeSubnet: `10.214.${128 + index}.0/24`, localNetworkSubnet: `10.214.${64 + index}.0/24` },
+  };
+}
+
+function planHostLayout(base: string, bedRun: string, bedData: string, hostNet: string, name: string, position: number): HostLayout {
   const runDir = `${bedRun}/${name}`;
   const dataDir = `${bedData}/${name}`;
   const rootLink = `${base}-${name}`;
@@ -97,7 +117,7 @@ function planHostLayout(base: string, bedRun: string, bedData: string, index: nu
   const dockerSocket = `${runDir}/docker.sock`;
   return {
     name,
-    address: `10.213.${index}.${11 + position}`,
+    address: `${hostNet}.${11 + position}`,
     netns: `${base}-${name}`,
     netnsPath: `/run/netns/${base}-${name}`,
     rootLink,

@@ -3,7 +3,7 @@
 // everything they run), cut off (link down) and brought back. `destroy` leaves nothing; `create` first sweeps
 // what killed runs left, by the testbed prefix.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearRuntimeState, startEngine, dockerOn, loadImages, saveImages } from './engine';
 import { killHostProcesses, spawnInHost, type HostProcessOptions } from './host-processes';
@@ -17,7 +17,7 @@ const HTTP_PROBE = join(__dirname, 'http-probe.cjs');
 
 export interface TestbedOptions {
   id: string;
-  /** 0..15, the bed's /24 (10.213.<index>.0/24); two beds side by side need two indexes. */
+  /** 0..15 or 20..63, the bed's address plan (layout.ts); two beds side by side need two indexes. */
   index?: number;
   hosts: readonly string[];
   /** Images of the main engine loaded into every host's engine. */
@@ -85,6 +85,24 @@ export class TestbedHost {
   /** Runs a one-off process inside the host (not restarted). */
   spawn(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
     return spawnInHost(this.layout, command, args, { env, logFile: `${this.layout.runDir}/${name}.log` });
+  }
+
+  /**
+   * Runs a one-off process inside the host without blocking the event loop (a request loop keeps going beside it):
+   * resolves with its exit code and what it wrote (also appended to `<name>.log` in the host's log directory).
+   */
+  async runToExit(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
+    const logFile = `${this.layout.runDir}/${name}.log`;
+    const before = existsSync(logFile) ? readFileSync(logFile, 'utf8').length : 0;
+    const child = spawnInHost(this.layout, command, args, { env, logFile });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    return { code, output: readFileSync(logFile, 'utf8').slice(before) };
   }
 
   /** Runs a command inside the host and returns its stdout (throws, naming the command, when it fails). */
