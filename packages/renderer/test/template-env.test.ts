@@ -160,6 +160,17 @@ describe('renderer template environment', () => {
       expect(env.render(compiled, source(), { vars: { listen: 8080, domainPrefix: 'test.', siteTag: 'http' } }).output).to.equal(out.output);
     });
 
+    it('slaves alone (the master gone) are plain servers, not backups: an upstream of backups only fails nginx -t', () => {
+      const compiled = env.compile(text, 'nginx');
+      const onlySlaves = source().set({ kind: 'health.service', service: 'shop.example.com', status: 'passing' }, [instance('s2', 8002, { Role: 'slave' }), instance('s3', 8003, { Role: 'slave' })]);
+      const out = env.render(compiled, onlySlaves, { vars: { siteTag: 'http' } }).output;
+      expect(out).to.contain('server 127.0.0.1:8002 max_fails=2 fail_timeout=5s;');
+      expect(out).to.contain('server 127.0.0.1:8003 max_fails=2 fail_timeout=5s;');
+      expect(out).not.to.contain('backup');
+      const result = nginxAccepts(out);
+      expect(result.ok, result.output).to.equal(true);
+    });
+
     it('what it renders passes a real nginx -t', () => {
       const compiled = env.compile(text, 'nginx');
       for (const vars of [{ listen: 8080, siteTag: 'http' }, { siteTag: 'http', fallback503: true, sites: ['gone.example.com'] }, {}]) {
