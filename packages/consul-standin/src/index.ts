@@ -46,6 +46,11 @@ export interface ConsulStandin {
   httpMaxConnsPerClient: number;
   /** Connections refused with 429 because their client was at limits.http_max_conns_per_client. */
   readonly refusedConnections: number;
+  /**
+   * The follower that answers ?stale reads: X-Consul-LastContact (ms since it heard from the leader) and
+   * X-Consul-KnownLeader. Default 0 and true; default and ?consistent reads are the leader's (0, true).
+   */
+  setFollower(state: { lastContactMs?: number; knownLeader?: boolean }): void;
   /** Runs the DeregisterCriticalServiceAfter reaper now rather than on its next tick. */
   reapNow(): void;
   /** Stops listening, drops every connection (held blocking queries too) and all timers. */
@@ -114,6 +119,7 @@ async function listen(agent: Agent, server: StandinServer, stopExtra: () => void
     get refusedConnections() {
       return server.connections.refused;
     },
+    setFollower: (state) => Object.assign(server.follower, state),
     reapNow: () => agent.reaper.reap(),
     stop: () => {
       stopping ??= (async () => {

@@ -193,11 +193,22 @@ export class StandinServer {
     }
     if (route.acl) authorize(this.agent.options.managementToken, requestToken(req.headers, url.searchParams), route.acl(ctx));
     const reply = await route.handle(ctx);
-    this.reply(res, reply, url.searchParams.has('pretty'));
+    this.reply(res, reply, url.searchParams.has('pretty'), url.searchParams.has('stale'));
   }
 
-  private reply(res: ServerResponse, reply: Reply, pretty: boolean): void {
+  /**
+   * What the answering server knows of its leader. Consul serves a default or ?consistent read on the leader
+   * (X-Consul-LastContact 0); a ?stale read on whichever server the agent asked, a follower reporting how long
+   * since it heard from the leader (ms) and whether it knows one. Tests set it to stand for a lagging follower.
+   */
+  readonly follower = { lastContactMs: 0, knownLeader: true };
+
+  private reply(res: ServerResponse, reply: Reply, pretty: boolean, stale = false): void {
     const headers = { ...(reply.headers ?? {}) };
+    if (headers['X-Consul-LastContact'] !== undefined && stale) {
+      headers['X-Consul-LastContact'] = String(Math.max(0, Math.floor(this.follower.lastContactMs)));
+      headers['X-Consul-KnownLeader'] = String(this.follower.knownLeader);
+    }
     let body: string | Buffer = '';
     if (reply.raw !== undefined) body = reply.raw;
     else if (reply.json !== undefined) {
