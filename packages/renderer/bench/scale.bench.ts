@@ -21,6 +21,8 @@ const BIN = join(__dirname, '..', 'bin', 'renderer.js');
 const TEMPLATE = join(__dirname, '..', 'templates', 'nginx-sites.conf.njk');
 /** The bench's own writes come from another loopback address: the stand-in counts connections per address. */
 const WRITER = '127.0.0.2';
+/** Node flags for the renderer process (RENDERER_BENCH_NODE_FLAGS, space-separated), to compare heap settings. */
+const NODE_FLAGS = (process.env.RENDERER_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 function put(agent: http.Agent, base: string, path: string, body: unknown): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -43,7 +45,7 @@ async function startRenderer(dir: string, standin: ConsulStandin, name: string):
     wait: { min: '200ms', max: '2s' },
     templates: [{ source: TEMPLATE, destination: dest, vars: { listen: 8080, domainPrefix: 'test.', siteTag: 'http' }, guard: { minInstances: 0 } }],
   }));
-  return { child: spawn(process.execPath, [BIN, '-config', configPath], { stdio: 'ignore' }), dest };
+  return { child: spawn(process.execPath, [...NODE_FLAGS, BIN, '-config', configPath], { stdio: 'ignore' }), dest };
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {
