@@ -1,5 +1,6 @@
 // Blocking-query fan-out: 1,000 concurrent watchers on one key, woken by one write.
 // Measures each watcher's wake latency from the write (p50/p99/max) and the stand-in's RSS.
+// 1,000 connections from one address: the stand-in's per-client limit (Consul's 200) is raised for it.
 
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -27,7 +28,7 @@ function request(agent: http.Agent, port: number, method: string, path: string, 
 export async function run(): Promise<BenchResult[]> {
   const port = await freePort();
   const bin = join(__dirname, '..', 'packages', 'consul-standin', 'bin', 'consul-standin.js');
-  const standin = spawn(process.execPath, [bin, '--port', String(port), '--node', 'bench'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const standin = spawn(process.execPath, [bin, '--port', String(port), '--node', 'bench', '--http-max-conns-per-client', String(WATCHERS + 16)], { stdio: ['ignore', 'pipe', 'ignore'] });
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const key = '/v1/kv/bench/fanout';
   try {

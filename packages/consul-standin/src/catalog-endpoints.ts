@@ -50,7 +50,7 @@ export function catalogRoutes(agent: Agent): Route[] {
       handle: async (ctx) => {
         const name = ctx.rest;
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const views = catalog.instancesNamed(name).filter(({ service }) => hasTags(service, ctx))
+        const views = catalog.readIndex().instancesNamed(name).filter(({ service }) => hasTags(service, ctx))
           .map(({ state, service }) => catalogServiceView(state.node, service));
         return { json: filterList(ctx.query, catalogServiceSchema, views), headers: queryMeta(index) };
       },

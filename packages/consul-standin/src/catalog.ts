@@ -88,6 +88,14 @@ export interface NodeRecord {
 }
 
 /** One node of the catalog with its services and checks. */
+/** Read-side lookups of one raft index (Catalog.readIndex). */
+export interface CatalogReadIndex {
+  readonly index: number;
+  instancesNamed(name: string): readonly { state: NodeState; service: ServiceRecord }[];
+  /** serviceId '' gives the node's own checks. */
+  checksOfServiceOn(state: NodeState, serviceId: string): readonly CheckRecord[];
+}
+
 export interface NodeState {
   readonly node: NodeRecord;
   readonly services: Map<string, ServiceRecord>;
@@ -177,6 +185,7 @@ export class Catalog {
   readonly node: NodeRecord;
   /** Nodes other than the agent's, by lower-cased name (Consul's node index is case-insensitive). */
   readonly remote = new Map<string, NodeState>();
+  private cachedReadIndex?: CatalogReadIndex;
   readonly local: NodeState;
   private readonly listeners: CatalogListener[] = [];
 
@@ -247,6 +256,38 @@ export class Catalog {
       .filter((s) => s.name === name)
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .map((service) => ({ state, service })));
+  }
+
+  /**
+   * What the read endpoints look up, indexed once per raft index (reads between two writes share it): instances
+   * by service name, in instancesNamed's order, and each node's checks by service ID ('' for node checks), sorted.
+   * Only for reads: inside a write the index has moved before the write is done.
+   */
+  readIndex(): CatalogReadIndex {
+    const index = this.store.lastIndex;
+    if (this.cachedReadIndex?.index === index) return this.cachedReadIndex;
+    const byName = new Map<string, { state: NodeState; service: ServiceRecord }[]>();
+    const checks = new Map<NodeState, Map<string, CheckRecord[]>>();
+    for (const state of this.nodeStates()) {
+      for (const service of [...state.services.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+        let list = byName.get(service.name);
+        if (!list) byName.set(service.name, (list = []));
+        list.push({ state, service });
+      }
+      const own = new Map<string, CheckRecord[]>();
+      for (const check of [...state.checks.values()].sort((a, b) => (a.checkId < b.checkId ? -1 : 1))) {
+        let list = own.get(check.serviceId);
+        if (!list) own.set(check.serviceId, (list = []));
+        list.push(check);
+      }
+      checks.set(state, own);
+    }
+    this.cachedReadIndex = {
+      index,
+      instancesNamed: (name) => byName.get(name) ?? [],
+      checksOfServiceOn: (state, serviceId) => checks.get(state)?.get(serviceId) ?? [],
+    };
+    return this.cachedReadIndex;
   }
 
   nodeChecksOf(state: NodeState): CheckRecord[] {

@@ -19,11 +19,14 @@ import {
 
 const USAGE = `usage: consul-standin [--port 8500] [--host 127.0.0.1] [--node standin] [--datacenter dc1] [--token <management token>]
   [--reap-interval 30s-in-ms] [--session-ttl-min ms] [--enable-script-checks]
+  [--http-max-conns-per-client 200] [--config-file agent.json]
        consul-standin server [--port 8500] [--bind 127.0.0.1] [--node server-1] [--datacenter dc1] [--token T]
   [--failure-detection 5s] [--heartbeat-interval 1s] [--federate dc2=HOST:PORT]... [--advertise ADDR]
        consul-standin agent --server-addr HOST:PORT --node NAME [--bind 127.0.0.1] [--port 8500] [--advertise ADDR]
   [--datacenter dc1] [--token T] [--heartbeat-interval D] [--anti-entropy-interval 60s] [--node-id UUID] [--data-dir DIR]
-  (cluster flags take one dash or two; durations are Go durations or milliseconds)`;
+  (cluster flags take one dash or two; durations are Go durations or milliseconds; every command takes
+  --http-max-conns-per-client N (0: no limit) and --config-file F, a Consul JSON config file of which the
+  stand-in reads limits.http_max_conns_per_client; a flag beats the file, as in Consul)`;
 
 function logLine(event: Record<string, unknown>): void {
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), name: 'consul-standin', ...event })}\n`);
@@ -67,9 +70,32 @@ function duration(flag: string, text: string): number {
   }
 }
 
-const SINGLE_FLAGS = ['--port', '--host', '--node', '--datacenter', '--token', '--reap-interval', '--session-ttl-min', '--enable-script-checks'];
+const LIMIT_FLAGS = ['--http-max-conns-per-client', '--config-file'];
+const SINGLE_FLAGS = ['--port', '--host', '--node', '--datacenter', '--token', '--reap-interval', '--session-ttl-min', '--enable-script-checks', ...LIMIT_FLAGS];
 const COMMON_CLUSTER_FLAGS = ['--port', '--bind', '--host', '--node', '--datacenter', '--token', '--advertise', '--node-id', '--data-dir',
-  '--reap-interval', '--session-ttl-min', '--enable-script-checks', '--heartbeat-interval'];
+  '--reap-interval', '--session-ttl-min', '--enable-script-checks', '--heartbeat-interval', ...LIMIT_FLAGS];
+
+/** The part of a Consul JSON config file the stand-in honours: limits.http_max_conns_per_client. Other keys are errors. */
+export function readConfigFile(path: string): Pick<ConsulStandinOptions, 'httpMaxConnsPerClient'> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`--config-file ${path}: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`--config-file ${path}: want a JSON object`);
+  const options: Pick<ConsulStandinOptions, 'httpMaxConnsPerClient'> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key !== 'limits') throw new Error(`--config-file ${path}: the stand-in does not read "${key}" (it reads limits.http_max_conns_per_client)`);
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`--config-file ${path}: limits: want an object`);
+    for (const [limit, n] of Object.entries(value)) {
+      if (limit !== 'http_max_conns_per_client') throw new Error(`--config-file ${path}: the stand-in does not read "limits.${limit}"`);
+      if (!Number.isInteger(n) || (n as number) < 0) throw new Error(`--config-file ${path}: limits.http_max_conns_per_client: want an integer >= 0, got ${JSON.stringify(n)}`);
+      options.httpMaxConnsPerClient = n as number;
+    }
+  }
+  return options;
+}
 
 function commonOptions(flags: Flags): ConsulStandinOptions {
   const one = (name: string) => flags.get(name)?.at(-1);
@@ -89,6 +115,10 @@ function commonOptions(flags: Flags): ConsulStandinOptions {
   const ttlMin = one('--session-ttl-min');
   if (ttlMin !== undefined) options.sessionTtlMinMs = integer('--session-ttl-min', ttlMin);
   if (flags.has('--enable-script-checks')) options.enableScriptChecks = true;
+  const configFile = one('--config-file');
+  if (configFile !== undefined) Object.assign(options, readConfigFile(configFile));
+  const maxConns = one('--http-max-conns-per-client');
+  if (maxConns !== undefined) options.httpMaxConnsPerClient = integer('--http-max-conns-per-client', maxConns);
   return options;
 }
 

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent } from './agent';
 import { normaliseBaseUrl } from './federation';
 import { internal } from './errors';
+import { FORWARDED_HEADER } from './connection-limit';
 import { Forwarder } from './forwarder';
 import { HeartbeatReply } from './cluster-members';
 import { INTERNAL_PREFIX } from './cluster-endpoints';
@@ -235,7 +236,7 @@ export class ClientLink {
 
   private call<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
     const payload = Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) };
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Content-Length': String(payload.length), [FORWARDED_HEADER]: 'rpc' };
     const token = this.agent.options.managementToken;
     if (token) headers['X-Consul-Token'] = token;
     return new Promise<T>((resolve, reject) => {

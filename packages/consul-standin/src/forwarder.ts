@@ -4,6 +4,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import { FORWARDED_HEADER } from './connection-limit';
 import { HttpError, internal } from './errors';
 import { parseGoDuration } from './duration';
 import { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking';
@@ -73,6 +74,8 @@ export class Forwarder {
       if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     }
     if (body.length > 0 || ctx.method === 'PUT' || ctx.method === 'POST') headers['content-length'] = String(body.length);
+    // Consul's agents reach their servers over RPC, which limits.http_max_conns_per_client does not count.
+    headers[FORWARDED_HEADER] = 'rpc';
     const secure = target.protocol === 'https:';
     return new Promise<Reply>((resolve, reject) => {
       const request = (secure ? https : http).request(target, {

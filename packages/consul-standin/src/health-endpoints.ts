@@ -37,8 +37,9 @@ export function healthRoutes(agent: Agent): Route[] {
         const name = ctx.rest;
         const passing = passingOnly(ctx);
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const entries = catalog.instancesNamed(name).filter(({ service }) => hasTags(service, ctx)).map(({ state, service }) => {
-          const checks = [...catalog.nodeChecksOf(state), ...catalog.checksOfServiceOn(state, service.id)];
+        const read = catalog.readIndex();
+        const entries = read.instancesNamed(name).filter(({ service }) => hasTags(service, ctx)).map(({ state, service }) => {
+          const checks = [...read.checksOfServiceOn(state, ''), ...read.checksOfServiceOn(state, service.id)];
           return { Node: nodeView(state.node), Service: nodeServiceView(service), Checks: checks.map((c) => checkView(c, state.node.node)) };
         });
         const kept = passing ? entries.filter((e) => e.Checks.every((c) => c.Status === 'passing')) : entries;
@@ -52,8 +53,9 @@ export function healthRoutes(agent: Agent): Route[] {
       handle: async (ctx) => {
         const name = ctx.rest;
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const checks = catalog.instancesNamed(name)
-          .flatMap(({ state, service }) => catalog.checksOfServiceOn(state, service.id).map((c) => checkView(c, state.node.node)));
+        const read = catalog.readIndex();
+        const checks = read.instancesNamed(name)
+          .flatMap(({ state, service }) => read.checksOfServiceOn(state, service.id).map((c) => checkView(c, state.node.node)));
         return { json: filterList(ctx.query, checkSchema, checks), headers: queryMeta(index) };
       },
     },

@@ -37,6 +37,20 @@ export interface ConsulStandin {
   readonly index: number;
   /** Blocking queries currently held. */
   readonly parkedQueries: number;
+  /** Open HTTP connections by client address (what limits.http_max_conns_per_client counts). */
+  connectionsByClient(): Record<string, number>;
+  /** The most connections each client address held at once since start or resetConnectionPeaks(). */
+  connectionPeaks(): Record<string, number>;
+  resetConnectionPeaks(): void;
+  /** limits.http_max_conns_per_client now (0: none); changed as a config reload changes it (open connections stay). */
+  httpMaxConnsPerClient: number;
+  /** Connections refused with 429 because their client was at limits.http_max_conns_per_client. */
+  readonly refusedConnections: number;
+  /**
+   * The follower that answers ?stale reads: X-Consul-LastContact (ms since it heard from the leader) and
+   * X-Consul-KnownLeader. Default 0 and true; default and ?consistent reads are the leader's (0, true).
+   */
+  setFollower(state: { lastContactMs?: number; knownLeader?: boolean }): void;
   /** Runs the DeregisterCriticalServiceAfter reaper now rather than on its next tick. */
   reapNow(): void;
   /** Stops listening, drops every connection (held blocking queries too) and all timers. */
@@ -93,6 +107,19 @@ async function listen(agent: Agent, server: StandinServer, stopExtra: () => void
     get parkedQueries() {
       return agent.store.hub.parked;
     },
+    connectionsByClient: () => server.connections.openByClient(),
+    connectionPeaks: () => server.connections.peakByClient(),
+    resetConnectionPeaks: () => server.connections.resetPeaks(),
+    get httpMaxConnsPerClient() {
+      return server.connections.max;
+    },
+    set httpMaxConnsPerClient(value: number) {
+      server.connections.max = value;
+    },
+    get refusedConnections() {
+      return server.connections.refused;
+    },
+    setFollower: (state) => Object.assign(server.follower, state),
     reapNow: () => agent.reaper.reap(),
     stop: () => {
       stopping ??= (async () => {
@@ -175,3 +202,5 @@ export async function startConsulAgent(options: ConsulAgentOptions): Promise<Con
     kill: () => started.stop(),
   });
 }
+
+export { DEFAULT_HTTP_MAX_CONNS_PER_CLIENT, TOO_MANY_CONNS_TEXT } from './connection-limit';

@@ -1,6 +1,7 @@
 // Options of the stand-in, with every default in one place.
 
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_HTTP_MAX_CONNS_PER_CLIENT } from './connection-limit';
 import { persistentNodeId } from './local-state-file';
 
 export interface ConsulStandinOptions {
@@ -34,6 +35,11 @@ export interface ConsulStandinOptions {
   enableScriptChecks?: boolean;
   /** Where the agent keeps the services and checks registered through it, restored at start (Consul's data_dir). Default: none (kept in memory only). */
   dataDir?: string;
+  /**
+   * Open HTTP connections allowed per client IP (Consul's limits.http_max_conns_per_client); one more is answered
+   * 429 with connlimit's text and closed. 0: no limit. Default 200, as Consul.
+   */
+  httpMaxConnsPerClient?: number;
   /** Consul version reported by /v1/agent/self. Default "1.18.1". */
   version?: string;
   /** Receives one structured event per notable action (JSON logs in the CLI). Default: none. */
@@ -63,6 +69,7 @@ export function resolveOptions(options: ConsulStandinOptions = {}): ResolvedOpti
     sessionTtlMultiplier: options.sessionTtlMultiplier ?? 2,
     kvMaxValueSize: options.kvMaxValueSize ?? 512 * 1024,
     enableScriptChecks: options.enableScriptChecks ?? false,
+    httpMaxConnsPerClient: options.httpMaxConnsPerClient ?? DEFAULT_HTTP_MAX_CONNS_PER_CLIENT,
     version: options.version ?? '1.18.1',
     log: options.log ?? (() => undefined),
   };

@@ -3,13 +3,14 @@
 // becomes an HTTP answer.
 
 import http, { IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 import { authorize, requestToken } from './acl';
 import { Agent } from './agent';
 import { Forwarder } from './forwarder';
 import { agentRoutes } from './agent-endpoints';
 import { catalogRoutes } from './catalog-endpoints';
 import { catalogWriteRoutes } from './catalog-write-endpoints';
+import { ConnectionLimiter, FORWARDED_HEADER } from './connection-limit';
 import { HttpError, methodNotAllowed, tooLarge, unknownPath } from './errors';
 import { healthRoutes } from './health-endpoints';
 import { kvRoutes } from './kv-endpoints';
@@ -94,6 +95,8 @@ function bodyDatacenter(ctx: RequestContext): string | undefined {
 export class StandinServer {
   readonly counter = new RequestCounter();
   readonly forwarder = new Forwarder();
+  /** limits.http_max_conns_per_client, and the count of every client's open connections. */
+  readonly connections: ConnectionLimiter;
   private readonly router: Router;
   private readonly server: http.Server;
   private readonly fallback?: (ctx: RequestContext) => Promise<Reply>;
@@ -105,9 +108,12 @@ export class StandinServer {
       ...(shape.fallback ? [] : serverRoutes(agent)),
       ...(shape.routes ?? []),
     ]);
+    this.connections = new ConnectionLimiter(agent.options.httpMaxConnsPerClient);
     this.server = http.createServer((req, res) => {
+      if (!this.connections.admit(req.socket, req.headers[FORWARDED_HEADER] !== undefined)) return;
       this.serve(req, res).catch((err: unknown) => this.fail(res, err));
     });
+    this.server.prependListener('connection', (socket: Socket) => this.connections.accept(socket));
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else socket.destroy();
@@ -187,11 +193,22 @@ export class StandinServer {
     }
     if (route.acl) authorize(this.agent.options.managementToken, requestToken(req.headers, url.searchParams), route.acl(ctx));
     const reply = await route.handle(ctx);
-    this.reply(res, reply, url.searchParams.has('pretty'));
+    this.reply(res, reply, url.searchParams.has('pretty'), url.searchParams.has('stale'));
   }
 
-  private reply(res: ServerResponse, reply: Reply, pretty: boolean): void {
+  /**
+   * What the answering server knows of its leader. Consul serves a default or ?consistent read on the leader
+   * (X-Consul-LastContact 0); a ?stale read on whichever server the agent asked, a follower reporting how long
+   * since it heard from the leader (ms) and whether it knows one. Tests set it to stand for a lagging follower.
+   */
+  readonly follower = { lastContactMs: 0, knownLeader: true };
+
+  private reply(res: ServerResponse, reply: Reply, pretty: boolean, stale = false): void {
     const headers = { ...(reply.headers ?? {}) };
+    if (headers['X-Consul-LastContact'] !== undefined && stale) {
+      headers['X-Consul-LastContact'] = String(Math.max(0, Math.floor(this.follower.lastContactMs)));
+      headers['X-Consul-KnownLeader'] = String(this.follower.knownLeader);
+    }
     let body: string | Buffer = '';
     if (reply.raw !== undefined) body = reply.raw;
     else if (reply.json !== undefined) {

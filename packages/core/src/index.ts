@@ -21,3 +21,5 @@ export * from './docker';
 export * from './concurrency';
 export * from './leader-lock-backend';
 export * from './crash-point';
+export * from './consul/service-change-feed';
+export * from './consul/max-stale';

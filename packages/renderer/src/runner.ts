@@ -15,7 +15,7 @@ import { writeBatch, type PlannedWrite, type RunnerStats } from './act/write-bat
 import type { RendererConfig } from './config';
 import { createRendererMetrics, type RendererMetrics } from './metrics';
 import type { OnceReport, RunnerEvents, RunnerOptions } from './runner-options';
-import { dependencyQuery, type RejectListener } from './observe';
+import { feedQueryFactory, type RejectListener } from './observe';
 import { WatcherPool, type QueryFactory } from './observe/watcher-pool';
 import { pushAfterWrite, pushBeforeWrite } from './plan/push-round';
 import { groupWait, onceSettled, onDependencyChange } from './plan/schedule';
@@ -61,7 +61,7 @@ function queryFactory(options: RunnerOptions, onReject: RejectListener): QueryFa
   if (options.query) return options.query;
   const consul = options.consul;
   if (!consul) throw new ConfigError('the runner needs a Consul client (or a query factory)');
-  return (dep) => dependencyQuery(consul, dep, onReject);
+  return feedQueryFactory(consul, onReject, { logger: options.logger, waitSeconds: options.config.consul.waitSeconds, backoff: options.backoff, maxStaleMs: options.config.consul.maxStaleMs });
 }
 
 export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerFatal] }> {

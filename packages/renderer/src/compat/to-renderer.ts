@@ -168,11 +168,11 @@ export function planCompatConfig(config: CtConfig, options: CompatOptions = {}):
     address: config.consul?.address || undefined,
     retryMax: retry?.max_backoff?.text,
     waitSeconds: config.block_query_wait ? Math.min(600, Math.max(1, Math.round(config.block_query_wait.ms / 1000))) : undefined,
+    maxStale: config.max_stale?.text ?? '2s',
   });
   const logLevel = config.log_level === undefined ? undefined : LOG_LEVELS[config.log_level.toLowerCase()];
   if (config.log_level !== undefined && logLevel === undefined) notes.push(`log_level "${config.log_level}" is not a level the renderer knows; using info`);
   if (retry?.attempts !== undefined || retry?.enabled === false) notes.push('consul.retry: the renderer retries Consul forever with backoff (capped by max_backoff) and keeps the last good files; consul-template exits after `attempts`');
-  if (config.max_stale) notes.push('max_stale: the renderer sends its blocking queries to the local agent with default consistency');
   const rendererConfig = withDefined({
     consul: Object.keys(consul).length ? consul : undefined,
     wait: config.wait ? withDefined({ min: config.wait.min.text, max: config.wait.max?.text }) : undefined,

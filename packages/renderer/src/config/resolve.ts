@@ -90,6 +90,7 @@ export function resolveRendererConfig(raw: unknown, baseDir = process.cwd(), sou
       address: consul.address,
       waitSeconds: consul.waitSeconds ?? DEFAULTS.consul.waitSeconds,
       retryMaxMs: parseDuration(consul.retryMax ?? DEFAULTS.consul.retryMax, 'consul.retryMax'),
+      maxStaleMs: parseDuration(consul.maxStale ?? 0, 'consul.maxStale'),
     },
     wait: data.wait === undefined ? DEFAULTS.wait : parseWait(data.wait, 'wait'),
     once: data.once ?? DEFAULTS.once,

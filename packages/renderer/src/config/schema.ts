@@ -49,7 +49,7 @@ export interface RawTemplate {
 }
 
 export interface RawRendererConfig {
-  consul?: { address?: string; waitSeconds?: number; retryMax?: RawDuration };
+  consul?: { address?: string; waitSeconds?: number; retryMax?: RawDuration; maxStale?: RawDuration };
   wait?: RawWait;
   once?: boolean;
   dryRun?: boolean;
@@ -120,7 +120,7 @@ export const rendererConfigSchema = {
     consul: {
       type: 'object',
       additionalProperties: false,
-      properties: { address: { type: 'string' }, waitSeconds: { type: 'number', minimum: 1, maximum: 600 }, retryMax: duration },
+      properties: { address: { type: 'string' }, waitSeconds: { type: 'number', minimum: 1, maximum: 600 }, retryMax: duration, maxStale: duration },
     },
     wait: waitSchema,
     once: { type: 'boolean' },

@@ -84,6 +84,8 @@ export interface ConsulConfig {
   waitSeconds: number;
   /** Ceiling of the backoff between failed queries (Consul down): how soon changes flow again once it is back. */
   retryMaxMs: number;
+  /** consul-template's max_stale: reads go ?stale, and again to the leader when X-Consul-LastContact is past it. 0: off. */
+  maxStaleMs: number;
 }
 
 export interface OpsConfig {

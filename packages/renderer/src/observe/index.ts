@@ -15,3 +15,4 @@ export * from './node';
 export * from './datacenters';
 export * from './file';
 export * from './unknown-datacenter';
+export * from './feed-queries';

@@ -2,7 +2,7 @@
 // by core's strict parser; this kind filters by status and sorts, keeping every field (Go templates see them all);
 // `safeInstances` is the view nunjucks templates read: what would break the rendered syntax dropped.
 
-import { compareInstances, healthServiceRead, instanceRole, mapRead, parseHealthService, statusMatches, type ServiceInstance as ConsulInstance } from '@consul-sidecars/core';
+import { compareInstances, healthServiceRead, instanceRole, mapRead, parseHealthService, statusMatches, type ConsulRead, type ServiceInstance as ConsulInstance } from '@consul-sidecars/core';
 import { isSafeAddress, isSafePort, isSafeTag } from '../nginx-safety';
 import type { ServiceInstance, StatusFilter } from './consul-data';
 import type { Dependency, QueryKind, RejectListener } from './dependency';
@@ -91,12 +91,17 @@ export function normaliseHealthService(raw: unknown, dep: HealthServiceDependenc
   return templateInstances(parseHealthService(raw), dep, onReject);
 }
 
+/** The read behind a `health.service` dependency (a blocking query per dependency, or a read the feed wakes). */
+export function healthServiceDependencyRead(dep: HealthServiceDependency): ConsulRead<ServiceInstance[]> {
+  // Only "passing" can be filtered by Consul; warning/any fetch everything and filter here (as consul-template does).
+  const read = healthServiceRead(dep.service, { tag: dep.tag, passing: dep.status === 'passing' });
+  const withNear = dep.near ? { ...read, query: { ...read.query, near: dep.near } } : read;
+  return mapRead(withNear, (instances) => instanceViews(instances, dep));
+}
+
 export const healthServiceKind: QueryKind<'health.service'> = {
   key: (dep) => `health.service(${dep.service}${dep.dc ? `@${dep.dc}` : ''}${dep.near ? `~${dep.near}` : ''}${dep.tag ? `|tag=${dep.tag}` : ''}|${dep.status})`,
   query(consul, dep) {
-    // Only "passing" can be filtered by Consul; warning/any fetch everything and filter here (as consul-template does).
-    const read = healthServiceRead(dep.service, { tag: dep.tag, passing: dep.status === 'passing' });
-    const withNear = dep.near ? { ...read, query: { ...read.query, near: dep.near } } : read;
-    return consul.blockingQuery(mapRead(withNear, (instances) => instanceViews(instances, dep)), { dc: dep.dc });
+    return consul.blockingQuery(healthServiceDependencyRead(dep), { dc: dep.dc });
   },
 };

@@ -6,7 +6,10 @@ import { BlockingWatcher, silentLogger, type BackoffOptions, type BlockingQuery,
 import type { Dependency, DependencyData, DependencySource } from './dependency';
 import { dependencyKey } from './kinds';
 
-export type QueryFactory = (dep: Dependency) => BlockingQuery<DependencyData>;
+export type QueryFactory = ((dep: Dependency) => BlockingQuery<DependencyData>) & {
+  /** Called once every watcher has stopped (a factory that owns a feed stops it). */
+  stop?: () => Promise<void>;
+};
 
 export interface WatcherPoolOptions {
   query: QueryFactory;
@@ -112,5 +115,6 @@ export class WatcherPool extends EventEmitter<WatcherPoolEvents> implements Depe
 
   async stopAll(): Promise<void> {
     await this.retain(new Set());
+    await this.options.query.stop?.();
   }
 }

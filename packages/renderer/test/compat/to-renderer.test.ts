@@ -35,7 +35,7 @@ describe('compat: consul-template config -> the renderer\'s', function () {
       guard: { minInstances: 0 },
       errorFatal: true,
     });
-    expect(plan.rendererConfig).to.deep.include({ consul: { address: '127.0.0.1:8500', retryMax: '1m' }, wait: { min: '5s', max: '10s' }, logLevel: 'warn' });
+    expect(plan.rendererConfig).to.deep.include({ consul: { address: '127.0.0.1:8500', retryMax: '1m', maxStale: '10m' }, wait: { min: '5s', max: '10s' }, logLevel: 'warn' });
     expect(plan.consulEnv).to.deep.equal({
       CONSUL_HTTP_TOKEN: 's3cr3t',
       CONSUL_HTTP_SSL: 'true',
@@ -59,13 +59,13 @@ describe('compat: consul-template config -> the renderer\'s', function () {
       maxStaleMs: 600_000,
       retry: { enabled: true, attempts: 12, backoffMs: 250, maxBackoffMs: 60_000 },
     });
-    expect(plan.notes.join('\n')).to.match(/retries Consul forever/).and.to.match(/max_stale/);
+    expect(plan.notes.join('\n')).to.match(/retries Consul forever/).and.not.to.match(/max_stale/);
   });
 
   it('every form consul-template documents reads and maps (off-valued unsupported keys accepted)', async () => {
     const config = await loadCtConfigPaths([fixture('documented-forms.hcl')]);
     const plan = planCompatConfig(config);
-    expect(plan.rendererConfig).to.deep.include({ once: true, logLevel: 'warn', consul: { address: '127.0.0.1:8500', retryMax: '1m', waitSeconds: 60 } });
+    expect(plan.rendererConfig).to.deep.include({ once: true, logLevel: 'warn', consul: { address: '127.0.0.1:8500', retryMax: '1m', waitSeconds: 60, maxStale: '10m' } });
     expect(plan.rendererConfig.templates).to.deep.equal([{
       source: '/etc/ct/app.ctmpl', destination: '/etc/app/app.conf', reloadCommand: ['restart', 'service', 'foo'], commandTimeout: '30s',
       perms: 0o600, backup: true, createDestDirs: true, wait: { min: '2s', max: '10s' }, engine: 'go', guard: { minInstances: 0 }, errorFatal: true,

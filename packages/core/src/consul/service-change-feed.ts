@@ -1,0 +1,355 @@
+// A wide "what changed" feed over Consul's catalog and health: three blocking queries, whatever the number of
+// services watched, learn which services changed; readers then read just those, a bounded number at a time. A
+// consumer watching N services holds at most FEED_BLOCKING_QUERIES + readConcurrency connections (11 by default)
+// where one blocking query per service would hold N, beyond Consul's limits.http_max_conns_per_client (200).
+//
+// Which index moves on which write (Consul's state store, agent/consul/state/catalog.go; the stand-in moves the
+// same ones): a service instance registered, changed or deregistered moves the `services` table index
+// (/v1/catalog/services) and that service's index; a check written or removed moves the `checks` table index
+// (/v1/health/state/any) and its service's index (a node check: every service of its node); a node written or
+// removed moves the `nodes` table index (/v1/catalog/nodes) and every service of the node. So:
+//   - /v1/health/state/any: its body names the service of each changed check: those services, at once; a
+//     changed node check (serfHealth...) names its node: the services with checks on it first, then a sweep;
+//   - /v1/catalog/services: a moved index says some instance changed, not which (the body is names and tags):
+//     a name added or removed or whose tags changed, at once; then a sweep of every watched service;
+//   - /v1/catalog/nodes: a node whose address or meta changed, or that went away: its services first, a sweep.
+// A sweep marks every watched service changed; each re-reads (bounded) and its watcher drops equal answers.
+// Registrations with checks (registrator's) are named by the checks feed in the same write, so a single change
+// costs one read before it is seen; the sweep that follows confirms the rest. Each reader also re-reads once per
+// wait (as a blocking query times out), a safety net for anything the feed could not name.
+
+import { EventEmitter } from 'node:events';
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { BackoffOptions } from '../backoff';
+import { BlockingWatcher, type BlockingQuery, type BlockingQueryResult } from '../blocking-watcher';
+import { Semaphore } from '../concurrency/semaphore';
+import { parseDuration } from '../duration';
+import type { CatalogNode, CatalogService } from './catalog';
+import type { BlockingAnswer, ConsulHttpClient, ReadOptions } from './client';
+import type { HealthCheck } from './health';
+import { maxStaleBlockingQuery, readWithMaxStale } from './max-stale';
+import { catalogNodesRead, catalogServicesRead, healthStateRead, type ConsulRead } from './reads';
+
+/** /v1/catalog/services, /v1/health/state/any and /v1/catalog/nodes: one connection each while blocked. */
+export const FEED_BLOCKING_QUERIES = 3;
+export const DEFAULT_FEED_READ_CONCURRENCY = 8;
+
+export interface ServiceChangeFeedOptions {
+  /** The datacenter watched (`?dc=`); absent: the agent's own. */
+  dc?: string;
+  /** `?stale` / `?consistent` on the feed's queries and reads. */
+  consistency?: ReadOptions['consistency'];
+  /** consul-template's max_stale (ms): ?stale, asked again of the leader past it (max-stale.ts). 0: off. */
+  maxStaleMs?: number;
+  /** `wait=` of the feed's blocking queries, and how long a reader waits before re-reading anyway. Default 60. */
+  waitSeconds?: number;
+  /** Reads at once through readThrough / blockingQuery (each holds a connection). Default 8. */
+  readConcurrency?: number;
+  logger?: Logger;
+  backoff?: Partial<BackoffOptions>;
+}
+
+/** Why services were marked changed. */
+export type FeedChangeReason = 'checks' | 'catalog' | 'nodes' | 'sweep';
+
+export interface ServiceChangeFeedEvents {
+  /** These services (may) have changed: read them. `sweep`: every service the feed has been asked about. */
+  changed: [services: string[], reason: FeedChangeReason];
+  error: [err: unknown];
+  recovered: [];
+}
+
+function checkKey(check: HealthCheck): string {
+  return `${check.Node}\u0000${check.CheckID}`;
+}
+
+export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
+  readonly readConcurrency: number;
+  private readonly reads: Semaphore;
+  private readonly waitMs: number;
+  private readonly generations = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly watchers: BlockingWatcher<unknown>[] = [];
+  private checks?: Map<string, HealthCheck>;
+  private services?: Map<string, string[]>;
+  private servicesIndex?: number;
+  private nodes?: Map<string, CatalogNode>;
+  private readonly baselines: Promise<void>;
+  private markBaseline: (which: 'checks' | 'catalog' | 'nodes') => void = () => undefined;
+  private started = false;
+  private baselineDone = false;
+  /** Resolves when one of the feed's queries failed before all three had answered. */
+  private readonly baselineFailed: Promise<void>;
+  private failBaseline: () => void = () => undefined;
+
+  constructor(private readonly client: ConsulHttpClient, private readonly options: ServiceChangeFeedOptions = {}) {
+    super();
+    this.readConcurrency = options.readConcurrency ?? DEFAULT_FEED_READ_CONCURRENCY;
+    this.reads = new Semaphore(this.readConcurrency);
+    this.waitMs = (options.waitSeconds ?? 60) * 1000;
+    const pending = new Set(['checks', 'catalog', 'nodes']);
+    this.baselines = new Promise<void>((resolve) => {
+      this.markBaseline = (which) => {
+        pending.delete(which);
+        if (pending.size > 0) return;
+        this.baselineDone = true;
+        resolve();
+      };
+    });
+    this.baselineFailed = new Promise<void>((resolve) => (this.failBaseline = resolve));
+  }
+
+  /** The most connections the feed and its reads hold at once. */
+  get connectionBudget(): number {
+    return FEED_BLOCKING_QUERIES + this.readConcurrency;
+  }
+
+  /** Reads running and waiting for a slot (tests, metrics). */
+  get readsActive(): number {
+    return this.reads.active;
+  }
+
+  get healthy(): boolean {
+    return this.watchers.every((w) => w.healthy);
+  }
+
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    const { dc, consistency, logger, backoff } = this.options;
+    const waitSeconds = this.options.waitSeconds ?? 60;
+    const watch = <T>(name: string, read: ConsulRead<T>, onAnswer: (data: T, index: number) => void, everyAnswer = false): void => {
+      const watcher = new BlockingWatcher<T>(maxStaleBlockingQuery(this.client, read, { dc, consistency, maxStaleMs: this.options.maxStaleMs ?? 0 }), {
+        name: `feed:${name}`,
+        logger,
+        waitSeconds,
+        backoff,
+        // The catalog's body does not show an instance change; its index does: see every answer.
+        ...(everyAnswer ? { isEqual: () => false } : {}),
+      });
+      watcher.on('change', onAnswer);
+      watcher.on('error', (err) => {
+        if (!this.baselineDone) this.failBaseline();
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+      });
+      watcher.on('recovered', () => this.emit('recovered'));
+      this.watchers.push(watcher as BlockingWatcher<unknown>);
+      watcher.start();
+    };
+    watch('health.state.any', healthStateRead('any'), (checks) => this.onChecks(checks));
+    watch('catalog.services', catalogServicesRead(), (services, index) => this.onServices(services, index), true);
+    watch('catalog.nodes', catalogNodesRead(), (nodes) => this.onNodes(nodes));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.watchers.splice(0).map((w) => w.stop()));
+    for (const set of this.waiters.values()) for (const wake of set) wake();
+    this.waiters.clear();
+  }
+
+  /** Resolves once the three queries have answered (changes after that are seen). */
+  ready(): Promise<void> {
+    return this.baselines;
+  }
+
+  /** A counter that moves each time `service` is marked changed. */
+  generation(service: string): number {
+    let gen = this.generations.get(service);
+    if (gen === undefined) this.generations.set(service, (gen = 0));
+    return gen;
+  }
+
+  /** Resolves when `service`'s generation passes `since`, after `timeoutMs`, or on abort (then rejects). */
+  waitForChange(service: string, since: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.generation(service) > since) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let set = this.waiters.get(service);
+      if (!set) this.waiters.set(service, (set = new Set()));
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(service) === set) this.waiters.delete(service);
+        resolve();
+      };
+      const onAbort = (): void => {
+        done();
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const timer = setTimeout(done, timeoutMs);
+      set.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private firstReads = 0;
+  private firstReadsDone?: { promise: Promise<void>; resolve: () => void };
+
+  private firstReadsBarrier(): Promise<void> {
+    if (this.firstReads === 0) return Promise.resolve();
+    if (!this.firstReadsDone) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.firstReadsDone = { promise, resolve };
+    }
+    return this.firstReadsDone.promise;
+  }
+
+  private firstReadDone(): void {
+    this.firstReads--;
+    if (this.firstReads > 0) return;
+    const done = this.firstReadsDone;
+    this.firstReadsDone = undefined;
+    done?.resolve();
+  }
+
+  /** Runs one read within the feed's read concurrency. */
+  readThrough<T>(task: () => Promise<T>): Promise<T> {
+    return this.reads.run(task);
+  }
+
+  /**
+   * A BlockingQuery (for a BlockingWatcher) over `read`, a read of `service`: instead of holding a connection
+   * blocked on Consul, it waits in memory for the feed to mark the service changed (or for the wait to pass),
+   * then reads once, within the read concurrency. The index it answers is the read's X-Consul-Index.
+   */
+  blockingQuery<T>(service: string, read: ConsulRead<T>, options: ReadOptions = {}): BlockingQuery<T> {
+    let seen = -1;
+    const readOptions: ReadOptions = { dc: this.options.dc, consistency: this.options.consistency, ...options };
+    return async ({ index, wait, timeoutMs, signal }): Promise<BlockingQueryResult<T>> => {
+      this.start();
+      if (!this.baselineDone) {
+        // Until the feed has its first answers (Consul down at start, or an agent that refuses the wide reads):
+        // a blocking query of the reader's own, as without the feed.
+        const via = await abortable(Promise.race([this.baselines.then(() => 'feed' as const), this.baselineFailed.then(() => 'direct' as const)]), signal);
+        if (via === 'direct') {
+          seen = this.generation(service);
+          const answer = await readWithMaxStale(this.client, read, { ...readOptions, index, wait, timeoutMs, signal, maxStaleMs: this.options.maxStaleMs ?? 0 });
+          return { data: answer.value, index: answer.index, knownLeader: answer.knownLeader, lastContact: answer.lastContact };
+        }
+      } else if (index !== undefined && seen >= 0) {
+        const waitMs = wait ? parseDuration(wait, 'wait') : this.waitMs;
+        // Consul adds up to wait/16 of jitter: readers started together do not all re-read at once.
+        await this.waitForChange(service, seen, waitMs + Math.random() * (waitMs / 16), signal);
+      }
+      const first = index === undefined;
+      seen = this.generation(service);
+      if (first) this.firstReads++;
+      let answer: BlockingAnswer<T>;
+      try {
+        answer = await this.readThrough(() => readWithMaxStale(this.client, read, { ...readOptions, signal, maxStaleMs: this.options.maxStaleMs ?? 0 }));
+      } finally {
+        if (first) this.firstReadDone();
+      }
+      // First answers go out together once every first read queued with this one is in: a consumer that
+      // renders on each answer (a template watching 1,000 services) renders once, not once per service.
+      if (first) await abortable(this.firstReadsBarrier(), signal);
+      return { data: answer.value, index: answer.index, knownLeader: answer.knownLeader, lastContact: answer.lastContact };
+    };
+  }
+
+  private mark(services: Iterable<string>, reason: FeedChangeReason): void {
+    const names = [...new Set(services)];
+    if (names.length === 0) return;
+    for (const name of names) {
+      this.generations.set(name, this.generation(name) + 1);
+      const set = this.waiters.get(name);
+      if (set) for (const wake of [...set]) wake();
+    }
+    this.options.logger?.debug({ services: names.length, reason }, 'feed: services changed');
+    this.emit('changed', names, reason);
+  }
+
+  /** Every service asked about, after `first` (those read first: their readers queue first). */
+  private sweep(first: Iterable<string>, reason: FeedChangeReason): void {
+    const named = new Set(first);
+    this.mark(named, reason);
+    this.mark([...this.generations.keys()].filter((name) => !named.has(name)), 'sweep');
+  }
+
+  /** Services with a check on each of these nodes (the best guess of what a node change touches first). */
+  private servicesOnNodes(nodes: ReadonlySet<string>): string[] {
+    const out = new Set<string>();
+    for (const check of this.checks?.values() ?? []) if (check.ServiceName && nodes.has(check.Node)) out.add(check.ServiceName);
+    return [...out];
+  }
+
+  private onChecks(list: HealthCheck[]): void {
+    const next = new Map(list.map((check) => [checkKey(check), check]));
+    const previous = this.checks;
+    this.checks = next;
+    if (!previous) {
+      this.markBaseline('checks');
+      return;
+    }
+    const services = new Set<string>();
+    const nodes = new Set<string>();
+    const note = (check: HealthCheck): void => {
+      if (check.ServiceName) services.add(check.ServiceName);
+      else nodes.add(check.Node);
+    };
+    for (const [key, check] of next) {
+      const before = previous.get(key);
+      if (!before || !isDeepStrictEqual(before, check)) {
+        note(check);
+        if (before && before.ServiceName !== check.ServiceName) note(before);
+      }
+    }
+    for (const [key, check] of previous) if (!next.has(key)) note(check);
+    if (nodes.size > 0) {
+      // A node check changes every instance of its node; instances without checks are not in this list.
+      this.sweep([...services, ...this.servicesOnNodes(nodes)], 'checks');
+      return;
+    }
+    this.mark(services, 'checks');
+  }
+
+  private onServices(list: CatalogService[], index: number): void {
+    const next = new Map(list.map((service) => [service.Name, service.Tags]));
+    const previous = this.services;
+    const previousIndex = this.servicesIndex;
+    this.services = next;
+    this.servicesIndex = index;
+    if (!previous) {
+      this.markBaseline('catalog');
+      return;
+    }
+    if (index === previousIndex) return;
+    const named: string[] = [];
+    for (const [name, tags] of next) if (!isDeepStrictEqual(previous.get(name), tags)) named.push(name);
+    for (const name of previous.keys()) if (!next.has(name)) named.push(name);
+    this.sweep(named, 'catalog');
+  }
+
+  private onNodes(list: CatalogNode[]): void {
+    const next = new Map(list.map((node) => [node.Node, node]));
+    const previous = this.nodes;
+    this.nodes = next;
+    if (!previous) {
+      this.markBaseline('nodes');
+      return;
+    }
+    const changed = new Set<string>();
+    for (const [name, node] of next) {
+      const before = previous.get(name);
+      // A node that is new has no instances yet: its registrations move the catalog's index.
+      if (before && !isDeepStrictEqual(before, node)) changed.add(name);
+    }
+    for (const name of previous.keys()) if (!next.has(name)) changed.add(name);
+    if (changed.size > 0) this.sweep(this.servicesOnNodes(changed), 'nodes');
+  }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason ?? new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then((value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    }, reject);
+  });
+}
