@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findIncludes, parseNginxTest, writeThrowaway } from '../src/act/nginx-throwaway';
@@ -69,6 +69,25 @@ describe('renderer nginx -t on a throwaway main config', () => {
     try {
       writeFileSync(join(dir, 'nginx.conf'), 'events {}\nhttp { include */x.conf; }\n');
       expect(await writeThrowaway(join(dir, 'nginx.conf'), new Map([[join(dir, 'a', 'x.conf'), join(dir, 'c')]]))).to.equal(undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an include of a symlink to the destination (Debian sites-enabled -> sites-available) reads the candidate; a destination nothing includes is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-throwaway-'));
+    try {
+      mkdirSync(join(dir, 'sites-available'));
+      mkdirSync(join(dir, 'sites-enabled'));
+      const destination = join(dir, 'sites-available', 'default');
+      writeFileSync(destination, 'old\n');
+      symlinkSync(destination, join(dir, 'sites-enabled', 'default'));
+      writeFileSync(join(dir, 'nginx.conf'), 'events {}\nhttp { include sites-enabled/*; }\n');
+      const t = await writeThrowaway(join(dir, 'nginx.conf'), new Map([[destination, '/cand']]));
+      expect(readFileSync(t!.main, 'utf8')).to.include('include "/cand";');
+      await t!.remove();
+      const elsewhere = join(dir, 'not-included.conf');
+      expect(await writeThrowaway(join(dir, 'nginx.conf'), new Map([[elsewhere, '/cand']])), 'nginx -t would not read it: no check').to.equal(undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

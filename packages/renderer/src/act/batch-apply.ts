@@ -185,7 +185,9 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
       const swapValidators: PlannedCommand[] = [];
       for (const command of liveValidators) {
         const test = parseNginxTest(command.spec, command.placeholders);
-        const throwaway = test ? await writeThrowaway(await mainConfigOf(test), replacements) : undefined;
+        // The templates this command validates must be read by it, or it is no check of them.
+        const checked = batch.filter(({ template: t }) => t.validateCommand !== undefined && commandText(t.validateCommand, { destination: t.destination }) === command.text).map((i) => i.template.destination);
+        const throwaway = test ? await writeThrowaway(await mainConfigOf(test), replacements, checked) : undefined;
         if (!test || !throwaway) {
           swapValidators.push(command);
           continue;

@@ -179,11 +179,22 @@ export interface Throwaway {
   remove: () => Promise<void>;
 }
 
+/** The path with symlinks resolved (Debian's sites-enabled/x -> sites-available/x); for a file not there yet, its directory's. */
+async function realPath(path: string): Promise<string> {
+  try {
+    return await fs.realpath(path);
+  } catch {
+    return join(await fs.realpath(dirname(path)).catch(() => dirname(path)), basename(path));
+  }
+}
+
 /**
  * Writes the throwaway config tree for `main` with each destination in `candidates` (destination -> candidate path)
- * replaced; undefined when an include cannot be followed (the caller falls back to the swap under a journal).
+ * replaced, matched by real path, so an include of a symlink to a destination reads the candidate too. Undefined when
+ * an include cannot be followed, or when a destination in `required` is not reached by any include (the throwaway
+ * would not check it): the caller falls back to the swap under a journal.
  */
-export async function writeThrowaway(main: string, candidates: ReadonlyMap<string, string>): Promise<Throwaway | undefined> {
+export async function writeThrowaway(main: string, candidates: ReadonlyMap<string, string>, required: Iterable<string> = candidates.keys()): Promise<Throwaway | undefined> {
   const confDir = dirname(main);
   const dir = await fs.mkdtemp(join(tmpdir(), `renderer-nginx-check-${process.pid}-`));
   const remove = () => fs.rm(dir, { recursive: true, force: true });
@@ -191,13 +202,19 @@ export async function writeThrowaway(main: string, candidates: ReadonlyMap<strin
     for (const entry of await fs.readdir(confDir)) await fs.symlink(join(confDir, entry), join(dir, entry));
     await fs.rm(join(dir, basename(main)), { force: true });
     const destinations = new Set(candidates.keys());
+    const byRealPath = new Map<string, string>();
+    for (const destination of candidates.keys()) byRealPath.set(await realPath(destination), destination);
+    const reached = new Set<string>();
     const rewritten = join(dir, '.renderer-rewritten');
     await fs.mkdir(rewritten);
     let copies = 0;
     // The path nginx should read for `file`: its candidate, a rewritten copy when it includes one, or itself.
     const pathFor = async (file: string, depth: number, into?: string): Promise<string> => {
-      const candidate = candidates.get(file);
-      if (candidate !== undefined) return candidate;
+      const destination = candidates.has(file) ? file : byRealPath.get(await realPath(file));
+      if (destination !== undefined) {
+        reached.add(destination);
+        return candidates.get(destination) as string;
+      }
       if (depth > 10) throw new Unsupported(`includes nested deeper than 10 at ${file}`);
       const text = await fs.readFile(file, 'utf8').catch(() => undefined);
       if (text === undefined) return file; // nginx -t reports it
@@ -219,6 +236,7 @@ export async function writeThrowaway(main: string, candidates: ReadonlyMap<strin
     };
     const throwaway = join(dir, basename(main));
     await pathFor(main, 0, throwaway);
+    for (const destination of required) if (!reached.has(destination)) throw new Unsupported(`${destination} is not included from ${main}`);
     return { main: throwaway, remove };
   } catch (err) {
     await remove();
