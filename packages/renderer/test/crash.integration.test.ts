@@ -145,7 +145,7 @@ describe('@integration renderer killed at every crash point (real nginx, the bin
       expect(liveFileValidates(nginx).ok).to.equal(true);
       await waitFor(() => leftovers().length === 0, { timeoutMs: 5000, message: `no candidate, journal or previous copy left: ${leftovers().join(', ')}` });
       if (c.point === CRASH_POINTS.afterSwap || c.point === CRASH_POINTS.beforeReload) {
-        expect(restarted.output(), 'the restart reloaded what the journal left pending').to.include('reloaded what the journal left pending');
+        await waitFor(() => restarted.output().includes('reloaded what the journal left pending'), { timeoutMs: 5000, message: `the restart reloaded what the journal left pending: ${restarted.output()}` });
       }
       expect((await stopRenderer(restarted))?.code, restarted.output()).to.equal(0);
       running = undefined;
@@ -180,7 +180,7 @@ describe('@integration renderer killed at every crash point (real nginx, the bin
     const restarted = spawnRendererBin(['-config', configFile()]);
     running = restarted;
     await servedBy(want, restarted.output);
-    expect(restarted.output()).to.include('reloaded what the journal left pending');
+    await waitFor(() => restarted.output().includes('reloaded what the journal left pending'), { timeoutMs: 5000, message: `the restart reloaded the journal's pending reload: ${restarted.output()}` });
     await waitFor(() => leftovers().length === 0, { timeoutMs: 5000, message: `journal cleared: ${leftovers().join(', ')}` });
   });
 });
