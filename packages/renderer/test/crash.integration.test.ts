@@ -139,6 +139,14 @@ describe('@integration renderer killed at every crash point (real nginx, the bin
         expect(portsInFile(nginx.sitesPath)).to.deep.equal(before);
       }
 
+      if (c.extra) {
+        // Restarted with the template still broken: the render is refused again and said so (issue #14 saw /health
+        // ok here, the broken file being at the live path and "matching" the render); the live file stays.
+        const stillBroken = spawnRendererBin(['-config', configFile({ extra: c.extra }), '-once']);
+        expect((await stillBroken.exited).code, stillBroken.output()).to.equal(1);
+        expect(stillBroken.output()).to.match(/template not rendered.*validation-failed|validation-failed.*template not rendered/);
+        expect(readFileSync(nginx.sitesPath, 'utf8')).to.equal(beforeText);
+      }
       const restarted = spawnRendererBin(['-config', configFile()]);
       running = restarted;
       await servedBy(want, restarted.output);
