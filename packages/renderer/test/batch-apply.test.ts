@@ -138,11 +138,11 @@ describe('renderer batch apply (real nginx -t)', () => {
     expect(readdirSync(join(dir, 'conf.d')).filter((f) => f.startsWith('.'))).to.deep.equal([]);
   });
 
-  it('stopped during the reload: its process group is killed and reaped, the journal stays for the next start', async () => {
+  it('stopped during a slow reload: past the grace its process group is killed and reaped, the journal stays for the next start', async () => {
     const marker = join(dir, 'reloaded-late');
     const t = template('a.conf', { reloadCommand: `sleep 0.6; touch ${marker}` });
     const stopping = new AbortController();
-    const applying = applyBatch('nginx', [await item(t, GOOD_A)], { logger, signal: stopping.signal });
+    const applying = applyBatch('nginx', [await item(t, GOOD_A)], { logger, signal: stopping.signal, stopGraceMs: 0 });
     await waitFor(() => readdirSync(join(dir, 'conf.d')).includes('a.conf'), { timeoutMs: 5000, message: 'the file live' });
     const started = Date.now();
     stopping.abort();
@@ -154,5 +154,16 @@ describe('renderer batch apply (real nginx -t)', () => {
     // Proving an absence: the reload would have touched the marker 0.6 s after it started; wait past that once.
     await new Promise((r) => setTimeout(r, 1000));
     expect(readdirSync(dir)).to.not.include('reloaded-late');
+  });
+
+  it('stopped during a quick reload: it finishes within the grace, the batch completes as it would have', async () => {
+    const t = template('a.conf', { reloadCommand: 'sleep 0.2' });
+    const stopping = new AbortController();
+    const applying = applyBatch('nginx', [await item(t, GOOD_A)], { logger, signal: stopping.signal, stopGraceMs: 2000 });
+    await waitFor(() => readdirSync(join(dir, 'conf.d')).includes('a.conf'), { timeoutMs: 5000, message: 'the file live' });
+    stopping.abort();
+    const outcome = await applying;
+    expect(outcome.result, outcome.error).to.equal('ok');
+    expect(readdirSync(join(dir, 'conf.d')).filter((f) => f.startsWith('.'))).to.deep.equal([]);
   });
 });

@@ -11,8 +11,8 @@
 //
 // Crash consistency: before a file goes live its journal says so (journal.ts); the journal goes once nginx has been
 // reloaded (or the file put back), and a renderer killed in between finishes or undoes it on start
-// (journal-recovery.ts). A shutdown during the reload kills the reload's process group and keeps the journal, so
-// the next start reloads.
+// (journal-recovery.ts). A shutdown during a slow reload kills the reload's process group (after a grace period
+// that fits in the 5 s stop) and keeps the journal, so the next start reloads.
 
 import { crashPoint, errorMessage, type Logger } from '@consul-sidecars/core';
 import { commandText, describeFailure, hasPlaceholder, runCommand, type CommandOptions, type CommandResult } from './commands';
@@ -64,8 +64,9 @@ export interface ApplyOptions {
   logger: Logger;
   fileOps?: FileOps;
   run?: (spec: CommandSpec, options: CommandOptions) => Promise<CommandResult>;
-  /** The renderer is stopping: a running command's process group is killed (and reaped) and nothing more runs. */
+  /** The renderer is stopping: a command still running after `stopGraceMs` has its process group killed and reaped. */
   signal?: AbortSignal;
+  stopGraceMs?: number;
 }
 
 interface PlannedCommand {
@@ -110,9 +111,8 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
 
   const failureKind = (kind: CommandRun['kind']): BatchResult => (kind === 'validate' ? 'validation-failed' : 'reload-failed');
   const execute = async (kind: CommandRun['kind'], command: PlannedCommand, rename?: ReadonlyMap<string, string>) => {
-    if (options.signal?.aborted) throw new BatchFailure(failureKind(kind), `not run: the renderer is shutting down`, true);
     if (kind === 'reload') crashPoint(CRASH_POINTS.beforeReload);
-    const pending = run(command.spec, { timeoutMs: command.timeoutMs, placeholders: command.placeholders, signal: options.signal });
+    const pending = run(command.spec, { timeoutMs: command.timeoutMs, placeholders: command.placeholders, signal: options.signal, stopGraceMs: options.stopGraceMs });
     if (kind === 'validate') crashPoint(CRASH_POINTS.duringValidate);
     let result = await pending;
     if (rename) result = { ...result, stdout: namingDestinations(result.stdout, rename), stderr: namingDestinations(result.stderr, rename) };

@@ -25,10 +25,18 @@ export interface CommandOptions {
   placeholders?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Aborted: the process group gets SIGTERM, SIGKILL after `killGraceMs`; the result comes once it has exited. */
+  /**
+   * The renderer is stopping: a command still running `stopGraceMs` after the abort (default 2500) gets SIGTERM to its
+   * process group, SIGKILL `killGraceMs` later (default 1000); the result comes once it has exited. Both fit in the
+   * 5 s a SIGTERM'd daemon has, and a quick command (nginx -s reload) is left to finish.
+   */
   signal?: AbortSignal;
+  stopGraceMs?: number;
   killGraceMs?: number;
 }
+
+/** When each stop signal was first seen aborted: every command shares one grace period from it. */
+const abortedAt = new WeakMap<AbortSignal, number>();
 
 const OUTPUT_LIMIT = 64 * 1024;
 
@@ -74,11 +82,13 @@ export function runCommand(spec: CommandSpec, options: CommandOptions): Promise<
     let aborted = false;
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
     const finish = (result: Omit<CommandResult, 'stdout' | 'stderr' | 'durationMs' | 'command' | 'timedOut'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(graceTimer);
+      clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
       resolve({ ...result, ok: result.ok && !timedOut && !aborted, timedOut, stdout, stderr, durationMs: Date.now() - started, command, ...(aborted ? { aborted } : {}) });
     };
@@ -92,10 +102,16 @@ export function runCommand(spec: CommandSpec, options: CommandOptions): Promise<
       }
     };
     function onAbort() {
-      if (settled || aborted) return;
-      aborted = true;
-      killGroup('SIGTERM');
-      graceTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 2000);
+      const signal = options.signal;
+      if (settled || graceTimer || !signal) return;
+      if (!abortedAt.has(signal)) abortedAt.set(signal, Date.now());
+      const left = Math.max(0, (abortedAt.get(signal) ?? 0) + (options.stopGraceMs ?? 2500) - Date.now());
+      graceTimer = setTimeout(() => {
+        if (settled) return;
+        aborted = true;
+        killGroup('SIGTERM');
+        killTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 1000);
+      }, left);
     }
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
