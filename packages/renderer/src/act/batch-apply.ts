@@ -18,7 +18,7 @@ import { crashPoint, errorMessage, type Logger } from '@consul-sidecars/core';
 import { commandText, describeFailure, hasPlaceholder, runCommand, type CommandOptions, type CommandResult } from './commands';
 import type { CommandSpec, TemplateConfig } from '../config';
 import { CRASH_POINTS } from '../crash-points';
-import { clearJournal, writeJournal } from './journal';
+import { clearJournal, clearJournalSoon, writeJournal } from './journal';
 import { mainConfigOf, parseNginxTest, writeThrowaway } from './nginx-throwaway';
 import {
   discardCandidate,
@@ -215,7 +215,8 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
       await clearJournals(journaled);
       return { written: [], failure: asError(err) };
     } finally {
-      await Promise.all([...candidates.values()].map((c) => discardCandidate(c).catch(() => undefined)));
+      // A renamed candidate is the live file now; only the others are left to remove.
+      await Promise.all([...candidates].filter(([item]) => !installed.includes(item)).map(([, c]) => discardCandidate(c).catch(() => undefined)));
     }
   };
 
@@ -253,7 +254,7 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
       const reloads = distinct(live.flatMap(({ template: t }) => (t.reloadCommand !== undefined ? [planned(t.reloadCommand, { destination: t.destination }, t.commandTimeoutMs)] : [])));
       for (const command of reloads) await execute('reload', command);
       for (const item of live) results[item.template.destination] = 'ok';
-      await clearJournals(live);
+      for (const item of live) clearJournalSoon(item.template.destination, (err) => log.error({ destination: item.template.destination, err: errorMessage(err) }, 'could not remove the journal'));
     } catch (err) {
       if (err instanceof BatchFailure && err.aborted) {
         // Stopping mid-reload: nginx may or may not have been signalled. The files stay live under their journal,

@@ -42,8 +42,12 @@ async function writeDurably(path: string, content: string | Buffer, mode = 0o600
   await fs.rename(temp, path);
 }
 
+/** Clears started by clearJournalSoon, per destination: the next write or read of that journal waits for its clear. */
+const clearing = new Map<string, Promise<void>>();
+
 /** Records the intent for `destination`; `previous` is kept beside it the first time (the bytes an undo puts back). */
 export async function writeJournal(destination: string, phase: JournalPhase, candidate: string, previous: FileState, options: { keepPrevious?: boolean } = {}): Promise<void> {
+  await clearing.get(destination);
   if (!options.keepPrevious && previous.content !== null) await writeDurably(previousCopyPath(destination), previous.content);
   const entry: JournalEntry = {
     version: 1,
@@ -66,6 +70,7 @@ export async function setJournalPhase(entry: JournalEntry, phase: JournalPhase):
 
 /** The entry for `destination`, undefined when there is none; an unreadable one is an error naming the file. */
 export async function readJournal(destination: string): Promise<JournalEntry | undefined> {
+  await clearing.get(destination);
   const path = journalPath(destination);
   let text: string;
   try {
@@ -97,4 +102,16 @@ export async function previousOf(entry: JournalEntry): Promise<FileState> {
 export async function clearJournal(destination: string): Promise<void> {
   await fs.rm(journalPath(destination), { force: true });
   await fs.rm(previousCopyPath(destination), { force: true });
+}
+
+/**
+ * Clears the journal without holding up the batch that finished (its file is live and nginx reloaded: a journal left
+ * by a kill now only makes the next start reload once more). Ordered before the next write or read of it.
+ */
+export function clearJournalSoon(destination: string, onError: (err: unknown) => void): void {
+  const done = (clearing.get(destination) ?? Promise.resolve()).then(() => clearJournal(destination)).catch(onError);
+  clearing.set(destination, done);
+  void done.finally(() => {
+    if (clearing.get(destination) === done) clearing.delete(destination);
+  });
 }
