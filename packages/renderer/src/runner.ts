@@ -4,15 +4,17 @@
 
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { ConfigError, errorCodeOf, errorMessage, SerialQueue, silentLogger, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { armCrashPoint, ConfigError, errorCodeOf, errorMessage, SerialQueue, silentLogger, type HealthReport, type Logger } from '@consul-sidecars/core';
 import { dryRunPushText, dryRunWriteText } from './act/dry-run';
 import { readFileState, type FileState } from './act/file-swap';
+import { recoverJournals } from './act/journal-recovery';
 import { checkLuaModule } from './act/lua-check';
 import { createPusher, recordPush, type PlannedPush } from './act/nginx-push';
 import { recordStep } from './act/record-step';
 import type { PushOutcome } from './act/upstream-pusher';
 import { writeBatch, type PlannedWrite, type RunnerStats } from './act/write-batch';
 import type { RendererConfig } from './config';
+import { CRASH_POINT_NAMES } from './crash-points';
 import { createRendererMetrics, type RendererMetrics } from './metrics';
 import type { OnceReport, RunnerEvents, RunnerOptions } from './runner-options';
 import { feedQueryFactory, type RejectListener } from './observe';
@@ -86,11 +88,14 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
   /** Set once a template error stopped the runner (errorFatal); nothing renders after it. */
   fatal?: RunnerFatal;
   private settledListeners: (() => void)[] = [];
+  /** Aborted by stop(): a running validate or reload command's process group is killed and reaped. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: RunnerOptions) {
     super();
     this.config = options.config;
     this.logger = options.logger ?? silentLogger();
+    armCrashPoint(process.env, CRASH_POINT_NAMES);
     this.metrics = options.metrics ?? createRendererMetrics();
     this.engineFor = options.engines ?? defaultEngines({ env: options.env, onReject: (what, value, context) => this.onReject(what, value, context) });
     this.reportsBook = new TemplateReports(this.metrics, (report) => this.emit('template', report));
@@ -140,6 +145,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
     this.started = true;
     this.logger.info({ templates: this.states.length, groups: this.groups.size, dryRun: this.config.dryRun }, 'renderer starting');
     if (!this.config.dryRun && !this.config.once) for (const s of this.states) s.pusher?.start();
+    if (!this.config.dryRun) void this.batches.run(() => recoverJournals(this.config.templates, { logger: this.logger, fileOps: this.options.fileOps, run: this.options.run }));
     for (const group of this.groups.values()) this.queueGroup(group);
   }
 
@@ -148,6 +154,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
     for (const group of this.groups.values()) group.quiescence.cancel();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.stopping.abort();
     await this.batches.idle();
     await Promise.all(this.states.map((s) => s.pusher?.stop()));
     await this.pool.stopAll();
@@ -385,7 +392,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
   }
 
   private async applyWrites(group: GroupState, writes: PlannedWrite[]): Promise<Record<string, string>> {
-    const outcome = await writeBatch(group.name, writes, { logger: this.logger, metrics: this.metrics, stats: this.stats, reports: this.reportsBook, fileOps: this.options.fileOps, run: this.options.run });
+    const outcome = await writeBatch(group.name, writes, { logger: this.logger, metrics: this.metrics, stats: this.stats, reports: this.reportsBook, fileOps: this.options.fileOps, run: this.options.run, signal: this.stopping.signal });
     this.emit('batch', { group: group.name, destinations: writes.map((w) => w.state.config.destination), outcome });
     return outcome.results;
   }

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '@consul-sidecars/core';
+import { silentLogger, waitFor } from '@consul-sidecars/core';
+import { runCommand } from '../src/act/commands';
 import { applyBatch, type BatchItem } from '../src/act/batch-apply';
 import { resolveRendererConfig, type TemplateConfig } from '../src/config';
 import { readFileState } from '../src/act/file-swap';
@@ -97,6 +98,73 @@ describe('renderer batch apply (real nginx -t)', () => {
       },
     });
     expect(outcome.result).to.equal('ok');
-    expect(runs).to.deep.equal([validate.join(','), 'reload-x']);
+    // nginx -t runs once, on a throwaway main config in place of -c (nginx-throwaway.ts)
+    expect(runs).to.have.length(2);
+    expect(runs[0]).to.match(new RegExp(`^${NGINX},-p,${dir}/,-e,${dir}/error.log,-t,-q,-c,.*/renderer-nginx-check-[^,]+/nginx\\.conf$`));
+    expect(runs[1]).to.equal('reload-x');
+  });
+
+  it('nginx -t validates the candidate through a throwaway main config: the live path holds the old file throughout', async () => {
+    const a = template('a.conf');
+    await applyBatch('nginx', [await item(a, GOOD_A)], { logger });
+    const seen: string[] = [];
+    const outcome = await applyBatch('nginx', [await item(a, BROKEN)], {
+      logger,
+      run: async (spec, options) => {
+        seen.push(readFileSync(a.destination, 'utf8'));
+        return runCommand(spec, options);
+      },
+    });
+    expect(outcome.result).to.equal('validation-failed');
+    expect(outcome.error, 'nginx names the destination, not the hidden candidate').to.match(/a\.conf \(candidate\)/);
+    expect(seen).to.deep.equal([GOOD_A]);
+    expect(readFileSync(a.destination, 'utf8')).to.equal(GOOD_A);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`renderer-nginx-check-${process.pid}-`)), 'throwaway trees removed').to.deep.equal([]);
+    expect(readdirSync(join(dir, 'conf.d')).filter((f) => f.startsWith('.')), 'no candidate, journal or previous copy left').to.deep.equal([]);
+  });
+
+  it('a validate command that reads the live path (not nginx -t) swaps in under a journal, cleared after the reload', async () => {
+    const a = template('a.conf', { validateCommand: `grep -q server ${join(dir, 'conf.d', 'a.conf')}` });
+    const journals: string[][] = [];
+    const outcome = await applyBatch('nginx', [await item(a, GOOD_A)], {
+      logger,
+      run: async (spec, options) => {
+        journals.push(readdirSync(join(dir, 'conf.d')).filter((f) => f.includes('renderer-journal')));
+        return runCommand(spec, options);
+      },
+    });
+    expect(outcome.result, outcome.error).to.equal('ok');
+    expect(journals).to.deep.equal([['.a.conf.renderer-journal'], ['.a.conf.renderer-journal']]);
+    // Cleared after the batch, without holding it up.
+    await waitFor(() => readdirSync(join(dir, 'conf.d')).filter((f) => f.startsWith('.')).length === 0, { timeoutMs: 5000, message: 'journal and previous copy removed' });
+  });
+
+  it('stopped during a slow reload: past the grace its process group is killed and reaped, the journal stays for the next start', async () => {
+    const marker = join(dir, 'reloaded-late');
+    const t = template('a.conf', { reloadCommand: `sleep 0.6; touch ${marker}` });
+    const stopping = new AbortController();
+    const applying = applyBatch('nginx', [await item(t, GOOD_A)], { logger, signal: stopping.signal, stopGraceMs: 0 });
+    await waitFor(() => readdirSync(join(dir, 'conf.d')).includes('a.conf'), { timeoutMs: 5000, message: 'the file live' });
+    const started = Date.now();
+    stopping.abort();
+    const outcome = await applying;
+    expect(Date.now() - started, 'the batch ends promptly').to.be.lessThan(1000);
+    expect(outcome.result).to.equal('reload-failed');
+    expect(outcome.error).to.match(/shutting down/);
+    expect(readdirSync(join(dir, 'conf.d'))).to.include('.a.conf.renderer-journal');
+    // Proving an absence: the reload would have touched the marker 0.6 s after it started; wait past that once.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(readdirSync(dir)).to.not.include('reloaded-late');
+  });
+
+  it('stopped during a quick reload: it finishes within the grace, the batch completes as it would have', async () => {
+    const t = template('a.conf', { reloadCommand: 'sleep 0.2' });
+    const stopping = new AbortController();
+    const applying = applyBatch('nginx', [await item(t, GOOD_A)], { logger, signal: stopping.signal, stopGraceMs: 2000 });
+    await waitFor(() => readdirSync(join(dir, 'conf.d')).includes('a.conf'), { timeoutMs: 5000, message: 'the file live' });
+    stopping.abort();
+    const outcome = await applying;
+    expect(outcome.result, outcome.error).to.equal('ok');
+    await waitFor(() => readdirSync(join(dir, 'conf.d')).filter((f) => f.startsWith('.')).length === 0, { timeoutMs: 5000, message: 'journal and previous copy removed' });
   });
 });

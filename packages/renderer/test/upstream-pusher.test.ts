@@ -12,18 +12,19 @@ const peer = (port: number): UpstreamPeer => ({ address: '127.0.0.1', port, weig
 
 /** An endpoint that answers what the test scripts: status and boot, and records every POST body. */
 async function scriptedEndpoint() {
-  const state = { boot: 'boot-1', held: {} as Record<string, UpstreamPeer[]>, postStatus: 200, postError: '', posts: [] as Record<string, unknown>[] };
+  const state = { boot: 'boot-1', generation: 0, held: {} as Record<string, UpstreamPeer[]>, postStatus: 200, postError: '', posts: [] as Record<string, unknown>[], authorizations: [] as (string | undefined)[] };
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
+      state.authorizations.push(req.headers.authorization);
       const send = (status: number, json: unknown) => {
         res.writeHead(status, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(json));
       };
-      if (req.method === 'GET' && req.url === '/cs/status') return send(200, { boot: state.boot, upstreams: Object.keys(state.held).length });
+      if (req.method === 'GET' && req.url === '/cs/status') return send(200, { boot: state.boot, generation: state.generation, upstreams: Object.keys(state.held).length });
       if (req.method === 'GET' && req.url === '/cs/upstreams') {
-        return send(200, { boot: state.boot, upstreams: Object.fromEntries(Object.entries(state.held).map(([n, peers]) => [n, { version: 1, peers }])) });
+        return send(200, { boot: state.boot, generation: state.generation, upstreams: Object.fromEntries(Object.entries(state.held).map(([n, peers]) => [n, { version: 1, peers }])) });
       }
       if (req.method === 'POST' && req.url === '/cs/upstreams') {
         const parsed = JSON.parse(body) as { upstreams: Record<string, UpstreamPeer[] | null> };
@@ -33,7 +34,8 @@ async function scriptedEndpoint() {
           if (peers === null) delete state.held[name];
           else state.held[name] = peers;
         }
-        return send(200, { boot: state.boot, applied: {}, removed: [] });
+        state.generation++;
+        return send(200, { boot: state.boot, generation: state.generation, applied: {}, removed: [] });
       }
       send(404, { error: 'no' });
     });
@@ -104,5 +106,38 @@ describe('renderer no-reload mode: the upstream pusher', () => {
     expect(await restored, 'upstreams pushed again').to.equal(1);
     expect(endpoint.state.posts.at(-1)).to.deep.equal({ a: [peer(1)] });
     expect(pusher.stats.restores).to.equal(1);
+  });
+
+  it('a push it did not make (the generation moved): it reads what nginx holds and pushes back only what drifted', async () => {
+    await pusher.apply(new Map([['a', [peer(1)]], ['b', [peer(2)]]]), { prune: true });
+    pusher.start();
+    await waitFor(() => pusher.stats.polls >= 2, { timeoutMs: 5000, message: 'polling' });
+    const posts = endpoint.state.posts.length;
+    // Someone else repointed a, and pushed an upstream of their own.
+    endpoint.state.held = { ...endpoint.state.held, a: [peer(9)], other: [peer(7)] };
+    endpoint.state.generation += 2;
+    const repaired = new Promise((resolve) => pusher.once('repaired', resolve));
+    await repaired;
+    expect(endpoint.state.posts.slice(posts)).to.deep.equal([{ a: [peer(1)] }]);
+    expect(endpoint.state.held.other, 'another client\'s upstream is not ours to touch').to.deep.equal([peer(7)]);
+    expect(pusher.stats.repairs).to.equal(1);
+    // Its own pushes do not look like drift: quiet from here on.
+    const after = endpoint.state.posts.length;
+    const polls = pusher.stats.polls;
+    await waitFor(() => pusher.stats.polls >= polls + 3, { timeoutMs: 5000, message: 'more polls' });
+    expect(endpoint.state.posts.length).to.equal(after);
+  });
+
+  it('with a secret, every request carries it as a bearer token', async () => {
+    const secret = 'x'.repeat(20);
+    const authed = new UpstreamPusher({ url: endpoint.url, intervalMs: 20, timeoutMs: 1000, rejectEmpty: true, secret });
+    try {
+      await authed.apply(new Map([['a', [peer(1)]]]), { prune: true });
+      authed.start();
+      await waitFor(() => authed.stats.polls >= 1, { timeoutMs: 5000, message: 'a poll' });
+      expect(new Set(endpoint.state.authorizations)).to.deep.equal(new Set([`Bearer ${secret}`]));
+    } finally {
+      await authed.stop();
+    }
   });
 });

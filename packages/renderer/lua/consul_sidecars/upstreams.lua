@@ -8,7 +8,14 @@
 -- (access_by_lua_block) answers a clear 503 instead of letting the placeholder server fail.
 --
 -- Shared dict keys: "boot" (an id made when the dict is fresh: after an nginx restart it differs, which tells the
--- renderer to push everything again), "peers:<name>" (the validated JSON), "version:<name>" (bumped per push).
+-- renderer to push everything again), "peers:<name>" (the validated JSON), "version:<name>" (bumped per push),
+-- "generation" (bumped by every accepted push: a renderer that sees one it did not make reads what nginx holds and
+-- repairs what differs from what it should hold).
+--
+-- Authentication: with `secret_file` (configure()), every admin request must carry `Authorization: Bearer <secret>`,
+-- the file's content (whitespace trimmed, at least 16 characters). The file is read once, in init_by_lua (the
+-- master, before workers drop privileges), so it can be readable by root and the renderer's user only; the secret
+-- is never logged or echoed. Loopback alone is no boundary: every container with host networking is a local client.
 -- Debian bookworm: nginx-extras (libnginx-mod-http-lua, lua-resty-core) and lua-cjson.
 
 local cjson = require("cjson.safe")
@@ -24,6 +31,8 @@ local DEFAULTS = {
   -- Attempts per request beyond the first (also bounded by proxy_next_upstream_tries and the peer count).
   max_retries = 2,
   max_peers = 1000,
+  -- A file holding the push secret; false: no authentication (the loopback check only).
+  secret_file = false,
 }
 
 local config = {}
@@ -31,6 +40,11 @@ for k, v in pairs(DEFAULTS) do config[k] = v end
 
 local NAME_PATTERN = "^[%w_.%-]+$"
 local MAX_NAME = 200
+local PEER_FIELDS = { address = true, port = true, weight = true, backup = true, down = true }
+local MIN_SECRET = 16
+
+-- The push secret (from secret_file), nil when pushes are not authenticated.
+local secret
 
 -- Per worker: decoded peer lists keyed by upstream name, with the version they were decoded at, and the
 -- round-robin state that lives on those peer tables.
@@ -52,6 +66,18 @@ function M.configure(options)
     if DEFAULTS[k] == nil then error("consul_sidecars.upstreams: unknown option " .. tostring(k)) end
     config[k] = v
   end
+  secret = nil
+  if config.secret_file then
+    local f, err = io.open(config.secret_file, "rb")
+    if not f then error("consul_sidecars.upstreams: secret_file " .. tostring(config.secret_file) .. ": " .. tostring(err)) end
+    local text = f:read("*a") or ""
+    f:close()
+    text = text:match("^%s*(.-)%s*$")
+    if #text < MIN_SECRET or text:find("%s") then
+      error("consul_sidecars.upstreams: secret_file " .. config.secret_file .. " must hold one word of at least " .. MIN_SECRET .. " characters")
+    end
+    secret = text
+  end
   local d = dict()
   math.randomseed(ngx.now() * 1000 + ngx.worker.pid())
   d:add("boot", string.format("%d-%d-%06d", ngx.time(), ngx.worker.pid(), math.random(0, 999999)))
@@ -68,9 +94,39 @@ local function is_ipv4(s)
   return true
 end
 
-local function is_ipv6(s)
-  return #s <= 45 and s:find(":", 1, true) ~= nil and s:match("^[%x:%.]+$") ~= nil
+-- Colon-separated groups of 1-4 hex digits; nil when one is not.
+local function hex_groups(part)
+  if part == "" then return 0 end
+  local n = 0
+  for g in (part .. ":"):gmatch("([^:]*):") do
+    if not g:match("^%x%x?%x?%x?$") then return nil end
+    n = n + 1
+  end
+  return n
 end
+
+-- RFC 4291 text forms: 8 groups, or fewer with one "::", optionally ending in a dotted IPv4 (two groups).
+local function is_ipv6(s)
+  if #s < 2 or #s > 45 or not s:match("^[%x:%.]+$") then return false end
+  local head, v4 = s:match("^(.*:)(%d+%.%d+%.%d+%.%d+)$")
+  if head then
+    if not is_ipv4(v4) then return false end
+    s = head .. "0:0"
+  elseif s:find(".", 1, true) then
+    return false
+  end
+  if s:find(":::", 1, true) then return false end
+  local first, second = s:find("::", 1, true)
+  if first then
+    if s:find("::", second + 1, true) then return false end
+    local a, b = hex_groups(s:sub(1, first - 1)), hex_groups(s:sub(second + 1))
+    return a ~= nil and b ~= nil and a + b <= 7
+  end
+  return hex_groups(s) == 8
+end
+
+-- Addresses no request can be sent to.
+local UNROUTABLE = { ["0.0.0.0"] = true, ["::"] = true, ["0:0:0:0:0:0:0:0"] = true }
 
 local function is_integer(v, lo, hi)
   return type(v) == "number" and v == math.floor(v) and v >= lo and v <= hi
@@ -88,9 +144,14 @@ local function validate_peers(name, peers)
   local out, seen = {}, {}
   for i, p in ipairs(peers) do
     local field = at .. "[" .. (i - 1) .. "]"
-    if type(p) ~= "table" then return nil, field .. ": must be an object" end
+    if type(p) ~= "table" or (next(p) ~= nil and #p > 0) then return nil, field .. ": must be an object" end
+    for key in pairs(p) do
+      if type(key) ~= "string" or not PEER_FIELDS[key] then
+        return nil, field .. "." .. tostring(key) .. ": unknown field (a peer has address, port, weight, backup, down)"
+      end
+    end
     local address = p.address
-    if type(address) ~= "string" or not (is_ipv4(address) or is_ipv6(address)) then
+    if type(address) ~= "string" or not (is_ipv4(address) or is_ipv6(address)) or UNROUTABLE[address] then
       return nil, field .. ".address: must be an IPv4 or IPv6 address (the balancer cannot resolve names), got " .. cjson.encode(address)
     end
     if not is_integer(p.port, 1, 65535) then
@@ -199,6 +260,11 @@ local function push(d)
   if type(body) ~= "table" or type(body.upstreams) ~= "table" then
     return respond(400, { error = "body must be a JSON object with an \"upstreams\" object" })
   end
+  for key in pairs(body) do
+    if key ~= "upstreams" then
+      return respond(400, { error = tostring(key) .. ": unknown field (the body has only \"upstreams\")", field = tostring(key) })
+    end
+  end
   -- Validate everything first: a body is applied whole or not at all.
   local sets, removes, count = {}, {}, 0
   for name, peers in pairs(body.upstreams) do
@@ -236,7 +302,8 @@ local function push(d)
     d:delete("peers:" .. name)
     d:delete("version:" .. name)
   end
-  return respond_raw(200, '{"boot":' .. cjson.encode(d:get("boot")) .. ',"applied":' .. cjson.encode(applied)
+  local generation = d:incr("generation", 1, 0)
+  return respond_raw(200, '{"boot":' .. cjson.encode(d:get("boot")) .. ',"generation":' .. (generation or 0) .. ',"applied":' .. cjson.encode(applied)
     .. ',"removed":' .. encode_strings(removes) .. "}")
 end
 
@@ -245,9 +312,32 @@ end
 --   GET  <prefix>/upstreams        {"boot": "...", "upstreams": {"<name>": {"version": n, "peers": [...]}}}
 --   GET  <prefix>/upstreams/<name> the same for one upstream (404 when it was never pushed)
 --   POST <prefix>/upstreams        {"upstreams": {"<name>": [{"address", "port", "weight", "backup", "down"}] | null}}
+-- Equal strings, in a time that does not depend on where they differ.
+local function same_secret(given, want)
+  if #given ~= #want then return false end
+  local bit = require("bit")
+  local diff = 0
+  for i = 1, #want do diff = bit.bor(diff, bit.bxor(given:byte(i), want:byte(i))) end
+  return diff == 0
+end
+
+local function authenticated()
+  if not secret then return true end
+  local header = ngx.var.http_authorization
+  if type(header) ~= "string" then return false, "missing Authorization: Bearer <push secret> (nginx is configured with a secret_file)" end
+  local given = header:match("^Bearer (.+)$")
+  if not given or not same_secret(given, secret) then return false, "wrong push secret in Authorization" end
+  return true
+end
+
 function M.admin()
   if not is_loopback(ngx.var.remote_addr) then
     return respond(403, { error = "the upstream admin endpoint answers loopback clients only" })
+  end
+  local ok, why = authenticated()
+  if not ok then
+    ngx.header["WWW-Authenticate"] = 'Bearer realm="consul-sidecars"'
+    return respond(401, { error = why })
   end
   local d = dict()
   local uri = ngx.var.uri
@@ -258,14 +348,14 @@ function M.admin()
     for _, key in ipairs(d:get_keys(0)) do
       if key:match("^peers:") then n = n + 1 end
     end
-    return respond(200, { boot = d:get("boot"), upstreams = n })
+    return respond(200, { boot = d:get("boot"), upstreams = n, generation = d:get("generation") or 0 })
   end
   local one = uri:match("/upstreams/([^/]+)$")
   if uri:match("/upstreams$") or one then
     if method == "GET" then
       local text, found = listing(d, one)
       if one and found == 0 then return respond(404, { error = "upstream " .. one .. " has not been pushed" }) end
-      return respond_raw(200, '{"boot":' .. cjson.encode(d:get("boot")) .. ',"upstreams":' .. text .. "}")
+      return respond_raw(200, '{"boot":' .. cjson.encode(d:get("boot")) .. ',"generation":' .. (d:get("generation") or 0) .. ',"upstreams":' .. text .. "}")
     end
     if method == "POST" and not one then return push(d) end
     ngx.header["Allow"] = one and "GET" or "GET, POST"

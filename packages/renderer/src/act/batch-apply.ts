@@ -3,14 +3,23 @@
 //
 // Validation, per template:
 // - a validate command with `{{candidate}}` runs against the candidate's path; the live file is not touched;
-// - a validate command without it (`nginx -t`, which reads the live include) runs with all of the batch's candidates
-//   swapped in, and they are swapped back out if it fails. The runner applies one batch at a time, so its own
-//   reloads never see a swapped-in candidate; the window where an outside reload could is the command's runtime.
+// - an `nginx -t` without it runs on a throwaway main config that includes the candidates where the live config
+//   includes the destinations (nginx-throwaway.ts): nothing live is touched either;
+// - any other validate command without it (it reads the live path) runs with all of the batch's candidates swapped
+//   in, under a journal, and they are swapped back out if it fails. The runner applies one batch at a time, so its
+//   own reloads never see a swapped-in candidate; the window where an outside reload could is the command's runtime.
+//
+// Crash consistency: before a file goes live its journal says so (journal.ts); the journal goes once nginx has been
+// reloaded (or the file put back), and a renderer killed in between finishes or undoes it on start
+// (journal-recovery.ts). A shutdown during a slow reload kills the reload's process group (after a grace period
+// that fits in the 5 s stop) and keeps the journal, so the next start reloads.
 
-import type { Logger } from '@consul-sidecars/core';
-import { errorMessage } from '@consul-sidecars/core';
+import { crashPoint, errorMessage, type Logger } from '@consul-sidecars/core';
 import { commandText, describeFailure, hasPlaceholder, runCommand, type CommandOptions, type CommandResult } from './commands';
 import type { CommandSpec, TemplateConfig } from '../config';
+import { CRASH_POINTS } from '../crash-points';
+import { clearJournal, clearJournalSoon, writeJournal } from './journal';
+import { mainConfigOf, parseNginxTest, writeThrowaway } from './nginx-throwaway';
 import {
   discardCandidate,
   installCandidate,
@@ -55,6 +64,9 @@ export interface ApplyOptions {
   logger: Logger;
   fileOps?: FileOps;
   run?: (spec: CommandSpec, options: CommandOptions) => Promise<CommandResult>;
+  /** The renderer is stopping: a command still running after `stopGraceMs` has its process group killed and reaped. */
+  signal?: AbortSignal;
+  stopGraceMs?: number;
 }
 
 interface PlannedCommand {
@@ -80,9 +92,16 @@ function asError(err: unknown): Error {
 }
 
 class BatchFailure extends Error {
-  constructor(readonly result: BatchResult, message: string) {
+  constructor(readonly result: BatchResult, message: string, readonly aborted = false) {
     super(message);
   }
+}
+
+/** nginx's message names the candidate (or a throwaway file): say the destination, the file the operator knows. */
+function namingDestinations(text: string, candidates: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const [destination, candidate] of candidates) out = out.split(candidate).join(`${destination} (candidate)`);
+  return out;
 }
 
 export async function applyBatch(group: string, items: readonly BatchItem[], options: ApplyOptions): Promise<BatchOutcome> {
@@ -90,11 +109,22 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
   const log = options.logger.child({ group });
   const commands: CommandRun[] = [];
 
-  const execute = async (kind: CommandRun['kind'], command: PlannedCommand) => {
-    const result = await run(command.spec, { timeoutMs: command.timeoutMs, placeholders: command.placeholders });
+  const failureKind = (kind: CommandRun['kind']): BatchResult => (kind === 'validate' ? 'validation-failed' : 'reload-failed');
+  const execute = async (kind: CommandRun['kind'], command: PlannedCommand, rename?: ReadonlyMap<string, string>) => {
+    if (kind === 'reload') crashPoint(CRASH_POINTS.beforeReload);
+    const pending = run(command.spec, { timeoutMs: command.timeoutMs, placeholders: command.placeholders, signal: options.signal, stopGraceMs: options.stopGraceMs });
+    if (kind === 'validate') crashPoint(CRASH_POINTS.duringValidate);
+    let result = await pending;
+    if (rename) result = { ...result, stdout: namingDestinations(result.stdout, rename), stderr: namingDestinations(result.stderr, rename) };
     commands.push({ kind, command: result.command, result });
     log.debug({ kind, command: result.command, ms: result.durationMs, ok: result.ok }, `${kind} command finished`);
-    if (!result.ok) throw new BatchFailure(kind === 'validate' ? 'validation-failed' : 'reload-failed', describeFailure(result));
+    if (!result.ok) throw new BatchFailure(failureKind(kind), describeFailure(result), result.aborted === true);
+    if (kind === 'reload') crashPoint(CRASH_POINTS.afterReload);
+  };
+  const clearJournals = async (items: readonly BatchItem[]) => {
+    for (const item of items) {
+      await clearJournal(item.template.destination).catch((err: unknown) => log.error({ destination: item.template.destination, err: errorMessage(err) }, 'could not remove the journal'));
+    }
   };
 
   const rollback = async (installed: readonly BatchItem[]) => {
@@ -107,10 +137,14 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
     }
   };
 
-  /** Candidates, validation, and (when valid) the files live; rolled back on any failure. No reload. */
+  /**
+   * Candidates, validation, and (when valid) the files live, each under a `reloading` journal the reload step
+   * clears; rolled back (journal cleared) on any failure. No reload.
+   */
   const stage = async (batch: readonly BatchItem[]): Promise<{ written: BatchOutcome['written']; failure?: BatchFailure | Error }> => {
     const candidates = new Map<BatchItem, Candidate>();
     const installed: BatchItem[] = [];
+    const journaled: BatchItem[] = [];
     const written: BatchOutcome['written'] = [];
     const candidateOf = (item: BatchItem): Candidate => {
       const candidate = candidates.get(item);
@@ -122,10 +156,18 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
       installed.push(item);
       written.push({ destination: item.template.destination, method });
     };
+    const journal = async (phase: 'validating' | 'reloading') => {
+      for (const item of batch) {
+        const again = journaled.includes(item);
+        await writeJournal(item.template.destination, phase, candidateOf(item).path, item.previous, { keepPrevious: again });
+        if (!again) journaled.push(item);
+      }
+    };
     try {
       for (const item of batch) {
         candidates.set(item, await writeCandidate(item.template.destination, item.output, { perms: item.template.perms, createDestDirs: item.template.createDestDirs, existing: item.previous }));
       }
+      crashPoint(CRASH_POINTS.afterCandidateWrite);
       // 1. Validators that take the candidate's path: nothing live is touched.
       const onCandidate = batch.flatMap((item) => {
         const t = item.template;
@@ -133,23 +175,48 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
         return [planned(t.validateCommand, { candidate: candidateOf(item).path, destination: t.destination }, t.commandTimeoutMs)];
       });
       for (const command of distinct(onCandidate)) await execute('validate', command);
-      // 2. Validators that read the live path: swap the whole batch in, validate once, swap back on failure.
-      const swapValidators = distinct(
+      // 2. Validators that read the live path: `nginx -t` on a throwaway main config including the candidates;
+      // any other command with the whole batch swapped in (journaled), validated once, swapped back on failure.
+      const liveValidators = distinct(
         batch.flatMap(({ template: t }) =>
           t.validateCommand !== undefined && !hasPlaceholder(t.validateCommand, 'candidate') ? [planned(t.validateCommand, { destination: t.destination }, t.commandTimeoutMs)] : []),
       );
+      const replacements = new Map(batch.map((item) => [item.template.destination, candidateOf(item).path]));
+      const swapValidators: PlannedCommand[] = [];
+      for (const command of liveValidators) {
+        const test = parseNginxTest(command.spec, command.placeholders);
+        // The templates this command validates must be read by it, or it is no check of them.
+        const checked = batch.filter(({ template: t }) => t.validateCommand !== undefined && commandText(t.validateCommand, { destination: t.destination }) === command.text).map((i) => i.template.destination);
+        const throwaway = test ? await writeThrowaway(await mainConfigOf(test), replacements, checked) : undefined;
+        if (!test || !throwaway) {
+          swapValidators.push(command);
+          continue;
+        }
+        try {
+          const argv = test.argvFor(throwaway.main);
+          await execute('validate', { ...command, spec: argv, placeholders: {}, text: commandText(argv) }, replacements);
+        } finally {
+          await throwaway.remove();
+        }
+      }
       if (swapValidators.length > 0) {
+        await journal('validating');
         for (const item of batch) await install(item);
+        crashPoint(CRASH_POINTS.afterSwap);
         for (const command of swapValidators) await execute('validate', command);
       }
-      // 3. Valid: the rest goes live.
+      // 3. Valid: the rest goes live, journaled until the reload step has run.
+      await journal('reloading');
       for (const item of batch) if (!installed.includes(item)) await install(item);
+      if (swapValidators.length === 0) crashPoint(CRASH_POINTS.afterSwap);
       return { written };
     } catch (err) {
       await rollback(installed);
+      await clearJournals(journaled);
       return { written: [], failure: asError(err) };
     } finally {
-      await Promise.all([...candidates.values()].map((c) => discardCandidate(c).catch(() => undefined)));
+      // A renamed candidate is the live file now; only the others are left to remove.
+      await Promise.all([...candidates].filter(([item]) => !installed.includes(item)).map(([, c]) => discardCandidate(c).catch(() => undefined)));
     }
   };
 
@@ -187,8 +254,19 @@ export async function applyBatch(group: string, items: readonly BatchItem[], opt
       const reloads = distinct(live.flatMap(({ template: t }) => (t.reloadCommand !== undefined ? [planned(t.reloadCommand, { destination: t.destination }, t.commandTimeoutMs)] : [])));
       for (const command of reloads) await execute('reload', command);
       for (const item of live) results[item.template.destination] = 'ok';
+      for (const item of live) clearJournalSoon(item.template.destination, (err) => log.error({ destination: item.template.destination, err: errorMessage(err) }, 'could not remove the journal'));
     } catch (err) {
-      await rollback(live);
+      if (err instanceof BatchFailure && err.aborted) {
+        // Stopping mid-reload: nginx may or may not have been signalled. The files stay live under their journal,
+        // which makes the next start reload (putting them back without a reload could leave nginx on other bytes).
+        log.warn({ destinations: live.map((i) => i.template.destination) }, 'stopped during the reload; the journal makes the next start reload');
+      } else {
+        for (const item of live) {
+          await writeJournal(item.template.destination, 'undoing', '', item.previous, { keepPrevious: true }).catch(() => undefined);
+        }
+        await rollback(live);
+        await clearJournals(live);
+      }
       written = [];
       for (const item of live) fail(item, asError(err));
     }

@@ -15,6 +15,8 @@ export interface CommandResult {
   durationMs: number;
   /** The command as run, for logs. */
   command: string;
+  /** Stopped by the caller's signal (the renderer shutting down): its whole process group was killed and reaped. */
+  aborted?: boolean;
 }
 
 export interface CommandOptions {
@@ -23,7 +25,18 @@ export interface CommandOptions {
   placeholders?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * The renderer is stopping: a command still running `stopGraceMs` after the abort (default 2500) gets SIGTERM to its
+   * process group, SIGKILL `killGraceMs` later (default 1000); the result comes once it has exited. Both fit in the
+   * 5 s a SIGTERM'd daemon has, and a quick command (nginx -s reload) is left to finish.
+   */
+  signal?: AbortSignal;
+  stopGraceMs?: number;
+  killGraceMs?: number;
 }
+
+/** When each stop signal was first seen aborted: every command shares one grace period from it. */
+const abortedAt = new WeakMap<AbortSignal, number>();
 
 const OUTPUT_LIMIT = 64 * 1024;
 
@@ -66,14 +79,42 @@ export function runCommand(spec: CommandSpec, options: CommandOptions): Promise<
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    let aborted = false;
     let settled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
     const finish = (result: Omit<CommandResult, 'stdout' | 'stderr' | 'durationMs' | 'command' | 'timedOut'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ...result, ok: result.ok && !timedOut, timedOut, stdout, stderr, durationMs: Date.now() - started, command });
+      clearTimeout(graceTimer);
+      clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ ...result, ok: result.ok && !timedOut && !aborted, timedOut, stdout, stderr, durationMs: Date.now() - started, command, ...(aborted ? { aborted } : {}) });
     };
     const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // detached: the child leads its own process group, so `sh -c` and what it started are signalled together.
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal);
+      }
+    };
+    function onAbort() {
+      const signal = options.signal;
+      if (settled || graceTimer || !signal) return;
+      if (!abortedAt.has(signal)) abortedAt.set(signal, Date.now());
+      const left = Math.max(0, (abortedAt.get(signal) ?? 0) + (options.stopGraceMs ?? 2500) - Date.now());
+      graceTimer = setTimeout(() => {
+        if (settled) return;
+        aborted = true;
+        killGroup('SIGTERM');
+        killTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 1000);
+      }, left);
+    }
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (chunk: Buffer) => {
       if (stdout.length < OUTPUT_LIMIT) stdout += chunk.toString('utf8');
     });
@@ -82,12 +123,7 @@ export function runCommand(spec: CommandSpec, options: CommandOptions): Promise<
     });
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        // detached: the child leads its own process group, so `sh -c` and what it started die together.
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      killGroup('SIGKILL');
     }, options.timeoutMs);
     child.on('error', (err) => {
       stderr += `${err.message}\n`;
@@ -99,6 +135,7 @@ export function runCommand(spec: CommandSpec, options: CommandOptions): Promise<
 
 /** One line for logs: the command's stderr (else stdout), trimmed, or why it ended. */
 export function describeFailure(result: CommandResult): string {
+  if (result.aborted) return `stopped after ${result.durationMs} ms: the renderer is shutting down`;
   if (result.timedOut) return `timed out after ${result.durationMs} ms`;
   const output = (result.stderr.trim() || result.stdout.trim()).split('\n').filter(Boolean).slice(-5).join(' | ');
   const end = result.code === null ? `killed by ${result.signal ?? 'error'}` : `exit ${result.code}`;

@@ -8,6 +8,7 @@ import type { UpstreamPeer } from '../plan/upstream-peers';
 import type { UpstreamPushConfig } from '../config';
 import type { RenderOutcome } from '../template-env';
 import type { TemplateReports, TemplateState } from '../template-state';
+import { pushSecretFromEnv } from './push-secret';
 import { UpstreamPusher, type PushOutcome } from './upstream-pusher';
 import type { RunnerStats } from './write-batch';
 
@@ -35,6 +36,7 @@ export function createPusher(state: TemplateState, push: UpstreamPushConfig, ctx
     intervalMs: push.intervalMs,
     timeoutMs: push.timeoutMs,
     rejectEmpty: state.config.guard.rejectEmptyUpstreams,
+    secret: pushSecretFromEnv(),
     logger: ctx.logger.child({ template: destination, push: push.url }),
   });
   const recover = () => {
@@ -52,6 +54,7 @@ export function createPusher(state: TemplateState, push: UpstreamPushConfig, ctx
     recover();
   });
   pusher.on('recovered', recover);
+
   return pusher;
 }
 

@@ -1,10 +1,13 @@
 // Pushes upstream membership into nginx (lua/consul_sidecars/upstreams.lua) and keeps it there: each push sends
 // only what nginx does not hold yet; a status poll notices an nginx restart (a fresh shared dict has a new boot id)
-// and pushes everything again, and retries a push that failed. One pusher per template, serialised.
+// and pushes everything again, notices a push it did not make (the dict's generation moved) and repairs what
+// differs from what it should hold, and retries a push that failed. One pusher per template, serialised.
+// With a secret, every request carries `Authorization: Bearer <secret>` (the Lua endpoint's secret_file).
 
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import { errorMessage, SerialQueue, silentLogger, sleep, type Logger } from '@consul-sidecars/core';
+import { crashPoint, errorMessage, SerialQueue, silentLogger, sleep, type Logger } from '@consul-sidecars/core';
+import { CRASH_POINTS } from '../crash-points';
 import { peersDigest, type UpstreamPeer } from '../plan/upstream-peers';
 import { planPush, pushBody, type PushHold } from '../plan/upstream-push-plan';
 
@@ -15,6 +18,8 @@ export interface UpstreamPusherOptions {
   intervalMs: number;
   timeoutMs: number;
   rejectEmpty: boolean;
+  /** The shared push secret (never logged); undefined: the endpoint is not authenticated. */
+  secret?: string;
   logger?: Logger;
 }
 
@@ -33,22 +38,27 @@ export interface UpstreamPusherEvents {
   restored: [upstreams: number];
   /** A push that had failed went through from the poll loop. */
   recovered: [outcome: PushOutcome];
+  /** nginx held peers someone else pushed; the poll pushed what it should hold again. */
+  repaired: [outcome: PushOutcome];
   push: [outcome: PushOutcome];
 }
 
 interface ListingBody {
   boot?: unknown;
+  generation?: unknown;
   upstreams?: Record<string, { peers?: UpstreamPeer[] }>;
 }
 
 export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
   /** Counts for tests and benchmarks. */
-  readonly stats = { pushes: 0, failedPushes: 0, restores: 0, polls: 0 };
+  readonly stats = { pushes: 0, failedPushes: 0, restores: 0, polls: 0, repairs: 0 };
   private desired = new Map<string, UpstreamPeer[]>();
   /** What nginx holds (by digest), as of `boot`. */
   private confirmed = new Map<string, string>();
   private owned = new Set<string>();
   private boot?: string;
+  /** The dict's generation after our last push or read: another value means someone else pushed. */
+  private generation?: number;
   private pending = false;
   /** Pushes and polls, one at a time. */
   private readonly queue = new SerialQueue();
@@ -122,7 +132,10 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
         method,
         agent: this.agent,
         timeout: this.options.timeoutMs,
-        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {},
+        headers: {
+          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
+          ...(this.options.secret !== undefined ? { Authorization: `Bearer ${this.options.secret}` } : {}),
+        },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -144,27 +157,38 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     });
   }
 
-  /** nginx has a different boot id than our confirmed state: learn what it holds now. */
-  private async adopt(boot: string): Promise<void> {
+  /**
+   * Learns what nginx holds now: after a boot id change (restart, or first contact: every upstream listed is taken
+   * as ours, so a restarted renderer can prune what it pushed before), or after a push it did not make (`claim`
+   * false: only the upstreams it owns or wants are compared, another template's are left alone).
+   */
+  private async adopt(boot: string, claim = true): Promise<void> {
     const { status, json } = await this.request('GET', '/upstreams');
     if (status !== 200) throw new Error(`GET ${this.base}/upstreams answered ${status}: ${String(json.error ?? '')}`);
     const listing = json as ListingBody;
     this.confirmed.clear();
     for (const [name, entry] of Object.entries(listing.upstreams ?? {})) {
+      if (!claim && !this.owned.has(name) && !this.desired.has(name)) continue;
       this.confirmed.set(name, peersDigest(entry.peers ?? []));
       this.owned.add(name);
     }
     this.boot = typeof listing.boot === 'string' ? listing.boot : boot;
+    this.generation = typeof listing.generation === 'number' ? listing.generation : undefined;
   }
 
   private async poll(): Promise<void> {
     if (this.stopped) return;
     this.stats.polls++;
     let boot: string;
+    let generation: number | undefined;
     try {
       const { status, json } = await this.request('GET', '/status');
-      if (status !== 200 || typeof json.boot !== 'string') return;
+      if (status !== 200 || typeof json.boot !== 'string') {
+        if (status === 401) this.logger.warn({ url: this.base, error: json.error }, 'nginx refused the push secret');
+        return;
+      }
       boot = json.boot;
+      generation = typeof json.generation === 'number' ? json.generation : undefined;
     } catch {
       return; // nginx down or restarting: the next poll tries again
     }
@@ -187,6 +211,24 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
       else if (wasPending && outcome.ok) this.emit('recovered', outcome);
       return;
     }
+    if (generation !== undefined && generation !== this.generation && !this.pending) {
+      // Someone else pushed (an operator, another process with the secret, a push whose answer we lost).
+      const before = new Map(this.confirmed);
+      try {
+        await this.adopt(boot, false);
+      } catch (err) {
+        this.logger.warn({ url: this.base, err: errorMessage(err) }, 'cannot read the upstreams nginx holds');
+        return;
+      }
+      const drifted = [...this.confirmed].filter(([name, digest]) => this.desired.has(name) && before.get(name) !== digest).map(([name]) => name);
+      const outcome = await this.sync(false);
+      if (outcome.set.length > 0) {
+        this.stats.repairs++;
+        this.logger.warn({ url: this.base, upstreams: outcome.set, drifted, ok: outcome.ok }, 'nginx held peers the renderer did not push: pushed what it should hold again');
+        if (outcome.ok) this.emit('repaired', outcome);
+      }
+      return;
+    }
     if (this.pending) {
       const outcome = await this.sync(false);
       if (outcome.ok) this.emit('recovered', outcome);
@@ -205,6 +247,7 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     try {
       const { status, json } = await this.request('POST', '/upstreams', pushBody(plan));
       if (status === 200) {
+        crashPoint(CRASH_POINTS.duringPush);
         const boot = typeof json.boot === 'string' ? json.boot : undefined;
         if (this.boot !== undefined && boot !== this.boot) {
           // nginx restarted between our last push and this one: what it held before is gone.
@@ -212,6 +255,7 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
           this.stats.restores++;
         }
         this.boot = boot;
+        if (typeof json.generation === 'number') this.generation = json.generation;
         for (const [name, peers] of plan.set) {
           this.confirmed.set(name, peersDigest(peers));
           this.owned.add(name);

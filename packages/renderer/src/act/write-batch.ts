@@ -35,6 +35,7 @@ export interface WriteContext {
   reports: TemplateReports;
   fileOps?: ApplyOptions['fileOps'];
   run?: ApplyOptions['run'];
+  signal?: AbortSignal;
 }
 
 /** Writes, validates and reloads the batch; answers the outcome (per destination, 'ok' when it went live). */
@@ -46,7 +47,7 @@ export async function writeBatch(group: string, writes: readonly PlannedWrite[],
   const outcome = await applyBatch(
     group,
     writes.map((w) => ({ template: w.state.config, output: w.outcome.output, previous: w.previous })),
-    { logger, fileOps: ctx.fileOps, run: ctx.run },
+    { logger, fileOps: ctx.fileOps, run: ctx.run, signal: ctx.signal },
   );
   for (const c of outcome.commands) {
     if (c.kind === 'validate') stats.validations++;
