@@ -41,7 +41,7 @@ const FLOOR_SERVICE = 'floor.scale.example';
  * Quick: bounded for a < 2 min run (a change still unseen then may only be late). Full: long enough for a client with fewer sockets than
  * watchers (16 for 101) to cycle its whole queue of held queries (101 / 16 x ~64 s), so "late" and "dropped" differ.
  */
-const DRAIN_TIMEOUT_MS = QUICK ? 45_000 : 360_000;
+const DRAIN_TIMEOUT_MS = QUICK ? 30_000 : 360_000;
 /** After the drain, how long the outputs get to equal Consul's state. */
 const FINAL_TIMEOUT_MS = QUICK ? 10_000 : 30_000;
 const F5_DEBOUNCE = { min: '100ms', max: '500ms' };
