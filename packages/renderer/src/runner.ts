@@ -23,6 +23,7 @@ import { pushAfterWrite, pushBeforeWrite } from './plan/push-round';
 import { groupWait, onceSettled, onDependencyChange } from './plan/schedule';
 import { dataFailures, isDataError, planRendered, planTemplate, type TemplateStep } from './plan/template-step';
 import { peersFromInstances, type UpstreamPeer } from './plan/upstream-peers';
+import { PUSH_SECRET_FILE_ENV } from './act/push-secret';
 import { Quiescence } from './quiescence';
 import { defaultEngines, type EngineSelector } from './template-engine';
 import type { RenderOutcome } from './template-env';
@@ -91,11 +92,15 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
   /** Aborted by stop(): a running validate or reload command's process group is killed and reaped. */
   private readonly stopping = new AbortController();
 
+  /** The push secret's path (CONSUL_SIDECARS_PUSH_SECRET_FILE), given to templates so nginx reads the same file. */
+  private readonly pushSecretFile: string;
+
   constructor(private readonly options: RunnerOptions) {
     super();
     this.config = options.config;
     this.logger = options.logger ?? silentLogger();
     armCrashPoint(process.env, CRASH_POINT_NAMES);
+    this.pushSecretFile = process.env[PUSH_SECRET_FILE_ENV] ?? '';
     this.metrics = options.metrics ?? createRendererMetrics();
     this.engineFor = options.engines ?? defaultEngines({ env: options.env, onReject: (what, value, context) => this.onReject(what, value, context) });
     this.reportsBook = new TemplateReports(this.metrics, (report) => this.emit('template', report));
@@ -315,7 +320,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
   private async renderAndPlan(state: TemplateState, group: GroupState): Promise<{ write?: PlannedWrite; push?: PlannedPush }> {
     const destination = state.config.destination;
     this.stats.renders++;
-    const outcome = state.compiled.render(this.pool, { vars: state.config.vars, destination, guard: state.config.guard, rendererLuaDir: LUA_DIR });
+    const outcome = state.compiled.render(this.pool, { vars: state.config.vars, destination, guard: state.config.guard, rendererLuaDir: LUA_DIR, pushSecretFile: this.pushSecretFile });
     state.used = outcome.used;
     const hasPusher = state.pusher !== undefined;
     const early = planRendered({

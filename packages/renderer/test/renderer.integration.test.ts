@@ -226,6 +226,8 @@ describe('@integration renderer: Consul -> nginx with real containers', function
     runner.start();
     await waitFor(async () => sameSet(await backendsSeen(nginx, domain), [webs[0].name]), { timeoutMs: 10_000, message: 'serving web1' });
     const port = standin.port;
+    // The first batch may still be finishing (journal, reload) after nginx serves its result: let it end first.
+    await runner.whenIdle();
     const sites = readFileSync(nginx.sitesPath, 'utf8');
     await standin.stop();
     standin = undefined;

@@ -226,6 +226,18 @@ describe('renderer template environment', () => {
       expect(result.ok, result.output).to.equal(true);
     });
 
+    it('passes the push secret file of the renderer to nginx (secret_file), and nothing without one; nginx -t accepts both', () => {
+      const compiled = env.compile(text, 'nginx-dynamic');
+      const withSecret = env.render(compiled, source(), { ...context(), pushSecretFile: '/run/consul-sidecars/push.secret' }).output;
+      expect(withSecret).to.contain('secret_file = "/run/consul-sidecars/push.secret",');
+      const without = env.render(compiled, source(), { ...context(), pushSecretFile: '' }).output;
+      expect(without).not.to.contain('secret_file');
+      for (const output of [withSecret, without]) {
+        const result = nginxAccepts(output, { lua: true });
+        expect(result.ok, result.output).to.equal(true);
+      }
+    });
+
     it('nginx -t does not run Lua, so the shipped Lua is checked by nginx itself: ok as shipped', async () => {
       const result = await checkLuaModule({ nginx: '/usr/sbin/nginx', luaDir });
       expect(result.ok, result.output).to.equal(true);
