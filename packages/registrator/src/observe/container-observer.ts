@@ -2,6 +2,7 @@
 
 import type { Logger } from 'pino';
 import { errorMessage, mapLimit } from '@consul-sidecars/core';
+import { errorKind } from '../errors';
 import type { RegistratorMetrics } from '../metrics';
 import { defineContainerServices, matchesLabelFilter, uninspectedDefinition, type ContainerDefinition, type DefinitionOptions } from '../plan/service-definitions';
 import type { ContainerInspect } from './container-inspect';
@@ -21,6 +22,8 @@ interface ListedContainer {
   seq: number;
   inspect?: ContainerInspect;
   gone: boolean;
+  /** The inspect is the one held since an earlier pass (the list entry did not change): nothing to redefine. */
+  reused?: boolean;
 }
 
 export interface FullObservation {
@@ -51,6 +54,8 @@ export class ContainerObserver {
   /** The sequence number of the newest observation applied per container: an older one never overwrites it. */
   private readonly observedSeq = new Map<string, number>();
   private readonly loggedWarnings = new Map<string, string>();
+  /** The list fingerprint of the pass whose inspect is held (none after an event's inspect: the next pass inspects). */
+  private readonly inspectedFingerprint = new Map<string, string>();
   private currentRoles: ReadonlyMap<string, RoleBinding> = new Map();
   private seq = 0;
 
@@ -79,6 +84,8 @@ export class ContainerObserver {
     const listed = await mapLimit(summaries, this.options.inspectConcurrency, async (s): Promise<ListedContainer> => {
       const seq = ++this.seq;
       if (!inspectionNeeded(s, owners, this.options.definition.labelFilter)) return { summary: s, seq, inspect: undefined, gone: false };
+      const held = this.heldInspect(s);
+      if (held) return { summary: s, seq, inspect: held, gone: false, reused: true };
       const inspect = await this.source.inspect(s.id);
       return { summary: s, seq, inspect, gone: inspect === undefined };
     });
@@ -94,9 +101,11 @@ export class ContainerObserver {
       if ((this.observedSeq.get(o.summary.id) ?? 0) > o.seq) continue; // an event saw it later
       this.observedSeq.set(o.summary.id, o.seq);
       if (o.inspect) {
-        this.setInspect(o.inspect);
+        if (!o.reused || !this.defs.has(o.summary.id)) this.setInspect(o.inspect);
+        if (o.summary.fingerprint) this.inspectedFingerprint.set(o.summary.id, o.summary.fingerprint);
       } else {
         this.inspects.delete(o.summary.id);
+        this.inspectedFingerprint.delete(o.summary.id);
         this.defs.set(o.summary.id, uninspectedDefinition(o.summary, this.options.definition.deregister));
       }
     }
@@ -112,6 +121,7 @@ export class ContainerObserver {
       try {
         return { id, seq, inspect: await this.source.inspect(id), ok: true };
       } catch (err) {
+        this.options.metrics?.errors.inc({ kind: errorKind(err) });
         this.options.logger.warn({ container: id.slice(0, 12), err: errorMessage(err) }, 'inspect failed; the next full reconcile will catch up');
         return { id, seq, inspect: undefined, ok: false };
       }
@@ -125,6 +135,7 @@ export class ContainerObserver {
       if (!o.ok || (this.observedSeq.get(o.id) ?? 0) > o.seq) continue;
       this.observedSeq.set(o.id, o.seq);
       scope.add(o.id);
+      this.inspectedFingerprint.delete(o.id);
       if (o.inspect) this.setInspect(o.inspect);
       else this.forget(o.id, true);
     }
@@ -135,6 +146,16 @@ export class ContainerObserver {
   setRoles(roles: ReadonlyMap<string, RoleBinding>): void {
     this.currentRoles = roles;
     for (const inspect of this.inspects.values()) this.setInspect(inspect);
+  }
+
+  /**
+   * The inspect held for a listed container whose list entry is unchanged since that inspect's pass; undefined when it
+   * must be inspected. A `container:<id>` network mode is always re-inspected: the other container's address can change.
+   */
+  private heldInspect(summary: ContainerSummary): ContainerInspect | undefined {
+    const held = this.inspects.get(summary.id);
+    if (!held || summary.fingerprint === undefined || held.networkMode.startsWith('container:')) return undefined;
+    return this.inspectedFingerprint.get(summary.id) === summary.fingerprint ? held : undefined;
   }
 
   private setInspect(inspect: ContainerInspect): void {
@@ -156,6 +177,7 @@ export class ContainerObserver {
 
   private forget(id: string, observedGone = false): void {
     this.inspects.delete(id);
+    this.inspectedFingerprint.delete(id);
     this.defs.delete(id);
     this.loggedWarnings.delete(id);
     if (!observedGone) this.observedSeq.delete(id);
