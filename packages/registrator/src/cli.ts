@@ -120,8 +120,8 @@ async function runDaemon(flags: ParsedFlags, env: NodeJS.ProcessEnv, io: CliIo):
   if (config.once) {
     try {
       const result = await reconcileOnce(config, { logger, env });
-      logger.info({ actions: result.actions.length, failed: result.failed, dryRun: config.dryRun }, 'reconciled once');
-      return result.failed > 0 ? EXIT.failure : EXIT.ok;
+      logger.info({ actions: result.actions.length, failed: result.failed, uninspected: result.uninspected ?? 0, dryRun: config.dryRun }, 'reconciled once');
+      return result.failed > 0 || (result.uninspected ?? 0) > 0 ? EXIT.failure : EXIT.ok;
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       logger.error({ err: errorMessage(err) }, 'reconcile failed');

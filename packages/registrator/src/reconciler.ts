@@ -51,6 +51,8 @@ export const DEFAULT_RECONCILER_TIMINGS = { resyncMs: 0, agentPollMs: 1000, agen
 export interface SyncResult {
   actions: PlanAction[];
   failed: number;
+  /** Containers a full reconcile could not inspect (left as they were); the pass is retried with backoff. */
+  uninspected?: number;
 }
 
 type PassKind = 'full' | 'container' | 'agent' | 'roles';
@@ -172,12 +174,13 @@ export class Reconciler {
     while (this.fullPending && !this.abort.signal.aborted) {
       this.fullPending = false;
       try {
-        await this.fullSync();
+        const { uninspected = 0 } = await this.fullSync();
+        if (uninspected > 0) throw registratorError('ERR_DOCKER_INSPECT', `${uninspected} container(s) could not be inspected`, { uninspected });
         attempt = 0;
       } catch (err) {
         attempt++;
-        // Role key failures were counted where they happened, with their cause's code.
-        if (!hasErrorCode(err, 'ERR_ROLE_KEYS')) this.countError(err);
+        // Role key and inspect failures were counted where they happened, with their cause's code.
+        if (!hasErrorCode(err, 'ERR_ROLE_KEYS') && !hasErrorCode(err, 'ERR_DOCKER_INSPECT')) this.countError(err);
         const delay = backoffDelay(attempt, { baseMs: 250, maxMs: 10_000 });
         this.log.warn({ err: errorMessage(err), attempt, retryInMs: delay }, 'full reconcile failed; retrying');
         this.fullPending = true;
@@ -207,8 +210,8 @@ export class Reconciler {
     });
     this.fullSyncs++;
     this.lastFullSync = { at: started, durationMs: Date.now() - started, writes: this.registry.writes - writesBefore };
-    this.log.info({ containers: observation.listed.length, owned: this.view.ownedCount(this.node), actions: result.actions.length, failed: result.failed, ms: Date.now() - started }, 'full reconcile done');
-    return result;
+    this.log.info({ containers: observation.listed.length, owned: this.view.ownedCount(this.node), actions: result.actions.length, failed: result.failed, uninspected: observation.uninspected, ms: Date.now() - started }, 'full reconcile done');
+    return { ...result, uninspected: observation.uninspected };
   }
 
   // ---- Docker events: per-container, in order ----------------------------------------------------------

@@ -20,6 +20,8 @@ import { CONTAINER_ID, inspect, options } from './fixtures';
 
 class FakeSource extends EventEmitter<ContainerSourceEvents> implements ContainerSource {
   connected = false;
+  /** Containers whose inspect fails, as one the engine holds locked while it starts. */
+  readonly stuck = new Set<string>();
   constructor(private readonly containers: ContainerInspect[]) {
     super();
   }
@@ -27,6 +29,7 @@ class FakeSource extends EventEmitter<ContainerSourceEvents> implements Containe
     return this.containers.map((c) => ({ id: c.id, name: c.name, status: c.status, labels: c.labels }));
   }
   async inspect(id: string): Promise<ContainerInspect | undefined> {
+    if (this.stuck.has(id)) throw registratorError('ERR_DOCKER_INSPECT', `inspect ${id.slice(0, 12)}: no answer within 10000 ms`);
     return this.containers.find((c) => c.id === id);
   }
   start(): void {
@@ -59,6 +62,13 @@ class FakeRegistry implements RegistryAdapter {
   async checks(): Promise<Map<string, AgentCheck>> {
     this.check();
     return new Map();
+  }
+  /** Puts a service on the agent as an earlier registrator run left it. */
+  hold(service: AgentService): void {
+    this.held.set(service.id, service);
+  }
+  ids(): string[] {
+    return [...this.held.keys()].sort();
   }
   async register(reg: Parameters<RegistryAdapter['register']>[0]): Promise<void> {
     this.writes++;
@@ -126,6 +136,23 @@ describe('registrator: consul_sidecars_errors_total counts real errors by kind',
     registry.down = true;
     await waitFor(async () => ((await errorsByKind(metrics)).ERR_REGISTRY_UNREACHABLE ?? 0) >= 2, { timeoutMs: 5000, message: 'unreachable reads counted' });
     expect(Object.keys(await errorsByKind(metrics))).to.deep.equal(['ERR_REGISTRY_UNREACHABLE']);
+  });
+
+  it('an inspect that fails holds back only its own container: the others register, its services stay, ERR_DOCKER_INSPECT is counted', async () => {
+    const B = 'b'.repeat(64);
+    const C = 'c'.repeat(64);
+    const source = new FakeSource([inspect({ id: CONTAINER_ID, name: 'web' }), inspect({ id: B, name: 'api' }), inspect({ id: C, name: 'db' })]);
+    source.stuck.add(B).add(C);
+    const registry = new FakeRegistry();
+    // What an earlier run registered for B: it must not be deregistered as "container gone" while B does not answer.
+    registry.hold({ id: 'host1:api:80', name: 'foo', tags: [], address: '10.0.0.1', port: 32768, meta: { 'registrator-node': 'host1', 'registrator-container': B } });
+    const metrics = start(source, registry);
+    await waitFor(() => registry.ids().includes('host1:web:80'), { timeoutMs: 5000, message: 'the answering container registered' });
+    expect(registry.ids()).to.deep.equal(['host1:api:80', 'host1:web:80']);
+    expect((await errorsByKind(metrics)).ERR_DOCKER_INSPECT).to.be.at.least(2);
+    source.stuck.clear();
+    await waitFor(() => registry.ids().length === 3, { timeoutMs: 5000, message: 'the retried pass registers the rest' });
+    expect(registry.ids()).to.deep.equal(['host1:api:80', 'host1:db:80', 'host1:web:80']);
   });
 
   it('a Docker engine that does not answer: ERR_DOCKER_LIST for the full reconcile, ERR_DOCKER_EVENTS for the event stream', async () => {

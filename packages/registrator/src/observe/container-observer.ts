@@ -24,12 +24,16 @@ interface ListedContainer {
   gone: boolean;
   /** The inspect is the one held since an earlier pass (the list entry did not change): nothing to redefine. */
   reused?: boolean;
+  /** The inspect failed (a container the engine holds locked while it starts, under load): its view stays as it was. */
+  failed?: boolean;
 }
 
 export interface FullObservation {
   /** Observations older than this are stale for containers the list no longer shows. */
   seqAtStart: number;
   listed: ListedContainer[];
+  /** Containers whose inspect failed this pass (kept as they were; the pass is retried with backoff). */
+  uninspected: number;
 }
 
 export interface ContainerObservation {
@@ -86,10 +90,17 @@ export class ContainerObserver {
       if (!inspectionNeeded(s, owners, this.options.definition.labelFilter)) return { summary: s, seq, inspect: undefined, gone: false };
       const held = this.heldInspect(s);
       if (held) return { summary: s, seq, inspect: held, gone: false, reused: true };
-      const inspect = await this.source.inspect(s.id);
-      return { summary: s, seq, inspect, gone: inspect === undefined };
+      try {
+        const inspect = await this.source.inspect(s.id);
+        return { summary: s, seq, inspect, gone: inspect === undefined };
+      } catch (err) {
+        // One container the engine does not answer for must not hold back every other container's registration.
+        this.options.metrics?.errors.inc({ kind: errorKind(err) });
+        this.options.logger.warn({ container: s.id.slice(0, 12), name: s.name, err: errorMessage(err) }, 'inspect failed; its services stay as they are until it answers');
+        return { summary: s, seq, inspect: undefined, gone: false, failed: true };
+      }
     });
-    return { seqAtStart, listed };
+    return { seqAtStart, listed, uninspected: listed.filter((o) => o.failed).length };
   }
 
   /** Inside the pass lock: apply a full observation; containers no longer listed (and not seen since) are forgotten. */
@@ -99,6 +110,11 @@ export class ContainerObserver {
       if (o.gone) continue;
       listed.add(o.summary.id);
       if ((this.observedSeq.get(o.summary.id) ?? 0) > o.seq) continue; // an event saw it later
+      if (o.failed) {
+        // Unknown this pass: what it had stays; a container never seen before keeps whatever the agent holds for it.
+        if (!this.defs.has(o.summary.id)) this.defs.set(o.summary.id, { containerId: o.summary.id, containerName: o.summary.name, disposition: 'keep', services: [], warnings: [] });
+        continue;
+      }
       this.observedSeq.set(o.summary.id, o.seq);
       if (o.inspect) {
         if (!o.reused || !this.defs.has(o.summary.id)) this.setInspect(o.inspect);
