@@ -24,7 +24,7 @@ export interface DockerEngine {
   getStream(path: string, query: EngineQuery, signal: AbortSignal): Promise<Readable>;
   /** GET /_ping (plain text "OK"). */
   ping(timeoutMs: number): Promise<void>;
-  /** Closes kept-alive sockets. */
+  /** Closes idle kept-alive sockets (requests in flight are not cut). */
   close(): void;
 }
 
@@ -111,8 +111,9 @@ class HttpEngine implements DockerEngine {
     (await this.request('/_ping', {}, { timeoutMs })).resume();
   }
 
+  /** Closes the idle kept-alive sockets; requests in flight finish (or time out) on theirs. */
   close(): void {
-    this.agent.destroy();
+    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
   }
 }
 
