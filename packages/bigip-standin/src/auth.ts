@@ -1,5 +1,7 @@
-// Authentication as restjavad does it: token login, X-F5-Auth-Token, token extend/revoke, Basic auth.
+// Authentication as restjavad does it: token login, X-F5-Auth-Token, token extend/revoke, Basic auth; and where the
+// one account's password comes from (a file or the environment; the command line still works, with a warning).
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { framework, IcrError, rest } from './errors';
 import { requireObjectBody } from './payload-validation';
@@ -7,6 +9,65 @@ import { requireObjectBody } from './payload-validation';
 export interface Credentials {
   user: string;
   password: string;
+}
+
+/** Environment variables the password is read from, in this order (BIGIP_PASSWORD: the stack's one secrets file). */
+export const PASSWORD_ENV = ['BIGIP_STANDIN_PASSWORD_FILE', 'BIGIP_STANDIN_PASSWORD', 'BIGIP_PASSWORD'] as const;
+
+/** A password setting that cannot be used; `usage` when the command line itself is wrong (exit 2), else config (78). */
+export class PasswordSourceError extends Error {
+  constructor(message: string, readonly usage: boolean) {
+    super(message);
+    this.name = 'PasswordSourceError';
+  }
+}
+
+export interface PasswordSetting {
+  /** Undefined: none given, the default account applies. */
+  password?: string;
+  /** Where it came from: `--password-file`, `--password`, an env variable's name, or `default`. */
+  source: string;
+  /** What the operator should hear (a password on the command line is visible to every local user in `ps`). */
+  warnings: string[];
+}
+
+/** A secrets file as Docker and Kubernetes mount them: the whole content, without one trailing newline. */
+function readPasswordFile(path: string, field: string, readFile: (path: string) => string): string {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    throw new PasswordSourceError(`${field}: cannot read "${path}": ${error instanceof Error ? error.message : String(error)}`, false);
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '') throw new PasswordSourceError(`${field}: "${path}" is empty`, false);
+  return password;
+}
+
+/**
+ * The account's password, most explicit first: `--password-file`, `--password` (warned: visible in `ps`),
+ * BIGIP_STANDIN_PASSWORD_FILE, BIGIP_STANDIN_PASSWORD, BIGIP_PASSWORD; none of them: the default account.
+ */
+export function resolvePassword(
+  flags: { password?: string; passwordFile?: string },
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): PasswordSetting {
+  if (flags.password !== undefined && flags.passwordFile !== undefined) throw new PasswordSourceError('give --password or --password-file, not both', true);
+  if (flags.passwordFile !== undefined) return { password: readPasswordFile(flags.passwordFile, '--password-file', readFile), source: '--password-file', warnings: [] };
+  if (flags.password !== undefined) {
+    if (flags.password === '') throw new PasswordSourceError('--password must not be empty', true);
+    return {
+      password: flags.password,
+      source: '--password',
+      warnings: ['--password puts the password where every local user sees it (ps, /proc/<pid>/cmdline): use --password-file or BIGIP_STANDIN_PASSWORD'],
+    };
+  }
+  const [fileVar, passwordVar, sharedVar] = PASSWORD_ENV;
+  if (env[fileVar] && env[passwordVar]) throw new PasswordSourceError(`set ${fileVar} or ${passwordVar}, not both`, false);
+  if (env[fileVar]) return { password: readPasswordFile(env[fileVar] as string, fileVar, readFile), source: fileVar, warnings: [] };
+  for (const name of [passwordVar, sharedVar]) if (env[name]) return { password: env[name], source: name, warnings: [] };
+  return { source: 'default', warnings: [] };
 }
 
 export interface AuthToken {

@@ -1,7 +1,7 @@
 // Config from defaults, an optional JSON file, env and flags (later wins), validated once against a JSON schema.
 
 import { readFileSync } from 'node:fs';
-import Ajv, { type ErrorObject, type JSONSchemaType, type ValidateFunction } from 'ajv';
+import type { default as Ajv, ErrorObject, JSONSchemaType, ValidateFunction } from 'ajv';
 import { ConfigError, errorMessage } from './errors';
 
 export type ConfigSchema<T> = JSONSchemaType<T>;
@@ -17,7 +17,15 @@ export interface ConfigSources {
   flags?: Record<string, unknown>;
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+let ajvInstance: Ajv | undefined;
+/** ajv is loaded by the first config validated, not by every importer of core (registrator has no config file). */
+function ajv(): Ajv {
+  if (!ajvInstance) {
+    const { default: AjvClass } = require('ajv') as typeof import('ajv');
+    ajvInstance = new AjvClass({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+  }
+  return ajvInstance;
+}
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Sets `value` at a dot-separated `path` in `target`, creating objects on the way. */
@@ -79,7 +87,7 @@ function describeError(error: ErrorObject, data: unknown): { field: string; text
 export function validateWithSchema<T>(schema: object, data: unknown, source = 'config'): T {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = ajv().compile(schema);
     compiled.set(schema, validate);
   }
   if (validate(data)) return data as T;

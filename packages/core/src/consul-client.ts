@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
-import Consul from 'consul';
+import type Consul from 'consul';
 import { ConfigError } from './errors';
 
 export interface ConsulSettings {
@@ -88,7 +88,9 @@ export function createConsulClient(settings: ConsulSettings): ConsulClient {
   if (settings.token) options.defaults = { token: settings.token };
   if (settings.caFile) options.ca = [readFileSync(settings.caFile)];
   if (settings.scheme === 'https' && !settings.verifyTls) options.rejectUnauthorized = false;
-  return new Consul(options as ConstructorParameters<typeof Consul>[0]);
+  // The deprecated `consul` package is loaded only by its remaining callers, not by every importer of core.
+  const ConsulClass = require('consul') as typeof Consul;
+  return new ConsulClass(options as ConstructorParameters<typeof Consul>[0]);
 }
 
 /** @deprecated Only for the `consul` package. A `ctx` for the consul package that returns the HTTP response (for X-Consul-Index) and cancels on `signal`. */

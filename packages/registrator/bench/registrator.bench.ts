@@ -1,6 +1,8 @@
 // registrator benchmark: container start -> service visible (one at a time, and 200 started at once, each beside the
 // floor measured in the same run), resyncs with nothing changed (writes, time), and the RSS of the registrator
-// process itself (never the bench runner's): idle, with 250 and with 1,000 containers (REGISTRATOR_BENCH_CONTAINERS).
+// process itself (never the bench runner's): idle, with 250 and with 1,000 containers (REGISTRATOR_BENCH_CONTAINERS),
+// beside the RSS of a bare `node` started with the same flags (the floor no Node daemon goes below). Registrator runs
+// as the image runs it: the Dockerfile ENTRYPOINT's node flags, and its ops port (prom-client loaded and serving).
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,14 @@ const FLEET_CONTAINERS = Number(process.env.REGISTRATOR_BENCH_CONTAINERS ?? 1000
 /** Containers created (or started) per engine call batch: bounded, so the shared engine is never flooded. */
 const ENGINE_CONCURRENCY = 8;
 const BIN = join(__dirname, '..', 'bin', 'registrator.js');
+const DOCKERFILE = join(__dirname, '..', '..', '..', 'docker', 'registrator.Dockerfile');
+
+/** The node flags of the image's ENTRYPOINT (["node", <flags>..., "<script>"]), so the bench measures what ships. */
+export function imageNodeFlags(dockerfile = readFileSync(DOCKERFILE, 'utf8')): string[] {
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const words = entrypoint ? (JSON.parse(entrypoint) as string[]) : [];
+  return words[0] === 'node' ? words.slice(1).filter((w) => w.startsWith('--')) : [];
+}
 
 
 function round(n: number): number {
@@ -87,8 +97,16 @@ export async function run(): Promise<BenchResult[]> {
       }
     });
 
+    // The floor: a bare node with the image's flags, idle.
+    const nodeFlags = imageNodeFlags();
+    const bare = spawn(process.execPath, [...nodeFlags, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const floor = memoryOf(bare.pid as number);
+    bare.kill('SIGKILL');
+    results.push({ suite: SUITE, name: 'RSS floor: bare node', value: floor.rss, unit: 'MiB', note: `node ${nodeFlags.join(' ')} -e 'setInterval(...)'; anon ${floor.anon}, file-backed ${floor.file}` });
+
     let output = '';
-    child = spawn(process.execPath, [BIN, '-hostname', hostname, '-label-filter', tag, '-resync', '3', '-roles=false', `consul://${address}`], {
+    child = spawn(process.execPath, [...nodeFlags, BIN, '-hostname', hostname, '-label-filter', tag, '-resync', '3', '-roles=false', '-ops-port', '0', `consul://${address}`], {
       env: { ...process.env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -98,7 +116,7 @@ export async function run(): Promise<BenchResult[]> {
     // Idle: started, first reconcile done, no container of its label; after the start-up garbage settled.
     await new Promise((r) => setTimeout(r, 3000));
     const idle = memoryOf(child.pid as number);
-    results.push({ suite: SUITE, name: 'RSS idle', value: idle.rss, unit: 'MiB', note: `registrator process; anon ${idle.anon}, file-backed ${idle.file}` });
+    results.push({ suite: SUITE, name: 'RSS idle', value: idle.rss, unit: 'MiB', note: `registrator process; anon ${idle.anon}, file-backed ${idle.file}; ${round(idle.rss - floor.rss)} over the floor` });
 
     // 1) start -> visible, one container at a time, with the floor measured beside it.
     const latencies: number[] = [];
@@ -213,7 +231,7 @@ export async function run(): Promise<BenchResult[]> {
       results.push(
         { suite: SUITE, name: `resync ${FLEET_CONTAINERS} unchanged: writes`, value: standin ? atFleet.writes : atFleet.pass.actions, unit: 'count', note: `planned actions ${atFleet.pass.actions}; must be 0` },
         { suite: SUITE, name: `resync ${FLEET_CONTAINERS} unchanged: time`, value: atFleet.pass.ms, unit: 'ms' },
-        { suite: SUITE, name: `RSS with ${FLEET_CONTAINERS} services`, value: memFleet.rss, unit: 'MiB', note: `goal < 80; anon ${memFleet.anon}, file-backed ${memFleet.file}; ${round((memFleet.anon - idle.anon) / (FLEET_CONTAINERS / 1000))} MiB anon per 1,000 over idle` },
+        { suite: SUITE, name: `RSS with ${FLEET_CONTAINERS} services`, value: memFleet.rss, unit: 'MiB', note: `goal < 80; anon ${memFleet.anon}, file-backed ${memFleet.file}; ${round((memFleet.anon - idle.anon) / (FLEET_CONTAINERS / 1000))} MiB anon per 1,000 over idle; floor ${floor.rss}` },
       );
     }
     return results;

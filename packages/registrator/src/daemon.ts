@@ -106,10 +106,10 @@ export async function startRegistrator(config: RegistratorConfig, deps: Registra
     : undefined;
   const reconciler = new Reconciler(source, registry, reconcilerOptions(config, definition, logger, { metrics, roles }, deps.timings));
   let ops: OpsServer | undefined;
-  if (config.metricsPort !== undefined) {
+  if (config.opsPort !== undefined) {
     ops = await startOpsServer({
       registry: metricsRegistry,
-      port: config.metricsPort,
+      port: config.opsPort,
       health: () => {
         const h = reconciler.health();
         metrics.dockerConnected.set(h.dockerConnected ? 1 : 0);

@@ -32,4 +32,4 @@ export * from './metrics';
 export * from './reconciler';
 export * from './options';
 export * from './daemon';
-export { main, roleCommand, usage, version } from './cli';
+export { main, roleCommand, runRegistratorCli, usage, version } from './cli';

@@ -12,10 +12,14 @@ export interface RegistratorMetrics {
   dockerConnected: Gauge;
   consulReachable: Gauge;
   warnings: Counter;
+  /** consul_sidecars_errors_total{kind}: every failure registrator handled (a write, a read, an inspect, the event stream), by error code. */
+  errors: Counter<'kind'>;
 }
 
 export function createRegistratorMetrics(registry: Registry): RegistratorMetrics {
   const registers = [registry];
+  // One name across daemons (deploy/README.md): the daemon is the scrape job.
+  const shared = createDaemonMetrics(registry);
   return {
     writes: new Counter({ name: 'registrator_consul_writes_total', help: 'Writes to the Consul agent by action and result', labelNames: ['action', 'result'], registers }),
     dockerEvents: new Counter({ name: 'registrator_docker_events_total', help: 'Docker events handled', labelNames: ['action'], registers }),
@@ -23,8 +27,8 @@ export function createRegistratorMetrics(registry: Registry): RegistratorMetrics
     reconcileSeconds: new Histogram({ name: 'registrator_reconcile_seconds', help: 'Duration of reconcile passes', labelNames: ['kind'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers }),
     ownedServices: new Gauge({ name: 'registrator_owned_services', help: 'Services on the agent that this registrator owns', registers }),
     dockerConnected: new Gauge({ name: 'registrator_docker_stream_connected', help: '1 while the Docker event stream is up', registers }),
-    // One name across daemons (deploy/README.md): the daemon is the scrape job.
-    consulReachable: createDaemonMetrics(registry).consulReachable,
+    consulReachable: shared.consulReachable,
+    errors: shared.errors as Counter<'kind'>,
     warnings: new Counter({ name: 'registrator_container_warnings_total', help: 'Malformed SERVICE_* keys and labels reported', registers }),
   };
 }

@@ -1,7 +1,7 @@
 // Command-line options, parsed the way gliderlabs' Go `flag` does, validated once into a typed RegistratorConfig.
 
 import os from 'node:os';
-import { ConfigError, parseFlags, type FlagSpec } from '@consul-sidecars/core';
+import { ConfigError, parseFlags, type FlagSpec, type ParsedFlags } from '@consul-sidecars/core';
 import type { DeregisterMode } from './plan/service-definitions';
 import { DEFAULT_ROLE_PREFIX } from './role-keys';
 
@@ -29,7 +29,8 @@ export interface RegistratorConfig {
   retryIntervalMs: number;
   cleanup: boolean;
   deregisterOnExit: boolean;
-  metricsPort?: number;
+  /** -ops-port (or REGISTRATOR_OPS_PORT): /metrics and /health on 127.0.0.1:<port>; undefined: not served. */
+  opsPort?: number;
   once: boolean;
   dryRun: boolean;
   roles: boolean;
@@ -63,7 +64,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   cleanup: { type: 'boolean', description: 'Also adopt and clean services the original registrator left on this host (no ownership marker)' },
   hostname: { type: 'string', description: 'Host name used in service IDs and the ownership marker (default: os hostname)' },
   'deregister-on-exit': { type: 'boolean', description: 'Deregister every owned service on SIGTERM/SIGINT before exiting' },
-  'metrics-port': { type: 'number', description: 'Serve /metrics and /health on 127.0.0.1:<port> (0: a free port)' },
+  'ops-port': { type: 'number', description: 'Serve /metrics and /health on 127.0.0.1:<port> (0: a free port; default $REGISTRATOR_OPS_PORT)' },
+  'metrics-port': { type: 'number', aliasOf: 'ops-port' },
   once: { type: 'boolean', description: 'Reconcile once and exit (exit code 1 if a write failed)' },
   'dry-run': { type: 'boolean', description: 'Plan and log the writes, never write to Consul' },
   roles: { type: 'boolean', description: 'Watch runtime role tags in Consul KV (default true; -roles=false disables)' },
@@ -71,8 +73,24 @@ export const FLAGS: Record<string, FlagSpec> = {
   'health-ttl': { type: 'number', description: 'TTL (seconds) of the check fed from a Docker HEALTHCHECK (default 90; refreshed every third)' },
   'label-filter': { type: 'string', description: 'Only consider containers with this label (key or key=value); others are left alone' },
   'log-level': { type: 'string', description: 'trace, debug, info, warn, error' },
-  version: { type: 'boolean', description: 'Print the version and exit' },
 };
+
+/** The registry URI must be the last word: options after it are positionals, as with Go's flag package. */
+export const PARSE_OPTIONS = { stopAtFirstPositional: true } as const;
+
+function opsPort(values: Record<string, unknown>, env: NodeJS.ProcessEnv): number | undefined {
+  const valid = (n: number) => Number.isInteger(n) && n >= 0 && n <= 65535;
+  const flag = values['ops-port'] as number | undefined;
+  if (flag !== undefined) {
+    if (!valid(flag)) throw new UsageError(`-ops-port must be a port number (got ${flag})`, { field: 'ops-port', value: flag });
+    return flag;
+  }
+  const text = env.REGISTRATOR_OPS_PORT;
+  if (text === undefined || text === '') return undefined;
+  // An environment value is configuration, not the command line: a ConfigError (exit 78), naming the variable.
+  if (!/^\d+$/.test(text) || !valid(Number(text))) throw new ConfigError(`REGISTRATOR_OPS_PORT must be a port number (got "${text}")`, { field: 'REGISTRATOR_OPS_PORT', value: text, source: 'env' });
+  return Number(text);
+}
 
 /** consul://host:port (http) or consul-tls://host:port (https); the other gliderlabs backends are refused by name. */
 /** The address core's Consul settings take (`http://host:port`, IPv6 hosts bracketed). */
@@ -110,10 +128,15 @@ function nonNegative(values: Record<string, unknown>, name: string, fallback: nu
 export function parseRegistratorArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): RegistratorConfig {
   let parsed;
   try {
-    parsed = parseFlags(argv, FLAGS, { stopAtFirstPositional: true });
+    parsed = parseFlags(argv, FLAGS, PARSE_OPTIONS);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  return registratorConfig(parsed, env);
+}
+
+/** Parsed flags (FLAGS) -> the validated config; UsageError for a bad flag value, ConfigError for a bad environment value. */
+export function registratorConfig(parsed: ParsedFlags, env: NodeJS.ProcessEnv = process.env): RegistratorConfig {
   const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'missing the registry URI (e.g. consul://127.0.0.1:8500)' : `exactly one registry URI expected, got ${positionals.length} arguments (options must come before it)`);
@@ -132,10 +155,7 @@ export function parseRegistratorArgs(argv: readonly string[], env: NodeJS.Proces
   const tagsFlag = (values.tags as string | undefined) ?? '';
   if (tagsFlag.includes('{{')) throw new UsageError('-tags: Go templates are not supported; give a comma-separated list', { field: 'tags', value: tagsFlag });
   // The image's HEALTHCHECK reads REGISTRATOR_OPS_PORT; the flag wins when both are given.
-  const metricsPort = (values['metrics-port'] as number | undefined) ?? (env.REGISTRATOR_OPS_PORT ? Number(env.REGISTRATOR_OPS_PORT) : undefined);
-  if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65535 || !Number.isInteger(metricsPort))) {
-    throw new UsageError(`-metrics-port must be a port number (got ${metricsPort})`, { field: 'metrics-port', value: metricsPort });
-  }
+  const ops = opsPort(values, env);
   const healthTtl = (values['health-ttl'] as number | undefined) ?? 90;
   if (healthTtl < 3) throw new UsageError('-health-ttl must be at least 3 seconds', { field: 'health-ttl', value: healthTtl });
   const filterText = (values['label-filter'] as string | undefined) || undefined;
@@ -161,7 +181,7 @@ export function parseRegistratorArgs(argv: readonly string[], env: NodeJS.Proces
     retryIntervalMs: retryInterval,
     cleanup: Boolean(values.cleanup),
     deregisterOnExit: Boolean(values['deregister-on-exit']),
-    metricsPort,
+    opsPort: ops,
     once: Boolean(values.once),
     dryRun: Boolean(values['dry-run']),
     roles: values.roles === undefined ? true : Boolean(values.roles),

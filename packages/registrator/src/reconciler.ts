@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { backoffDelay, errorMessage, SerialQueue, sleep, type BlockingWatcher } from '@consul-sidecars/core';
 import { Actor } from './act/actor';
 import type { RegistryAdapter } from './act/registry-adapter';
+import { errorKind, hasErrorCode, registratorError } from './errors';
 import type { RegistratorMetrics } from './metrics';
 import { AgentFollower } from './observe/agent-follower';
 import { AgentView, type AgentService } from './observe/agent-view';
@@ -50,6 +51,8 @@ export const DEFAULT_RECONCILER_TIMINGS = { resyncMs: 0, agentPollMs: 1000, agen
 export interface SyncResult {
   actions: PlanAction[];
   failed: number;
+  /** Containers a full reconcile could not inspect (left as they were); the pass is retried with backoff. */
+  uninspected?: number;
 }
 
 type PassKind = 'full' | 'container' | 'agent' | 'roles';
@@ -110,17 +113,22 @@ export class Reconciler {
   health(): { ok: boolean; dockerConnected: boolean; consulReachable: boolean; synced: boolean; ownedServices: number } {
     const dockerConnected = this.source.connected;
     const consulReachable = this.consulReachable;
-    return { ok: dockerConnected && consulReachable && this.synced, dockerConnected, consulReachable, synced: this.synced, ownedServices: this.ownedServices().length };
+    return { ok: dockerConnected && consulReachable && this.synced, dockerConnected, consulReachable, synced: this.synced, ownedServices: this.view.ownedCount(this.node) };
   }
 
   start(): void {
     const { roles, resyncMs, ttlRefreshMs } = this.options;
     this.source.on('event', (e) => this.onDockerEvent(e));
     this.source.on('connected', (reconnect) => this.requestFullSync(reconnect ? 'docker reconnected' : 'startup'));
-    this.source.on('disconnected', () => this.options.metrics?.dockerConnected.set(0));
+    this.source.on('disconnected', () => {
+      this.options.metrics?.dockerConnected.set(0);
+      this.options.metrics?.errors.inc({ kind: 'ERR_DOCKER_EVENTS' });
+    });
     this.source.start();
     if (roles) {
       roles.watcher.on('change', (data) => void this.applyRoles(data));
+      // The watcher logs each failure and retries with backoff; here it is counted.
+      roles.watcher.on('error', (err) => this.countError(err));
       roles.watcher.start();
     }
     if (resyncMs > 0) this.timers.push(setInterval(() => this.requestFullSync('resync'), resyncMs));
@@ -166,10 +174,13 @@ export class Reconciler {
     while (this.fullPending && !this.abort.signal.aborted) {
       this.fullPending = false;
       try {
-        await this.fullSync();
+        const { uninspected = 0 } = await this.fullSync();
+        if (uninspected > 0) throw registratorError('ERR_DOCKER_INSPECT', `${uninspected} container(s) could not be inspected`, { uninspected });
         attempt = 0;
       } catch (err) {
         attempt++;
+        // Role key and inspect failures were counted where they happened, with their cause's code.
+        if (!hasErrorCode(err, 'ERR_ROLE_KEYS') && !hasErrorCode(err, 'ERR_DOCKER_INSPECT')) this.countError(err);
         const delay = backoffDelay(attempt, { baseMs: 250, maxMs: 10_000 });
         this.log.warn({ err: errorMessage(err), attempt, retryInMs: delay }, 'full reconcile failed; retrying');
         this.fullPending = true;
@@ -194,13 +205,13 @@ export class Reconciler {
       const planned = await this.planAndAct('full');
       // Also where registrator was down when a container went: its role keys are found here (and retried with the
       // full reconcile's backoff when Consul's KV could not be read or written).
-      if (!(await this.maintainRoleKeys())) throw new Error('role keys not maintained');
+      if (!(await this.maintainRoleKeys())) throw registratorError('ERR_ROLE_KEYS', 'role keys not maintained');
       return planned;
     });
     this.fullSyncs++;
     this.lastFullSync = { at: started, durationMs: Date.now() - started, writes: this.registry.writes - writesBefore };
-    this.log.info({ containers: observation.listed.length, owned: this.ownedServices().length, actions: result.actions.length, failed: result.failed, ms: Date.now() - started }, 'full reconcile done');
-    return result;
+    this.log.info({ containers: observation.listed.length, owned: this.view.ownedCount(this.node), actions: result.actions.length, failed: result.failed, uninspected: observation.uninspected, ms: Date.now() - started }, 'full reconcile done');
+    return { ...result, uninspected: observation.uninspected };
   }
 
   // ---- Docker events: per-container, in order ----------------------------------------------------------
@@ -247,7 +258,10 @@ export class Reconciler {
           if ([...scope].some((id) => !this.containers.definitions.has(id))) await this.maintainRoleKeys();
         }
       })
-      .catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'container pass failed; the next full reconcile will catch up'))
+      .catch((err: unknown) => {
+        this.countError(err);
+        this.log.warn({ err: errorMessage(err) }, 'container pass failed; the next full reconcile will catch up');
+      })
       .finally(() => {
         this.pump = undefined;
         if (!this.abort.signal.aborted) this.applyInspected();
@@ -283,6 +297,7 @@ export class Reconciler {
       return true;
     } catch (err) {
       // The next full reconcile (retried with backoff), container removal or restart plans the same keys again.
+      this.countError(err);
       this.log.warn({ err: errorMessage(err) }, 'role keys not maintained');
       return false;
     }
@@ -294,6 +309,11 @@ export class Reconciler {
       const updates = planTtlRefresh(this.containers.definitions.values(), this.view.services);
       if (updates.length > 0) await this.actor.act(updates, { quiet: true });
     });
+  }
+
+  /** consul_sidecars_errors_total{kind}: one failure handled here (logged by the caller). */
+  private countError(err: unknown): void {
+    this.options.metrics?.errors.inc({ kind: errorKind(err) });
   }
 
   // ---- plan and act ------------------------------------------------------------------------------------------
@@ -316,7 +336,7 @@ export class Reconciler {
     const failed = await this.actor.act(plan.actions);
     end?.();
     this.options.metrics?.reconciles.inc({ kind, result: failed > 0 ? 'partial' : 'ok' });
-    this.options.metrics?.ownedServices.set(this.ownedServices().length);
+    this.options.metrics?.ownedServices.set(this.view.ownedCount(this.node));
     return { actions: plan.actions, failed };
   }
 
@@ -327,6 +347,7 @@ export class Reconciler {
         await this.agent.read(this.containers.needsChecks());
         await this.planAndAct('agent');
       } catch (err) {
+        this.countError(err);
         this.log.warn({ err: errorMessage(err) }, 'retry pass failed');
       }
     });

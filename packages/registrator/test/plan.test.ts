@@ -97,6 +97,30 @@ describe('registrator plan', () => {
   }
 });
 
+describe('registrator plan: a scoped plan is the full plan restricted to its containers', () => {
+  const C = 'd'.repeat(64);
+  const same = (id: string, name: string) => container(id, name, { labels: { SERVICE_ID: 'same' } });
+  const engines: Array<{ title: string; containers: ContainerDefinition[]; agent: AgentService[] }> = [
+    { title: 'a shared SERVICE_ID across the scope boundary, owned by the winner', containers: [same(A, 'web'), same(B, 'api'), container(C, 'db')], agent: [{ ...asAgent(same(A, 'web')) }] },
+    { title: 'a shared SERVICE_ID held on the agent by the loser', containers: [same(A, 'web'), same(B, 'api')], agent: [{ ...asAgent(same(B, 'api')) }] },
+    { title: 'an owned service its container no longer defines, but another container does', containers: [same(A, 'web'), container(B, 'api')], agent: [{ ...owned('same', B) }, owned('host1:old:80', B)] },
+    { title: 'gone and stopped containers beside running ones', containers: [web, container(B, 'api', { status: 'exited' }), container(C, 'db', { status: 'exited', exitCode: 1 }, 'on-success')], agent: [asAgent(container(B, 'api')), asAgent(container(C, 'db')), owned('host1:gone:80', GONE), foreign('db-1')] },
+  ];
+  for (const e of engines) {
+    it(e.title, () => {
+      const input = { node: 'host1', containers: new Map(e.containers.map((d) => [d.containerId, d])), agent: { services: new Map(e.agent.map((s) => [s.id, s])) } };
+      const full = planRegistrations(input);
+      for (const scope of [[A], [B], [C], [GONE], [A, B], [B, C, GONE]]) {
+        const inScope = new Set(scope);
+        const scoped = planRegistrations({ ...input, scope: inScope });
+        const concerns = (a: PlanAction) => a.kind !== 'updateTtl' && a.containerId !== undefined && inScope.has(a.containerId);
+        expect(scoped.actions.map(summary), scope.map((id) => id[0]).join()).to.deep.equal(full.actions.filter(concerns).map(summary));
+        expect(scoped.conflicts, `conflicts ${scope.map((id) => id[0]).join()}`).to.deep.equal(full.conflicts.filter((c) => inScope.has(c.containerId)));
+      }
+    });
+  }
+});
+
 describe('registrator plan: TTL heartbeats (planTtlRefresh)', () => {
   const sick = container(A, 'web', { hasHealthcheck: true, health: 'unhealthy' });
   const plain = container(B, 'api', { labels: { SERVICE_NAME: 'api' } });

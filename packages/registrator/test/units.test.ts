@@ -24,7 +24,7 @@ describe('registrator flags (gliderlabs usage)', () => {
     [['-ttl', '30', '-ttl-refresh', '10', 'consul://h:1'], { ttl: 30, ttlRefresh: 10 }],
     [['-resync', '60', '-deregister', 'on-success', '-cleanup', 'consul://h:1'], { resync: 60, deregister: 'on-success', cleanup: true }],
     [['-deregister=never', '-retry-attempts', '3', '-retry-interval', '500', 'consul://h:1'], { deregister: 'never', retryAttempts: 3, retryIntervalMs: 500 }],
-    [['--once', '--dry-run', '-metrics-port', '0', '-roles=false', 'consul://h:1'], { once: true, dryRun: true, metricsPort: 0, roles: false }],
+    [['--once', '--dry-run', '-metrics-port', '0', '-roles=false', 'consul://h:1'], { once: true, dryRun: true, opsPort: 0, roles: false }],
     [['-useIpFromLabel', 'ip', '-hostname', 'n1', 'consul://h:1'], { useIpFromLabel: 'ip', hostname: 'n1' }],
   ];
   for (const [argv, want] of ok) {
@@ -50,9 +50,9 @@ describe('registrator flags (gliderlabs usage)', () => {
     });
   }
   it('takes the ops port from REGISTRATOR_OPS_PORT (the image HEALTHCHECK), the flag winning', () => {
-    expect(parseRegistratorArgs(['consul://h:1'], { REGISTRATOR_OPS_PORT: '9464' }).metricsPort).to.equal(9464);
-    expect(parseRegistratorArgs(['-metrics-port', '7000', 'consul://h:1'], { REGISTRATOR_OPS_PORT: '9464' }).metricsPort).to.equal(7000);
-    expect(parseRegistratorArgs(['consul://h:1'], {}).metricsPort).to.equal(undefined);
+    expect(parseRegistratorArgs(['consul://h:1'], { REGISTRATOR_OPS_PORT: '9464' }).opsPort).to.equal(9464);
+    expect(parseRegistratorArgs(['-metrics-port', '7000', 'consul://h:1'], { REGISTRATOR_OPS_PORT: '9464' }).opsPort).to.equal(7000);
+    expect(parseRegistratorArgs(['consul://h:1'], {}).opsPort).to.equal(undefined);
   });
   it('parses registry URIs with IPv6 hosts', () => {
     expect(parseRegistryUri('consul://[::1]:8500')).to.deep.equal({ scheme: 'http', host: '::1', port: 8500 });

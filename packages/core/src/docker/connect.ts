@@ -1,6 +1,6 @@
 // A dockerode client from a DOCKER_HOST value or the environment.
 
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { dockerConnectionFromEnv, dockerodeOptions, parseDockerHost, type DockerConnection, type DockerHostOptions } from './docker-host';
 
 export interface ConnectDockerOptions extends DockerHostOptions {
@@ -17,5 +17,7 @@ export function connectDocker(host?: string | DockerConnection, options: Connect
   const extra: { version?: string; timeout?: number } = {};
   if (version) extra.version = version;
   if (timeout) extra.timeout = timeout;
-  return new Docker(dockerodeOptions(conn, extra));
+  // dockerode (with ssh2, grpc-js and protobufjs: ~20 MiB at start) is loaded by the first caller, not by every importer of core.
+  const DockerClass = require('dockerode') as typeof Docker;
+  return new DockerClass(dockerodeOptions(conn, extra));
 }

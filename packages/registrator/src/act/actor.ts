@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { backoffDelay, crashPoint, errorMessage, mapLimit } from '@consul-sidecars/core';
 import { CRASH_POINTS } from '../crash-points';
-import { hasErrorCode } from '../errors';
+import { errorKind, hasErrorCode } from '../errors';
 import type { RegistratorMetrics } from '../metrics';
 import type { AgentView } from '../observe/agent-view';
 import type { PlanAction } from '../plan/registrations';
@@ -53,6 +53,7 @@ export class Actor {
       } catch (err) {
         failed++;
         metrics?.writes.inc({ action: a.kind, result: 'error' });
+        metrics?.errors.inc({ kind: errorKind(err) });
         if (hasErrorCode(err, 'ERR_REGISTRY_UNREACHABLE')) {
           this.options.onUnreachable();
         } else {

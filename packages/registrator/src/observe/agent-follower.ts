@@ -5,6 +5,7 @@ import { backoffDelay, errorMessage, sleep } from '@consul-sidecars/core';
 import type { RegistryAdapter } from '../act/registry-adapter';
 import type { RegistratorMetrics } from '../metrics';
 import type { AgentView } from './agent-view';
+import { errorKind } from '../errors';
 
 export interface AgentFollowerOptions {
   /** Minimum gap between two reads of the agent's services. */
@@ -80,6 +81,7 @@ export class AgentFollower {
         errors++;
         hash = undefined;
         this.setReachable(false);
+        this.options.metrics?.errors.inc({ kind: errorKind(err) });
         const delay = backoffDelay(errors, { baseMs: 250, maxMs: 5000 });
         log.warn({ err: errorMessage(err), attempt: errors, retryInMs: delay }, 'consul agent unreachable; keeping the wanted state');
         try {

@@ -39,6 +39,13 @@ export class AgentView {
     return [...this.services.values()].filter((s) => isOwned(s, node));
   }
 
+  /** How many services `node` owns, without building the list (every pass sets a gauge from it). */
+  ownedCount(node: string): number {
+    let n = 0;
+    for (const s of this.services.values()) if (isOwned(s, node)) n++;
+    return n;
+  }
+
   /** After a successful register: the agent now holds this registration and (initially) its checks. */
   registered(r: ServiceRegistration): void {
     this.services.set(r.id, { id: r.id, name: r.name, tags: [...r.tags], address: r.address, port: r.port, meta: { ...r.meta } });

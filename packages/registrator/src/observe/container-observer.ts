@@ -2,6 +2,7 @@
 
 import type { Logger } from 'pino';
 import { errorMessage, mapLimit } from '@consul-sidecars/core';
+import { errorKind } from '../errors';
 import type { RegistratorMetrics } from '../metrics';
 import { defineContainerServices, matchesLabelFilter, uninspectedDefinition, type ContainerDefinition, type DefinitionOptions } from '../plan/service-definitions';
 import type { ContainerInspect } from './container-inspect';
@@ -21,12 +22,18 @@ interface ListedContainer {
   seq: number;
   inspect?: ContainerInspect;
   gone: boolean;
+  /** The inspect is the one held since an earlier pass (the list entry did not change): nothing to redefine. */
+  reused?: boolean;
+  /** The inspect failed (a container the engine holds locked while it starts, under load): its view stays as it was. */
+  failed?: boolean;
 }
 
 export interface FullObservation {
   /** Observations older than this are stale for containers the list no longer shows. */
   seqAtStart: number;
   listed: ListedContainer[];
+  /** Containers whose inspect failed this pass (kept as they were; the pass is retried with backoff). */
+  uninspected: number;
 }
 
 export interface ContainerObservation {
@@ -51,6 +58,8 @@ export class ContainerObserver {
   /** The sequence number of the newest observation applied per container: an older one never overwrites it. */
   private readonly observedSeq = new Map<string, number>();
   private readonly loggedWarnings = new Map<string, string>();
+  /** The list fingerprint of the pass whose inspect is held (none after an event's inspect: the next pass inspects). */
+  private readonly inspectedFingerprint = new Map<string, string>();
   private currentRoles: ReadonlyMap<string, RoleBinding> = new Map();
   private seq = 0;
 
@@ -79,10 +88,19 @@ export class ContainerObserver {
     const listed = await mapLimit(summaries, this.options.inspectConcurrency, async (s): Promise<ListedContainer> => {
       const seq = ++this.seq;
       if (!inspectionNeeded(s, owners, this.options.definition.labelFilter)) return { summary: s, seq, inspect: undefined, gone: false };
-      const inspect = await this.source.inspect(s.id);
-      return { summary: s, seq, inspect, gone: inspect === undefined };
+      const held = this.heldInspect(s);
+      if (held) return { summary: s, seq, inspect: held, gone: false, reused: true };
+      try {
+        const inspect = await this.source.inspect(s.id);
+        return { summary: s, seq, inspect, gone: inspect === undefined };
+      } catch (err) {
+        // One container the engine does not answer for must not hold back every other container's registration.
+        this.options.metrics?.errors.inc({ kind: errorKind(err) });
+        this.options.logger.warn({ container: s.id.slice(0, 12), name: s.name, err: errorMessage(err) }, 'inspect failed; its services stay as they are until it answers');
+        return { summary: s, seq, inspect: undefined, gone: false, failed: true };
+      }
     });
-    return { seqAtStart, listed };
+    return { seqAtStart, listed, uninspected: listed.filter((o) => o.failed).length };
   }
 
   /** Inside the pass lock: apply a full observation; containers no longer listed (and not seen since) are forgotten. */
@@ -92,11 +110,18 @@ export class ContainerObserver {
       if (o.gone) continue;
       listed.add(o.summary.id);
       if ((this.observedSeq.get(o.summary.id) ?? 0) > o.seq) continue; // an event saw it later
+      if (o.failed) {
+        // Unknown this pass: what it had stays; a container never seen before keeps whatever the agent holds for it.
+        if (!this.defs.has(o.summary.id)) this.defs.set(o.summary.id, { containerId: o.summary.id, containerName: o.summary.name, disposition: 'keep', services: [], warnings: [] });
+        continue;
+      }
       this.observedSeq.set(o.summary.id, o.seq);
       if (o.inspect) {
-        this.setInspect(o.inspect);
+        if (!o.reused || !this.defs.has(o.summary.id)) this.setInspect(o.inspect);
+        if (o.summary.fingerprint) this.inspectedFingerprint.set(o.summary.id, o.summary.fingerprint);
       } else {
         this.inspects.delete(o.summary.id);
+        this.inspectedFingerprint.delete(o.summary.id);
         this.defs.set(o.summary.id, uninspectedDefinition(o.summary, this.options.definition.deregister));
       }
     }
@@ -112,6 +137,7 @@ export class ContainerObserver {
       try {
         return { id, seq, inspect: await this.source.inspect(id), ok: true };
       } catch (err) {
+        this.options.metrics?.errors.inc({ kind: errorKind(err) });
         this.options.logger.warn({ container: id.slice(0, 12), err: errorMessage(err) }, 'inspect failed; the next full reconcile will catch up');
         return { id, seq, inspect: undefined, ok: false };
       }
@@ -125,6 +151,7 @@ export class ContainerObserver {
       if (!o.ok || (this.observedSeq.get(o.id) ?? 0) > o.seq) continue;
       this.observedSeq.set(o.id, o.seq);
       scope.add(o.id);
+      this.inspectedFingerprint.delete(o.id);
       if (o.inspect) this.setInspect(o.inspect);
       else this.forget(o.id, true);
     }
@@ -135,6 +162,16 @@ export class ContainerObserver {
   setRoles(roles: ReadonlyMap<string, RoleBinding>): void {
     this.currentRoles = roles;
     for (const inspect of this.inspects.values()) this.setInspect(inspect);
+  }
+
+  /**
+   * The inspect held for a listed container whose list entry is unchanged since that inspect's pass; undefined when it
+   * must be inspected. A `container:<id>` network mode is always re-inspected: the other container's address can change.
+   */
+  private heldInspect(summary: ContainerSummary): ContainerInspect | undefined {
+    const held = this.inspects.get(summary.id);
+    if (!held || summary.fingerprint === undefined || held.networkMode.startsWith('container:')) return undefined;
+    return this.inspectedFingerprint.get(summary.id) === summary.fingerprint ? held : undefined;
   }
 
   private setInspect(inspect: ContainerInspect): void {
@@ -156,6 +193,7 @@ export class ContainerObserver {
 
   private forget(id: string, observedGone = false): void {
     this.inspects.delete(id);
+    this.inspectedFingerprint.delete(id);
     this.defs.delete(id);
     this.loggedWarnings.delete(id);
     if (!observedGone) this.observedSeq.delete(id);

@@ -1,13 +1,14 @@
 // Observes the Docker engine: list + inspect, and an event stream that reconnects with backoff and replays with `since`.
 
 import { EventEmitter } from 'node:events';
-import { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { backoffDelay, dockerodeOptions, errorMessage, sleep, type DockerConnection } from '@consul-sidecars/core';
+import { backoffDelay, errorMessage, sleep, type DockerConnection } from '@consul-sidecars/core';
 import { registratorError } from '../errors';
 import { parseContainerInspect, type ContainerInspect, type ContainerStatus } from './container-inspect';
+import { connectEngine, type DockerEngine } from './docker-engine';
 import { parseDockerEvent, sinceParameter, type DockerEvent } from './docker-events';
+import { listFingerprint } from './list-fingerprint';
 
 /** Engine API version: dockerd 20.10 speaks 1.41; pinning it keeps newer clients' defaults from being refused. */
 export const DOCKER_API_VERSION = 'v1.41';
@@ -17,6 +18,8 @@ export interface ContainerSummary {
   name: string;
   status: ContainerStatus;
   labels: Record<string, string>;
+  /** listFingerprint of the list entry: equal to the one of the last inspect's pass, that inspect still holds. Undefined: always inspect. */
+  fingerprint?: string;
 }
 
 export interface ContainerSourceEvents {
@@ -46,30 +49,12 @@ export interface DockerSourceOptions {
   reconnectBackoff?: { baseMs: number; maxMs: number };
 }
 
-// GET /events and /_ping through dockerode's own modem, as its getEvents and ping do: its typings take neither a
-// nanosecond `since` (a string: seconds.nanoseconds) nor an abort signal for these two calls.
-function openEventStream(docker: Docker, query: { since: string; filters: Record<string, string[]> }, signal: AbortSignal): Promise<Readable> {
-  return new Promise((resolve, reject) => {
-    docker.modem.dial({ path: '/events?', method: 'GET', options: query, abortSignal: signal, isStream: true, statusCodes: { 200: true, 500: 'server error' } }, (err, result) => {
-      if (err) reject(err);
-      else if (result instanceof Readable) resolve(result);
-      else reject(new Error('GET /events: the engine answered no stream'));
-    });
-  });
-}
-
-function pingEngine(docker: Docker, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.dial({ path: '/_ping', method: 'GET', abortSignal: signal, statusCodes: { 200: true, 500: 'server error' } }, (err) => (err ? reject(err) : resolve()));
-  });
-}
-
 function isNotFound(err: unknown): boolean {
   return (err as { statusCode?: number })?.statusCode === 404;
 }
 
 export class DockerSource extends EventEmitter<ContainerSourceEvents> implements ContainerSource {
-  readonly docker: Docker;
+  readonly engine: DockerEngine;
   private readonly options: Required<Omit<DockerSourceOptions, 'connection'>>;
   private abort?: AbortController;
   private loop?: Promise<void>;
@@ -83,26 +68,34 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
   constructor(options: DockerSourceOptions) {
     super();
     this.options = { pingIntervalMs: 10_000, requestTimeoutMs: 10_000, reconnectBackoff: { baseMs: 200, maxMs: 5000 }, ...options };
-    this.docker = new Docker(dockerodeOptions(options.connection, { version: DOCKER_API_VERSION }));
+    this.engine = connectEngine(options.connection, DOCKER_API_VERSION);
   }
 
   get connected(): boolean {
     return this.isConnected;
   }
 
-  private timeoutSignal(): AbortSignal {
-    return AbortSignal.timeout(this.options.requestTimeoutMs);
-  }
-
   async list(): Promise<ContainerSummary[]> {
-    const raw = await this.docker.listContainers({ all: true, abortSignal: this.timeoutSignal() } as Docker.ContainerListOptions);
-    return raw.map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? '').replace(/^\//, ''), status: (c.State as ContainerStatus) ?? 'exited', labels: c.Labels ?? {} }));
+    let raw: unknown;
+    try {
+      raw = await this.engine.getJson('/containers/json', { all: true }, this.options.requestTimeoutMs);
+    } catch (err) {
+      throw registratorError('ERR_DOCKER_LIST', `list containers: ${errorMessage(err)}`, {}, { cause: err });
+    }
+    if (!Array.isArray(raw)) throw registratorError('ERR_DOCKER_PAYLOAD', 'GET /containers/json: the answer is not a list');
+    return raw.map((c: { Id: string; Names?: string[]; State?: string; Labels?: Record<string, string> }) => ({
+      id: c.Id,
+      name: (c.Names?.[0] ?? '').replace(/^\//, ''),
+      status: (c.State as ContainerStatus) ?? 'exited',
+      labels: c.Labels ?? {},
+      fingerprint: listFingerprint(c),
+    }));
   }
 
   async inspect(id: string): Promise<ContainerInspect | undefined> {
     let raw: unknown;
     try {
-      raw = await this.docker.getContainer(id).inspect({ abortSignal: this.timeoutSignal() } as Docker.ContainerInspectOptions);
+      raw = await this.inspectRaw(id);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw registratorError('ERR_DOCKER_INSPECT', `inspect ${id.slice(0, 12)}: ${errorMessage(err)}`, { containerId: id }, { cause: err });
@@ -111,13 +104,17 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
     if (container.networkMode.startsWith('container:')) {
       const target = container.networkMode.slice('container:'.length);
       try {
-        const other = parseContainerInspect(await this.docker.getContainer(target).inspect({ abortSignal: this.timeoutSignal() } as Docker.ContainerInspectOptions));
+        const other = parseContainerInspect(await this.inspectRaw(target));
         container.networkContainer = { ipAddress: other.ipAddress, networks: other.networks };
       } catch (err) {
         this.options.logger.warn({ container: container.name, networkContainer: target.slice(0, 12), err: errorMessage(err) }, 'cannot inspect the network container');
       }
     }
     return container;
+  }
+
+  private inspectRaw(id: string): Promise<unknown> {
+    return this.engine.getJson(`/containers/${encodeURIComponent(id)}/json`, {}, this.options.requestTimeoutMs);
   }
 
   start(): void {
@@ -131,6 +128,7 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
     this.stream?.destroy();
     await this.loop;
     this.loop = undefined;
+    this.engine.close();
   }
 
   /** Cuts the current stream as if the engine had gone away (tests, and the ping watchdog). */
@@ -147,7 +145,7 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
     while (!signal.aborted) {
       try {
         const since = sinceParameter(this.lastEventNano ?? startedNano);
-        const stream = await openEventStream(this.docker, { since, filters: { type: ['container', 'network'] } }, signal);
+        const stream = await this.engine.getStream('/events', { since, filters: { type: ['container', 'network'] } }, signal);
         if (signal.aborted) {
           stream.destroy();
           break;
@@ -193,7 +191,7 @@ export class DockerSource extends EventEmitter<ContainerSourceEvents> implements
         resolve(reason);
       };
       const watchdog = setInterval(() => {
-        pingEngine(this.docker, AbortSignal.timeout(5000)).catch((err: unknown) => {
+        this.engine.ping(5000).catch((err: unknown) => {
           this.options.logger.warn({ err: errorMessage(err) }, 'docker ping failed; dropping the event stream');
           stream.destroy(new Error('ping failed'));
           finish(`ping failed: ${errorMessage(err)}`);

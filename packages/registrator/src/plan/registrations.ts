@@ -54,6 +54,45 @@ export function registrationMatches(agent: AgentService, reg: ServiceRegistratio
   return agent.name === reg.name && agent.address === reg.address && agent.port === reg.port && sameTags(agent.tags, reg.tags) && sameMeta(agent.meta, reg.meta);
 }
 
+type Wanted = ContainerDefinition['services'][number];
+
+/**
+ * The service IDs a plan scoped to `scope` concerns: those its containers define and those the agent holds for
+ * them. An event's pass then costs what its containers cost, not what the whole engine costs (a burst of starts
+ * is one pass per few containers).
+ */
+function scopedServiceIds(containers: PlanInput['containers'], agent: AgentState, scope: ReadonlySet<string>): Set<string> {
+  const ids = new Set<string>();
+  for (const containerId of scope) for (const s of containers.get(containerId)?.services ?? []) ids.add(s.registration.id);
+  for (const [serviceId, have] of agent.services) {
+    const containerId = have.meta[META_CONTAINER];
+    if (containerId !== undefined && scope.has(containerId)) ids.add(serviceId);
+  }
+  return ids;
+}
+
+/**
+ * Desired services by ID (limited to `ids` when given), in container-id order: the first container (by id) wins an
+ * ID several define, and each loser is a conflict.
+ */
+function desiredServices(containers: PlanInput['containers'], ids: ReadonlySet<string> | undefined): { desired: Map<string, Wanted>; losers: Array<{ loser: Wanted; winner: Wanted }> } {
+  const ranked: Array<{ rank: [string, number]; service: Wanted }> = [];
+  for (const [containerId, def] of containers) {
+    def.services.forEach((service, index) => {
+      if (ids === undefined || ids.has(service.registration.id)) ranked.push({ rank: [containerId, index], service });
+    });
+  }
+  ranked.sort((a, b) => (a.rank[0] < b.rank[0] ? -1 : a.rank[0] > b.rank[0] ? 1 : a.rank[1] - b.rank[1]));
+  const desired = new Map<string, Wanted>();
+  const losers: Array<{ loser: Wanted; winner: Wanted }> = [];
+  for (const { service } of ranked) {
+    const winner = desired.get(service.registration.id);
+    if (winner) losers.push({ loser: service, winner });
+    else desired.set(service.registration.id, service);
+  }
+  return { desired, losers };
+}
+
 export function planRegistrations(input: PlanInput): Plan {
   const { node, containers, agent, scope } = input;
   const inScope = (containerId: string | undefined) => scope === undefined || (containerId !== undefined && scope.has(containerId));
@@ -62,20 +101,9 @@ export function planRegistrations(input: PlanInput): Plan {
   const ttl: PlanAction[] = [];
   const conflicts: PlanConflict[] = [];
 
-  // Desired services, first container (by id) wins a duplicated service ID.
-  const desired = new Map<string, { containerId: string; registration: ServiceRegistration; ttlStatuses: ContainerDefinition['services'][number]['ttlStatuses'] }>();
-  const keptContainers = new Set<string>();
-  for (const id of [...containers.keys()].sort()) {
-    const def = containers.get(id) as ContainerDefinition;
-    if (def.disposition === 'keep') keptContainers.add(id);
-    for (const s of def.services) {
-      const existing = desired.get(s.registration.id);
-      if (existing) {
-        if (inScope(s.containerId)) conflicts.push({ serviceId: s.registration.id, containerId: s.containerId, message: `service ID also defined by container ${existing.containerId.slice(0, 12)}; skipped` });
-        continue;
-      }
-      desired.set(s.registration.id, s);
-    }
+  const { desired, losers } = desiredServices(containers, scope === undefined ? undefined : scopedServiceIds(containers, agent, scope));
+  for (const { loser, winner } of losers) {
+    if (inScope(loser.containerId)) conflicts.push({ serviceId: loser.registration.id, containerId: loser.containerId, message: `service ID also defined by container ${winner.containerId.slice(0, 12)}; skipped` });
   }
 
   for (const [serviceId, want] of desired) {
@@ -116,7 +144,7 @@ export function planRegistrations(input: PlanInput): Plan {
     if (isOwned(have, node)) {
       const containerId = have.meta[META_CONTAINER];
       if (!inScope(containerId)) continue;
-      if (containerId !== undefined && keptContainers.has(containerId)) continue;
+      if (containerId !== undefined && containers.get(containerId)?.disposition === 'keep') continue;
       const reason: DeregisterReason = containerId !== undefined && containers.has(containerId)
         ? (containers.get(containerId)?.disposition === 'remove' ? 'container-stopped' : 'not-defined')
         : 'container-gone';
