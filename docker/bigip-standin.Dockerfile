@@ -23,4 +23,4 @@ RUN mkdir -p /var/lib/bigip-standin && chown node:node /var/lib/bigip-standin
 USER node
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "require('https').get({host:'127.0.0.1',port:process.env.BIGIP_STANDIN_PORT,path:'/mgmt/tm/sys/version',rejectUnauthorized:false,timeout:4000},r=>process.exit(r.statusCode<500?0:1)).on('error',()=>process.exit(1))"]
-ENTRYPOINT ["sh", "-c", "exec node /app/packages/bigip-standin/bin/bigip-standin.js --host \"$BIGIP_STANDIN_HOST\" --port \"$BIGIP_STANDIN_PORT\" --user \"$BIGIP_USER\" --password \"${BIGIP_PASSWORD:?set BIGIP_PASSWORD}\" \"$@\"", "bigip-standin"]
+ENTRYPOINT ["sh", "-c", ": \"${BIGIP_PASSWORD:?set BIGIP_PASSWORD}\"; exec node /app/packages/bigip-standin/bin/bigip-standin.js --host \"$BIGIP_STANDIN_HOST\" --port \"$BIGIP_STANDIN_PORT\" --user \"$BIGIP_USER\" \"$@\"", "bigip-standin"]

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const consulUrl = await consulAgent();
   const bigipPort = await freePort();
   const caFile = join(workDir, 'bigip-ca.pem');
-  const bigip = startDaemon('bigip-standin', 'bigip-standin', ['--port', String(bigipPort), '--user', 'admin', '--password', BIGIP_PASSWORD, '--ca-out', caFile]);
+  const bigip = startDaemon('bigip-standin', 'bigip-standin', ['--port', String(bigipPort), '--user', 'admin', '--ca-out', caFile], { BIGIP_STANDIN_PASSWORD: BIGIP_PASSWORD });
   // A deadline, not a guess: it starts in ~0.2 s, but a loaded CI machine has taken over 10 s. On failure, say what it printed.
   await waitFor(() => {
     if (bigip.child.exitCode !== null) throw new Error(`the BIG-IP stand-in exited (${bigip.child.exitCode}): ${bigip.output().slice(-2000)}`);
