@@ -82,10 +82,10 @@ export class Healer {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new HealerMetrics();
     this.backends = { ...defaultBackends(this.logger), ...options.backends };
-    this.reader = options.reader ?? new ConsulBackendReader({ consul: options.consul, backends: this.backends });
+    this.reader = options.reader ?? new ConsulBackendReader({ consul: options.consul, backends: this.backends, onError: (err) => this.metrics.recordError(err) });
     this.actor = new Actor({ backends: this.backends, metrics: this.metrics, logger: this.logger });
     this.alerts = new AlertDispatcher(options.alerts ?? new NoopAlertSink(), this.metrics, this.logger, Boolean(options.dryRun));
-    this.store = new ExpectationStore(options.consul, `${options.leaderKey ?? DEFAULT_LEADER_KEY}.memory`, this.logger);
+    this.store = new ExpectationStore(options.consul, `${options.leaderKey ?? DEFAULT_LEADER_KEY}.memory`, this.logger, (err) => this.metrics.recordError(err));
     this.passes = new CoalescingRunner((reasons) => this.runPass(reasons), options.debounceMs ?? 200);
   }
 
@@ -219,6 +219,7 @@ export class Healer {
       const message = result.error.message;
       const details = result.error instanceof CodedError ? result.error.details : {};
       this.metrics.desiredValid.set(0);
+      this.metrics.recordError(result.error);
       this.metrics.desiredReloads.inc({ result: 'error' });
       this.logger.error({ err: message, file: source.path, field: details.field, value: details.value, trigger: why }, 'desired-state file is invalid; keeping the last good state');
       if (message !== this.lastDesiredError && this.isLeader) {
@@ -250,11 +251,13 @@ export class Healer {
     const report: PassReport = { at: new Date(started).toISOString(), reasons, desiredHash: desired.hash, leader, dryRun, decisions: [], actions: [], alerts: [] };
     try {
       const live = await this.reader.observe(desired);
+      // Core's client calls Consul unavailable only after failures in a row: one dropped connection keeps this at 1.
+      this.metrics.consulReachable.set(this.options.consul.unavailable ? 0 : 1);
       report.liveHash = liveStateHash(live);
       const planned = plan(desired, live, this.memory, this.now(), this.options.random);
       report.decisions = planned.decisions;
       if (planned.guard) report.guard = planned.guard.kind;
-      this.metrics.recordDecisions(planned.decisions, openBreakers(planned.memory));
+      this.metrics.recordDecisions(planned.decisions, openBreakers(planned.memory), this.now());
 
       if (!leader) {
         // Followers observe and report, but neither act nor alert nor remember: the leader does.
@@ -291,6 +294,7 @@ export class Healer {
       return this.finish(report, report.actions.length > 0 ? 'pass acted' : 'pass planned nothing to do');
     } catch (err) {
       report.error = errorMessage(err);
+      this.metrics.recordError(err);
       this.metrics.passes.inc({ result: 'error' });
       this.logger.error({ err: report.error, reasons }, 'pass failed');
       this.lastPass = report;

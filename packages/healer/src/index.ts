@@ -32,4 +32,5 @@ export * from './metrics';
 export * from './ops-endpoint';
 export * from './pass-report';
 export * from './healer';
+export * from './crash-points';
 export { main, DEFAULT_OPS_PORT } from './cli';

@@ -39,6 +39,7 @@ export class Actor {
           logger.info({ service: action.service, containers: action.containers }, 'removed failed containers');
         } catch (err) {
           metrics.actions.inc({ service: action.service, kind: 'remove', result: 'error' });
+          metrics.recordError(err);
           reports.push({ service: action.service, kind: 'remove', ok: false, detail: errorMessage(err) });
           logger.error({ service: action.service, err: errorMessage(err) }, 'removing failed containers failed');
           return { reports, outcome: { ok: false, failure: 'remove-failed', message: errorMessage(err), deterministic: false } };
@@ -49,6 +50,7 @@ export class Actor {
         metrics.recordScaleRun(backend.kind, action.service, label);
         metrics.actions.inc({ service: action.service, kind: 'scale', result: label });
         reports.push({ service: action.service, kind: 'scale', ok: result.ok, detail: result.ok ? `${backend.describeScale(action.total)} (+${action.add})${action.placements ? ` on ${action.placements.map((p) => `${p.host}=${p.total}`).join(', ')}` : ''}` : `${result.failure}: ${result.output}` });
+        if (!result.ok) metrics.errors.inc({ kind: 'ERR_SCALE_FAILED' });
         if (!result.ok) return { reports, outcome: { ok: false, failure: result.failure, message: result.message, deterministic: result.deterministic } };
       }
     }

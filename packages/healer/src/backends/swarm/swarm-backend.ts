@@ -3,7 +3,8 @@
 
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { errorMessage } from '@consul-sidecars/core';
+import { crashPoint, errorMessage } from '@consul-sidecars/core';
+import { CRASH_POINTS } from '../../crash-points';
 import { healerError } from '../../errors';
 import { dockerClientFor } from '../compose/docker-connection';
 import type { ScaleResult, ScalingBackend, ServiceContainer } from '../scaling-backend';
@@ -92,7 +93,9 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
     const { version, spec } = await this.inspect(view, target);
     change(spec);
     this.updates++;
+    crashPoint(CRASH_POINTS.beforeSwarmUpdate);
     await view.docker.getService(target.swarmService).update({ _query: { version }, _body: spec });
+    crashPoint(CRASH_POINTS.afterSwarmUpdate);
   }
 
   /** Replaces each unhealthy task: its container removed on its node (swarm restarts the slot), else one forced update. */
@@ -108,8 +111,10 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
         continue;
       }
       this.logger?.info({ service: target.swarmService, container: id.slice(0, 12), node: replacement.node }, "replacing a swarm task: removing its container on its node (swarm starts a new task in its slot)");
+      crashPoint(CRASH_POINTS.beforeTaskReplace);
       try {
         await this.clientFor(replacement.engine).getContainer(id).remove({ force: true });
+        crashPoint(CRASH_POINTS.afterTaskReplace);
       } catch (err) {
         const status = (err as { statusCode?: number }).statusCode;
         if (status === 404 || (status === 409 && /already in progress/i.test(errorMessage(err)))) continue;
