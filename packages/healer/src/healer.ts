@@ -14,9 +14,9 @@ import { HealerMetrics } from './metrics';
 import { liveStateHash, type LiveStateReader } from './observe/live-state';
 import { ConsulBackendReader } from './observe/reader';
 import { startOpsEndpoint, type OpsEndpoint, type TriggerHint } from './ops-endpoint';
-import { leaderPassResult, passLogFields, summarise, type PassReport } from './pass-report';
+import { actionsTaken, leaderPassResult, passLogFields, summarise, type PassReport } from './pass-report';
 import { desiredInvalidAlert, type Alert } from './plan/alerts';
-import { afterDryRun, emptyMemory, openBreakers, recordOutcome, type HealerMemory } from './plan/memory';
+import { afterDryRun, emptyMemory, openBreakers, recordOutcome, withdrawAction, type HealerMemory } from './plan/memory';
 import { plan } from './plan/plan';
 import { startCronTrigger } from './triggers/cron-trigger';
 import { HealthWatchTriggers } from './triggers/health-watch';
@@ -278,8 +278,10 @@ export class Healer {
         if (decision.actions.length === 0) continue;
         const spec = desired.services.find((s) => s.name === decision.service);
         if (!spec) continue; // the planner decides only for desired services
-        const { reports, outcome } = await this.actor.carryOut(decision, spec, desired.policy);
+        const { reports, outcome, acted } = await this.actor.carryOut(decision, spec, desired.policy);
         report.actions.push(...reports);
+        // A scale to what the backend already wants (swarm's replicas) took no action: nothing to await or to count.
+        if (outcome.ok && !acted && decision.expectation) memory = withdrawAction(memory, decision.service, decision.expectation.since);
         if (!outcome.ok) {
           const corrected = recordOutcome(memory, decision.service, outcome, desired.policy, this.now(), this.options.random);
           memory = corrected.memory;
@@ -291,7 +293,7 @@ export class Healer {
       report.alerts = alerts;
       await this.alerts.send(alerts);
       this.metrics.passes.inc({ result: leaderPassResult(report) });
-      return this.finish(report, report.actions.length > 0 ? 'pass acted' : 'pass planned nothing to do');
+      return this.finish(report, actionsTaken(report.actions).length > 0 ? 'pass acted' : 'pass planned nothing to do');
     } catch (err) {
       report.error = errorMessage(err);
       this.metrics.recordError(err);
@@ -303,7 +305,7 @@ export class Healer {
   }
 
   private finish(report: PassReport, msg: string): PassReport {
-    const level = report.actions.length > 0 || report.guard ? 'info' : 'debug';
+    const level = actionsTaken(report.actions).length > 0 || report.guard ? 'info' : 'debug';
     this.logger[level](passLogFields(report), msg);
     this.lastPass = report;
     return report;

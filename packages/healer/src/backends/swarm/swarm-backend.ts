@@ -73,10 +73,10 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
   async observe(target: SwarmTarget): Promise<ServiceContainer[]> {
     const view = await this.manager(target);
     // The service must exist: an empty task list of a missing service is not "no instances".
-    const { id } = await this.inspect(view, target);
     // Keep the service's own tasks, whatever the engine's filter matches besides (names by prefix, ids).
+    const { id, spec } = await this.inspect(view, target);
     const tasks = (await this.tasks(view, target)).filter((t) => t.ServiceID === undefined || t.ServiceID === id);
-    return tasksAsContainers(target.swarmService, tasks, view.nodes);
+    return tasksAsContainers(target.swarmService, tasks, view.nodes, { replicas: spec.Mode?.Replicated?.Replicas, now: Date.now() });
   }
 
   private async inspect(view: ManagerView, target: SwarmTarget): Promise<{ id: string; version: number; spec: SwarmServiceSpec }> {
@@ -138,7 +138,8 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
       const { spec } = await this.inspect(view, target);
       const replicas = spec.Mode?.Replicated?.Replicas;
       if (typeof replicas !== 'number') return failed('not-replicated', true, `swarm service ${target.swarmService} is not in replicated mode: replicas cannot be raised`);
-      if (total <= replicas) return { ok: true };
+      // Swarm already wants this many: its own reconciliation is what brings them up, not a call of ours.
+      if (total <= replicas) return { ok: true, unchanged: true };
       this.logger?.info({ service: target.swarmService, replicas, total }, 'raising swarm replicas');
       await this.update(view, target, (s) => {
         s.Mode = { Replicated: { Replicas: total } };
