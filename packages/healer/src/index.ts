@@ -13,6 +13,7 @@ export * from './backends/compose/compose-backend';
 export * from './backends/compose/compose-runner';
 export * from './backends/compose/compose-containers';
 export * from './backends/compose/docker-connection';
+export * from './backends/engine-client';
 export * from './observe/consul-health';
 export * from './observe/live-state';
 export * from './observe/reader';

@@ -2,7 +2,7 @@
 // unhealthy task is replaced, its target in the desired state, and the backend against a scripted manager.
 
 import { expect } from 'chai';
-import type Docker from 'dockerode';
+import type { EngineApi } from '../src/backends/engine-client';
 import { silentLogger } from '@consul-sidecars/core';
 import { ComposeBackend } from '../src/backends/compose/compose-backend';
 import { SwarmBackend } from '../src/backends/swarm/swarm-backend';
@@ -137,7 +137,7 @@ describe('healer swarm backend', () => {
 
   describe('against a scripted manager', () => {
     interface Calls { updates: unknown[]; removed: string[]; listNodesFails?: string }
-    function scripted(replicas: number, calls: Calls): (host?: string) => Docker {
+    function scripted(replicas: number, calls: Calls): (host?: string) => EngineApi {
       const spec = { Name: 'shop', Mode: { Replicated: { Replicas: replicas } }, TaskTemplate: { ForceUpdate: 0 } };
       const manager = {
         listNodes: async () => { if (calls.listNodesFails) throw new Error(calls.listNodesFails); return nodes; },
@@ -145,7 +145,7 @@ describe('healer swarm backend', () => {
         getService: () => ({ inspect: async () => ({ ID: 'svc', Version: { Index: 9 }, Spec: structuredClone(spec) }), update: async (o: unknown) => void calls.updates.push(o) }),
         getContainer: (id: string) => ({ remove: async () => void calls.removed.push(id) }),
       };
-      return () => manager as unknown as Docker;
+      return () => manager as unknown as EngineApi;
     }
     const target = { kind: 'swarm' as const, swarmService: 'shop', nodeNameLabel: 'cst.host', nodeEngines: { h1: 'unix:///h1' } };
 

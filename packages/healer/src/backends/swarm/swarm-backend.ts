@@ -1,12 +1,12 @@
 // The swarm-mode backend: a replicated service's tasks read from a manager, replicas raised through it, and one
 // unhealthy task replaced by removing its container on its node (swarm starts a new task in that slot).
 
-import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { crashPoint, errorMessage } from '@consul-sidecars/core';
 import { CRASH_POINTS } from '../../crash-points';
 import { healerError } from '../../errors';
 import { dockerClientFor } from '../compose/docker-connection';
+import type { EngineApi } from '../engine-client';
 import type { ScaleResult, ScalingBackend, ServiceContainer } from '../scaling-backend';
 import type { SwarmTarget } from './swarm-target';
 import { planTaskReplacement, tasksAsContainers, type SwarmNode, type SwarmTask } from './swarm-tasks';
@@ -14,7 +14,7 @@ import { planTaskReplacement, tasksAsContainers, type SwarmNode, type SwarmTask 
 export interface SwarmBackendOptions {
   logger?: Logger;
   /** Tests may supply the engine clients. */
-  clientFor?: (dockerHost?: string) => Docker;
+  clientFor?: (dockerHost?: string) => EngineApi;
 }
 
 /** The parts of a service's spec the healer changes; the rest is sent back as read. */
@@ -25,7 +25,7 @@ interface SwarmServiceSpec {
 }
 
 interface ManagerView {
-  docker: Docker;
+  docker: EngineApi;
   nodes: SwarmNode[];
 }
 
@@ -36,7 +36,7 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
   /** Service updates made (replicas raised, forced updates), for tests and metrics. */
   updates = 0;
   private readonly logger?: Logger;
-  private readonly clientFor: (dockerHost?: string) => Docker;
+  private readonly clientFor: (dockerHost?: string) => EngineApi;
 
   constructor(options: SwarmBackendOptions = {}) {
     this.logger = options.logger;
@@ -82,7 +82,7 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
   private async inspect(view: ManagerView, target: SwarmTarget): Promise<{ id: string; version: number; spec: SwarmServiceSpec }> {
     try {
       const info = await view.docker.getService(target.swarmService).inspect();
-      return { id: info.ID, version: info.Version.Index, spec: info.Spec };
+      return { id: info.ID, version: info.Version.Index, spec: info.Spec as SwarmServiceSpec };
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       throw healerError(status === 404 ? 'ERR_SWARM_SERVICE' : 'ERR_SWARM_UNAVAILABLE', `cannot inspect swarm service ${target.swarmService}: ${errorMessage(err)}`, { service: target.swarmService, status }, err);
