@@ -94,9 +94,13 @@ export class SwarmHealerBed {
     return n;
   }
 
-  /** Every action the healers took: task replacements, forced updates, raised replicas. */
-  allActions(): { replaced: number; forced: number; raised: number } {
+  /**
+   * Every action the healers took: task replacements, forced updates, raised replicas, and passes that acted at all
+   * (a scale to what swarm already wants is no action and does not count: it is logged as a pass that did nothing).
+   */
+  allActions(): { replaced: number; forced: number; raised: number; acted: number } {
     return {
+      acted: this.actions('pass acted'),
       replaced: this.actions('replacing a swarm task'),
       forced: this.actions('replacing swarm tasks by a forced service update'),
       raised: this.actions('raising swarm replicas'),

@@ -1,8 +1,8 @@
 // Benchmark: an instance is killed -> how long until the healthy count is back, beside the floor measured in
 // the same run (one compose up of one instance + the health check interval). Real Docker, compose, stand-in.
 
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,9 @@ import { Healer } from '../src/healer';
 import { ComposeBackend } from '../src/backends/compose/compose-backend';
 import { ComposeRunner } from '../src/backends/compose/compose-runner';
 import { ComposeProject, TestRegistrar, passingCount, startTestConsul } from '../test/compose-fixture';
+import { HEALER_BIN, sampleSum } from '../test/healer-process';
+import { freePort } from '../../../test/support/ports';
+import { startConsulStandin } from '../../consul-standin/src';
 import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
 
 export type { BenchResult };
@@ -92,9 +95,8 @@ export async function run(): Promise<BenchResult[]> {
       { suite: SUITE, name: 'floor observed: compose up -> passing p50', value: percentile(floorObserved, 50), unit: 'ms', note: `n=${FLOOR_RUNS}` },
       { suite: SUITE, name: 'healer compose run p50', value: percentile(healerComposeMs, 50), unit: 'ms', note: `n=${healerComposeMs.length}` },
       { suite: SUITE, name: 'compose runs per heal', value: restoreMs.length ? runs / restoreMs.length : 0, unit: 'count', note: 'should be 1' },
-      { suite: SUITE, name: 'RSS', value: Math.round(process.memoryUsage().rss / 1024 / 1024), unit: 'MiB' },
     ];
-    return rows;
+    return [...rows, ...(await memoryRows())];
   } finally {
     await healer?.stop().catch(() => undefined);
     await registrar.stop();
@@ -104,4 +106,81 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-runStandalone(module, run);
+/** RSS, anonymous and file-backed parts of a process, in MiB (from /proc). */
+function memoryOf(pid: number): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return { rss: round(kb('VmRSS')), anon: round(kb('RssAnon')), file: round(kb('RssFile')) };
+}
+
+const DESIRED_SERVICES = 100;
+
+/**
+ * The healer as its own process (never this runner's RSS, which holds every earlier bench): with one and with 100
+ * desired services (2 passing instances each in the stand-in; compose projects with no containers, so each pass lists
+ * 100 projects and acts on none), after passes on a 1 s schedule with a health watch per service; beside the floor,
+ * a bare node process, in the same run.
+ */
+async function memoryRows(): Promise<BenchResult[]> {
+  const consul = await startConsulStandin({ port: 0, node: 'healer-rss' });
+  const dir = mkdtempSync(join(tmpdir(), 'healer-rss-'));
+  const children: ChildProcess[] = [];
+  try {
+    const composeFile = join(dir, 'docker-compose.yml');
+    writeFileSync(composeFile, 'version: "2.4"\nservices: {}\n');
+    for (let i = 0; i < DESIRED_SERVICES; i++) {
+      for (let n = 0; n < 2; n++) {
+        const res = await fetch(`${consul.url}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ ID: `node:rss${i}-${n}:80`, Name: `rss${i}`, Port: 80, Check: { TTL: '1h', Status: 'passing' } }) });
+        if (!res.ok) throw new Error(`register: HTTP ${res.status}`);
+      }
+    }
+    const desiredFile = (count: number) => {
+      const file = join(dir, `desired-${count}.json`);
+      const services = Object.fromEntries(Array.from({ length: count }, (_, i) => [`rss${i}`, { min: 2, scale: { composeProject: `healer-rss-${process.pid}-${i}`, composeFile, composeService: 'web' } }]));
+      writeFileSync(file, JSON.stringify({ services }));
+      return file;
+    };
+    const settle = async (pid: number, passesDone: () => Promise<boolean>) => {
+      await waitFor(passesDone, { timeoutMs: 180_000, intervalMs: 250, message: 'the passes to run' });
+      // Then the largest of a few samples a second apart: RSS grows to its working set, it is not freed back at once.
+      let peak = memoryOf(pid);
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const m = memoryOf(pid);
+        if (m.rss > peak.rss) peak = m;
+      }
+      return peak;
+    };
+
+    const floorChild = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    children.push(floorChild);
+    const floor = await settle(floorChild.pid!, async () => true);
+
+    const healerAt = async (count: number) => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [HEALER_BIN, 'run', '-desired', desiredFile(count), '-consul', consul.address, '-ops-port', String(port), '-schedule', '* * * * * *', '-leader-lock=false', '-log-level', process.env.HEALER_BENCH_LOG ?? 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => void (process.env.HEALER_BENCH_LOG && process.stderr.write(d)));
+      children.push(child);
+      const passes = async () => sampleSum(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => ''), 'healer_passes_total');
+      const m = await settle(child.pid!, async () => (await passes()) >= 3);
+      child.kill('SIGTERM');
+      return m;
+    };
+    const one = await healerAt(1);
+    const many = await healerAt(DESIRED_SERVICES);
+    const note = (m: { anon: number; file: number }) => `healer process; anon ${m.anon}, file-backed ${m.file}`;
+    return [
+      { suite: SUITE, name: 'RSS floor: a bare node process', value: floor.rss, unit: 'MiB', note: `same run; anon ${floor.anon}, file-backed ${floor.file}` },
+      { suite: SUITE, name: 'RSS with 1 desired service', value: one.rss, unit: 'MiB', note: note(one) },
+      { suite: SUITE, name: `RSS with ${DESIRED_SERVICES} desired services`, value: many.rss, unit: 'MiB', note: `goal < 80; ${note(many)}; ${Math.round((many.rss - floor.rss) * 10) / 10} over the floor` },
+    ];
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await consul.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `HEALER_BENCH=rss npx tsx packages/healer/bench/healer.bench.ts`: the memory rows alone. */
+runStandalone(module, process.env.HEALER_BENCH === 'rss' ? memoryRows : run);

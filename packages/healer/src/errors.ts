@@ -10,6 +10,8 @@ export const HEALER_ERROR_CODES = {
   ERR_SWARM_UNAVAILABLE: 'no swarm manager with quorum answered (every manager named refused, is not a manager, or has no raft leader)',
   ERR_SWARM_SERVICE: 'the swarm service a desired service names does not exist',
   ERR_BODY_TOO_LARGE: 'a POST /trigger body over 4 MiB (answered 413)',
+  ERR_SCALE_FAILED: "a backend's scale call failed (compose exited non-zero or timed out, a swarm update was refused); its failure name is healer_actions_total's result",
+  ERR_UNEXPECTED: 'an error without a code of this catalogue (a library error or a bug): counted under this kind, logged with its message',
 } as const;
 
 export type HealerErrorCode = keyof typeof HEALER_ERROR_CODES;
@@ -26,6 +28,8 @@ export const ERROR_CODES = {
   ERR_DOCKER_HOST: CORE_ERROR_CODES.ERR_DOCKER_HOST,
   ERR_STOPPED: CORE_ERROR_CODES.ERR_STOPPED,
 } as const satisfies Partial<Record<CoreErrorCode | HealerErrorCode, string>>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** A CodedError whose code is the healer's own (the compiler refuses one that is not in the catalogue). */
 export function healerError(code: HealerErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): CodedError {

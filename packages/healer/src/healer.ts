@@ -14,9 +14,9 @@ import { HealerMetrics } from './metrics';
 import { liveStateHash, type LiveStateReader } from './observe/live-state';
 import { ConsulBackendReader } from './observe/reader';
 import { startOpsEndpoint, type OpsEndpoint, type TriggerHint } from './ops-endpoint';
-import { leaderPassResult, passLogFields, summarise, type PassReport } from './pass-report';
+import { actionsTaken, leaderPassResult, passLogFields, summarise, type PassReport } from './pass-report';
 import { desiredInvalidAlert, type Alert } from './plan/alerts';
-import { afterDryRun, emptyMemory, openBreakers, recordOutcome, type HealerMemory } from './plan/memory';
+import { afterDryRun, emptyMemory, openBreakers, recordOutcome, withdrawAction, type HealerMemory } from './plan/memory';
 import { plan } from './plan/plan';
 import { startCronTrigger } from './triggers/cron-trigger';
 import { HealthWatchTriggers } from './triggers/health-watch';
@@ -82,10 +82,10 @@ export class Healer {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new HealerMetrics();
     this.backends = { ...defaultBackends(this.logger), ...options.backends };
-    this.reader = options.reader ?? new ConsulBackendReader({ consul: options.consul, backends: this.backends });
+    this.reader = options.reader ?? new ConsulBackendReader({ consul: options.consul, backends: this.backends, onError: (err) => this.metrics.recordError(err) });
     this.actor = new Actor({ backends: this.backends, metrics: this.metrics, logger: this.logger });
     this.alerts = new AlertDispatcher(options.alerts ?? new NoopAlertSink(), this.metrics, this.logger, Boolean(options.dryRun));
-    this.store = new ExpectationStore(options.consul, `${options.leaderKey ?? DEFAULT_LEADER_KEY}.memory`, this.logger);
+    this.store = new ExpectationStore(options.consul, `${options.leaderKey ?? DEFAULT_LEADER_KEY}.memory`, this.logger, (err) => this.metrics.recordError(err));
     this.passes = new CoalescingRunner((reasons) => this.runPass(reasons), options.debounceMs ?? 200);
   }
 
@@ -219,6 +219,7 @@ export class Healer {
       const message = result.error.message;
       const details = result.error instanceof CodedError ? result.error.details : {};
       this.metrics.desiredValid.set(0);
+      this.metrics.recordError(result.error);
       this.metrics.desiredReloads.inc({ result: 'error' });
       this.logger.error({ err: message, file: source.path, field: details.field, value: details.value, trigger: why }, 'desired-state file is invalid; keeping the last good state');
       if (message !== this.lastDesiredError && this.isLeader) {
@@ -250,11 +251,13 @@ export class Healer {
     const report: PassReport = { at: new Date(started).toISOString(), reasons, desiredHash: desired.hash, leader, dryRun, decisions: [], actions: [], alerts: [] };
     try {
       const live = await this.reader.observe(desired);
+      // Core's client calls Consul unavailable only after failures in a row: one dropped connection keeps this at 1.
+      this.metrics.consulReachable.set(this.options.consul.unavailable ? 0 : 1);
       report.liveHash = liveStateHash(live);
       const planned = plan(desired, live, this.memory, this.now(), this.options.random);
       report.decisions = planned.decisions;
       if (planned.guard) report.guard = planned.guard.kind;
-      this.metrics.recordDecisions(planned.decisions, openBreakers(planned.memory));
+      this.metrics.recordDecisions(planned.decisions, openBreakers(planned.memory), this.now());
 
       if (!leader) {
         // Followers observe and report, but neither act nor alert nor remember: the leader does.
@@ -275,8 +278,10 @@ export class Healer {
         if (decision.actions.length === 0) continue;
         const spec = desired.services.find((s) => s.name === decision.service);
         if (!spec) continue; // the planner decides only for desired services
-        const { reports, outcome } = await this.actor.carryOut(decision, spec, desired.policy);
+        const { reports, outcome, acted } = await this.actor.carryOut(decision, spec, desired.policy);
         report.actions.push(...reports);
+        // A scale to what the backend already wants (swarm's replicas) took no action: nothing to await or to count.
+        if (outcome.ok && !acted && decision.expectation) memory = withdrawAction(memory, decision.service, decision.expectation.since);
         if (!outcome.ok) {
           const corrected = recordOutcome(memory, decision.service, outcome, desired.policy, this.now(), this.options.random);
           memory = corrected.memory;
@@ -288,9 +293,10 @@ export class Healer {
       report.alerts = alerts;
       await this.alerts.send(alerts);
       this.metrics.passes.inc({ result: leaderPassResult(report) });
-      return this.finish(report, report.actions.length > 0 ? 'pass acted' : 'pass planned nothing to do');
+      return this.finish(report, actionsTaken(report.actions).length > 0 ? 'pass acted' : 'pass planned nothing to do');
     } catch (err) {
       report.error = errorMessage(err);
+      this.metrics.recordError(err);
       this.metrics.passes.inc({ result: 'error' });
       this.logger.error({ err: report.error, reasons }, 'pass failed');
       this.lastPass = report;
@@ -299,7 +305,7 @@ export class Healer {
   }
 
   private finish(report: PassReport, msg: string): PassReport {
-    const level = report.actions.length > 0 || report.guard ? 'info' : 'debug';
+    const level = actionsTaken(report.actions).length > 0 || report.guard ? 'info' : 'debug';
     this.logger[level](passLogFields(report), msg);
     this.lastPass = report;
     return report;

@@ -1,8 +1,15 @@
 // The healer's Prometheus metrics: per service desired, healthy, state and actions; compose runs, alerts, passes.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { createLeaderMetric, createMetricsRegistry } from '@consul-sidecars/core';
+import { createDaemonMetrics, createLeaderMetric, createMetricsRegistry } from '@consul-sidecars/core';
+import { ERROR_CODES, type ErrorCode } from './errors';
 import type { ServiceDecision } from './plan/plan';
+
+/** The `kind` of an error: its code when it is one of the catalogue's, else ERR_UNEXPECTED (a bug or a library's own error). */
+export function errorKind(err: unknown): ErrorCode {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code in ERROR_CODES ? (code as ErrorCode) : 'ERR_UNEXPECTED';
+}
 
 const STATE_VALUE = { passing: 0, warning: 1, critical: 2 } as const;
 
@@ -21,6 +28,12 @@ export class HealerMetrics {
   readonly breakerOpen: Gauge<'service'>;
   readonly desiredValid: Gauge;
   readonly desiredReloads: Counter<'result'>;
+  /** 1 while the last pass read Consul (0 once core's client calls it unavailable: consecutive failures). */
+  readonly consulReachable: Gauge;
+  /** When each service was last seen passing (healthy >= min, at or below max), in Unix seconds. */
+  readonly lastSuccess: Gauge<'service'>;
+  /** Errors by kind: the code of the healer's error catalogue (errors.ts). */
+  readonly errors: Counter<'kind'>;
 
   constructor(registry: Registry = createMetricsRegistry('healer')) {
     this.registry = registry;
@@ -36,6 +49,10 @@ export class HealerMetrics {
     this.triggers = new Counter({ name: 'healer_triggers_total', help: 'Trigger hints received by source', labelNames: ['source'], registers });
     // The metrics every daemon shares, under one name (deploy/README.md): the daemon is the scrape job.
     this.leader = createLeaderMetric(registry);
+    const shared = createDaemonMetrics(registry, { unitLabel: 'service' });
+    this.consulReachable = shared.consulReachable;
+    this.lastSuccess = shared.lastSuccess;
+    this.errors = shared.errors;
     this.desiredValid = new Gauge({ name: 'healer_desired_state_valid', help: '1 when the last read of the desired-state file was valid; 0: running on the last good state', registers });
     this.desiredValid.set(1);
     this.desiredReloads = new Counter({ name: 'healer_desired_reloads_total', help: 'Re-reads of a changed desired-state file (on change or SIGHUP) by result (ok, error)', labelNames: ['result'], registers });
@@ -47,8 +64,14 @@ export class HealerMetrics {
     if (backend === 'compose') this.composeRuns.inc({ service, result });
   }
 
-  recordDecisions(decisions: ServiceDecision[], breakers: Record<string, boolean>): void {
+  /** Counts an error under its code (one of the catalogue's; ERR_UNEXPECTED for one without a code). */
+  recordError(err: unknown): void {
+    this.errors.inc({ kind: errorKind(err) });
+  }
+
+  recordDecisions(decisions: ServiceDecision[], breakers: Record<string, boolean>, now = Date.now()): void {
     for (const d of decisions) {
+      if (d.state === 'passing') this.lastSuccess.set({ service: d.service }, Math.floor(now / 1000));
       this.desiredMin.set({ service: d.service }, d.min);
       if (d.max !== undefined) this.desiredMax.set({ service: d.service }, d.max);
       this.healthy.set({ service: d.service }, d.healthy);

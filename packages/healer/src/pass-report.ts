@@ -9,6 +9,13 @@ export interface ActionReport {
   kind: Action['kind'];
   ok: boolean;
   detail: string;
+  /** The backend already wanted this (a scale to swarm's current replicas): reported, but no action was taken. */
+  unchanged?: true;
+}
+
+/** The reports of steps that changed something. */
+export function actionsTaken(actions: readonly ActionReport[]): ActionReport[] {
+  return actions.filter((a) => !a.unchanged);
 }
 
 export interface PassReport {
@@ -30,7 +37,7 @@ export type PassResult = 'acted' | 'held' | 'noop' | 'dry-run' | 'follower' | 'e
 
 /** The `healer_passes_total` label of a leader's pass that ran to the end. */
 export function leaderPassResult(report: Pick<PassReport, 'actions' | 'guard'>): PassResult {
-  if (report.actions.length > 0) return 'acted';
+  if (actionsTaken(report.actions).length > 0) return 'acted';
   return report.guard ? 'held' : 'noop';
 }
 

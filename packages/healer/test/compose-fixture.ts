@@ -170,14 +170,14 @@ export interface TestConsul {
   stop(): Promise<void>;
 }
 
-/** The stand-in, or a real agent when CONSUL_HTTP_ADDR is set. */
-export async function startTestConsul(): Promise<TestConsul> {
+/** The stand-in, or a real agent when CONSUL_HTTP_ADDR is set; `sessionTtlMinMs` is the stand-in's session_ttl_min. */
+export async function startTestConsul(options: { sessionTtlMinMs?: number } = {}): Promise<TestConsul> {
   if (process.env.CONSUL_HTTP_ADDR) {
     const settings = consulSettingsFromEnv(process.env);
     const http = new ConsulHttpClient(settings);
     return { consul: createConsulClient(settings), http, address: `${settings.host}:${settings.port}`, stop: async () => http.close() };
   }
-  const standin = await startConsulStandin({ port: 0, node: `healer-${randomBytes(2).toString('hex')}` });
+  const standin = await startConsulStandin({ port: 0, node: `healer-${randomBytes(2).toString('hex')}`, ...options });
   const settings = consulSettingsFromEnv({}, standin.address);
   const http = new ConsulHttpClient(settings);
   return {

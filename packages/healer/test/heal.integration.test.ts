@@ -119,7 +119,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     const before = await trigger(healer);
     expect(before.actions).to.deep.equal([]);
     const check = await execCode(process.execPath, [HEALER_BIN, 'check', web, '--desired', file, '--consul', consul.address]);
-    expect(check.stdout).to.match(/PASSING - 3 healthy/);
+    expect(check.stdout).to.match(/OK - 3 healthy/);
     expect(check.code).to.equal(0);
 
     const victims = (await p.containers('web')).slice(0, 2).map((c) => c.Id);
@@ -282,7 +282,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     expect(((await health.json()) as { desiredError: string }).desiredError).to.match(/is below/);
     // The CLI names the problem and exits non-zero.
     const validate = await execCode(process.execPath, [HEALER_BIN, 'validate', '--desired', file]);
-    expect(validate.code).to.equal(2);
+    expect(validate.code).to.equal(78);
     expect(validate.stderr).to.match(new RegExp(`services\\.${web}\\.max`));
     // Fixing the file is picked up on the next pass.
     writeFileSync(file, JSON.stringify({ services: { [web]: { min: 1, max: 2, scale: p.scaleTarget('web') } } }));
@@ -377,7 +377,8 @@ describe('healer against real docker-compose and Consul @integration', function 
     const missing = join(dir, 'no-such-compose.yml');
     const file = writeDesired({ services: { web: { min: 1, scale: { composeProject: 'shop', composeFile: missing, composeService: 'web' } } } });
     const out = await execCode(process.execPath, [HEALER_BIN, 'validate', '--desired', file]);
-    expect(out.code).to.equal(2);
+    // An invalid config, by the bins' convention: 78 (EX_CONFIG); 2 is a bad command line.
+    expect(out.code).to.equal(78);
     expect(out.stderr).to.contain('services.web.scale.composeFile').and.to.contain(missing);
     // A compose file that exists passes.
     writeFileSync(missing, 'version: "2.4"\nservices: {}\n');

@@ -1,7 +1,8 @@
 // The leader's memory (expectations, backoffs, breakers) in Consul KV, so a failover does not repeat an action still settling.
 
 import type { Logger } from 'pino';
-import { errorMessage, type ConsulHttpClient } from '@consul-sidecars/core';
+import { crashPoint, errorMessage, type ConsulHttpClient } from '@consul-sidecars/core';
+import { CRASH_POINTS } from '../crash-points';
 import { parsePersistedMemory, type HealerMemory } from '../plan/memory';
 
 export class ExpectationStore {
@@ -12,6 +13,8 @@ export class ExpectationStore {
     private readonly consul: ConsulHttpClient,
     readonly key: string,
     private readonly logger: Logger,
+    /** Told of a failed read or write (the errors metric). */
+    private readonly onError: (err: unknown) => void = () => undefined,
   ) {}
 
   /** A predecessor's memory; undefined when there is none, it is unreadable, or Consul does not answer (start fresh). */
@@ -28,6 +31,7 @@ export class ExpectationStore {
       this.logger.info({ key: this.key, services: Object.keys(services) }, "adopted the previous leader's expectations and breakers");
       return services;
     } catch (err) {
+      this.onError(err);
       this.logger.warn({ key: this.key, err: errorMessage(err) }, 'cannot read healer memory from consul; starting fresh');
       return undefined;
     }
@@ -38,9 +42,12 @@ export class ExpectationStore {
     const text = JSON.stringify(memory.services);
     if (text === this.persisted) return;
     try {
+      crashPoint(CRASH_POINTS.beforeExpectationWrite);
       await this.consul.kv.put(this.key, text);
+      crashPoint(CRASH_POINTS.afterExpectationWrite);
       this.persisted = text;
     } catch (err) {
+      this.onError(err);
       this.logger.warn({ key: this.key, err: errorMessage(err) }, 'cannot write healer memory to consul');
     }
   }

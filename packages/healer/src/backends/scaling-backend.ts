@@ -25,7 +25,11 @@ export interface ScaleOptions {
 
 /** What a scale call did; a failure is named so the planner can tell "retry later" from "would fail again". */
 export type ScaleResult =
-  | { ok: true }
+  | {
+      ok: true;
+      /** Nothing was changed: the backend already runs `total` or more (a swarm service's replicas). No action was taken. */
+      unchanged?: boolean;
+    }
   | {
       ok: false;
       /** A short stable name (e.g. image-missing, timeout), used as a metric label and in the breaker's reason. */

@@ -13,6 +13,8 @@ export interface ConsulBackendReaderOptions {
   consul: ConsulHttpClient;
   backends: ScalingBackends;
   requestTimeoutMs?: number;
+  /** Told of every failed read (Consul or backend), for the errors metric; the pass still goes on. */
+  onError?: (err: unknown) => void;
 }
 
 /** Reads health from Consul (no ?passing, so maintenance and failing instances are seen) and containers from each service's backend. */
@@ -20,8 +22,10 @@ export class ConsulBackendReader implements LiveStateReader {
   private readonly consul: ConsulHttpClient;
   private readonly backends: ScalingBackends;
   private readonly requestTimeoutMs: number;
+  private readonly onError: (err: unknown) => void;
 
   constructor(options: ConsulBackendReaderOptions) {
+    this.onError = options.onError ?? (() => undefined);
     this.consul = options.consul;
     this.backends = options.backends;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
@@ -41,6 +45,7 @@ export class ConsulBackendReader implements LiveStateReader {
     } catch (err) {
       // Only "no answer" or a server error means an unhealthy Consul; an agent that lacks the endpoint (404) is judged by the reads below.
       if (!isConsulStatus(err, 404)) {
+        this.onError(err);
         consulOk = false;
         consulError = `consul unreachable (${this.consul.failures.consecutive} failures in a row): ${errorMessage(err)}`;
       }
@@ -93,9 +98,15 @@ export class ConsulBackendReader implements LiveStateReader {
       backend.observe(),
     ]);
     if (health.status === 'fulfilled') live.instances = health.value;
-    else live.consulError = errorMessage(health.reason);
+    else {
+      this.onError(health.reason);
+      live.consulError = errorMessage(health.reason);
+    }
     if (containers.status === 'fulfilled') live.containers = containers.value;
-    else live.backendError = errorMessage(containers.reason);
+    else {
+      this.onError(containers.reason);
+      live.backendError = errorMessage(containers.reason);
+    }
     if (backend.hosts.length > 0) live.hostsPassing = await this.hostsPassing(backend.hosts);
     return live;
   }

@@ -79,6 +79,21 @@ export function recordOutcome(
   return { memory, alerts: [alert] };
 }
 
+/**
+ * Withdraws the action the planner recorded for `service` at `at` when carrying it out changed nothing (a scale to what
+ * the backend already wants): no expectation to await, nothing spent of the action budget, no half-open trial used.
+ */
+export function withdrawAction(previous: HealerMemory, service: string, at: number): HealerMemory {
+  const memory = structuredClone(previous);
+  const mem = memory.services[service];
+  if (!mem) return memory;
+  if (mem.expectation?.since === at) delete mem.expectation;
+  const i = mem.actionTimes.lastIndexOf(at);
+  if (i !== -1) mem.actionTimes.splice(i, 1);
+  if (mem.breaker?.trial) delete mem.breaker.trial;
+  return memory;
+}
+
 /** Per service, whether its breaker is open (half-open trials count as closed): the `healer_breaker_open` gauge. */
 export function openBreakers(memory: HealerMemory): Record<string, boolean> {
   return Object.fromEntries(Object.entries(memory.services).map(([name, m]) => [name, Boolean(m.breaker && !m.breaker.trial)]));

@@ -1,7 +1,8 @@
 // The Docker side of a compose service: list its containers (with state and start time) and remove failed ones by id.
 
 import type Docker from 'dockerode';
-import { errorMessage } from '@consul-sidecars/core';
+import { crashPoint, errorMessage } from '@consul-sidecars/core';
+import { CRASH_POINTS } from '../../crash-points';
 import { healerError } from '../../errors';
 import type { ContainerState, ServiceContainer } from '../scaling-backend';
 import type { ComposeTarget } from './compose-target';
@@ -70,8 +71,10 @@ export async function removeContainers(target: ComposeTarget, ids: readonly stri
   for (const id of ids) {
     const on = host?.(id);
     const docker = dockerClientFor(on !== undefined && target.hosts ? target.hosts[on] : target.dockerHost);
+    crashPoint(CRASH_POINTS.beforeContainerRemove);
     try {
       await docker.getContainer(id).remove({ force: true, v: true });
+      crashPoint(CRASH_POINTS.afterContainerRemove);
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 404) continue;

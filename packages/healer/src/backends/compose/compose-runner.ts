@@ -2,6 +2,8 @@
 
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
+import { crashPoint } from '@consul-sidecars/core';
+import { CRASH_POINTS } from '../../crash-points';
 import { healerError } from '../../errors';
 import type { ComposeTarget } from './compose-target';
 
@@ -82,6 +84,7 @@ export class ComposeRunner {
     const argv = [...lead, ...composeScaleArgs(target, total)];
     const env: NodeJS.ProcessEnv = { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' };
     if (target.dockerHost) env.DOCKER_HOST = target.dockerHost;
+    crashPoint(CRASH_POINTS.beforeComposeRun);
     this.runs++;
     const started = Date.now();
     this.logger?.info({ project: target.composeProject, service: target.composeService, total, argv: [file, ...argv] }, 'running compose');
@@ -101,6 +104,7 @@ export class ComposeRunner {
         const log = { project: target.composeProject, service: target.composeService, total, exitCode, durationMs, stderr: result.stderr.trim().slice(-4000), stdout: result.stdout.trim().slice(-4000) };
         if (result.ok) this.logger?.info(log, 'compose finished');
         else this.logger?.error({ ...log, failure: result.failure, deterministic: result.deterministic }, 'compose failed');
+        if (result.ok) crashPoint(CRASH_POINTS.afterComposeRun);
         this.onRun?.(target, result);
         resolve(result);
       });

@@ -1,11 +1,12 @@
 // The swarm-mode backend: a replicated service's tasks read from a manager, replicas raised through it, and one
 // unhealthy task replaced by removing its container on its node (swarm starts a new task in that slot).
 
-import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { errorMessage } from '@consul-sidecars/core';
+import { crashPoint, errorMessage } from '@consul-sidecars/core';
+import { CRASH_POINTS } from '../../crash-points';
 import { healerError } from '../../errors';
 import { dockerClientFor } from '../compose/docker-connection';
+import type { EngineApi } from '../engine-client';
 import type { ScaleResult, ScalingBackend, ServiceContainer } from '../scaling-backend';
 import type { SwarmTarget } from './swarm-target';
 import { planTaskReplacement, tasksAsContainers, type SwarmNode, type SwarmTask } from './swarm-tasks';
@@ -13,7 +14,7 @@ import { planTaskReplacement, tasksAsContainers, type SwarmNode, type SwarmTask 
 export interface SwarmBackendOptions {
   logger?: Logger;
   /** Tests may supply the engine clients. */
-  clientFor?: (dockerHost?: string) => Docker;
+  clientFor?: (dockerHost?: string) => EngineApi;
 }
 
 /** The parts of a service's spec the healer changes; the rest is sent back as read. */
@@ -24,7 +25,7 @@ interface SwarmServiceSpec {
 }
 
 interface ManagerView {
-  docker: Docker;
+  docker: EngineApi;
   nodes: SwarmNode[];
 }
 
@@ -35,7 +36,7 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
   /** Service updates made (replicas raised, forced updates), for tests and metrics. */
   updates = 0;
   private readonly logger?: Logger;
-  private readonly clientFor: (dockerHost?: string) => Docker;
+  private readonly clientFor: (dockerHost?: string) => EngineApi;
 
   constructor(options: SwarmBackendOptions = {}) {
     this.logger = options.logger;
@@ -72,16 +73,16 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
   async observe(target: SwarmTarget): Promise<ServiceContainer[]> {
     const view = await this.manager(target);
     // The service must exist: an empty task list of a missing service is not "no instances".
-    const { id } = await this.inspect(view, target);
     // Keep the service's own tasks, whatever the engine's filter matches besides (names by prefix, ids).
+    const { id, spec } = await this.inspect(view, target);
     const tasks = (await this.tasks(view, target)).filter((t) => t.ServiceID === undefined || t.ServiceID === id);
-    return tasksAsContainers(target.swarmService, tasks, view.nodes);
+    return tasksAsContainers(target.swarmService, tasks, view.nodes, { replicas: spec.Mode?.Replicated?.Replicas, now: Date.now() });
   }
 
   private async inspect(view: ManagerView, target: SwarmTarget): Promise<{ id: string; version: number; spec: SwarmServiceSpec }> {
     try {
       const info = await view.docker.getService(target.swarmService).inspect();
-      return { id: info.ID, version: info.Version.Index, spec: info.Spec };
+      return { id: info.ID, version: info.Version.Index, spec: info.Spec as SwarmServiceSpec };
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       throw healerError(status === 404 ? 'ERR_SWARM_SERVICE' : 'ERR_SWARM_UNAVAILABLE', `cannot inspect swarm service ${target.swarmService}: ${errorMessage(err)}`, { service: target.swarmService, status }, err);
@@ -92,7 +93,9 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
     const { version, spec } = await this.inspect(view, target);
     change(spec);
     this.updates++;
+    crashPoint(CRASH_POINTS.beforeSwarmUpdate);
     await view.docker.getService(target.swarmService).update({ _query: { version }, _body: spec });
+    crashPoint(CRASH_POINTS.afterSwarmUpdate);
   }
 
   /** Replaces each unhealthy task: its container removed on its node (swarm restarts the slot), else one forced update. */
@@ -108,8 +111,10 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
         continue;
       }
       this.logger?.info({ service: target.swarmService, container: id.slice(0, 12), node: replacement.node }, "replacing a swarm task: removing its container on its node (swarm starts a new task in its slot)");
+      crashPoint(CRASH_POINTS.beforeTaskReplace);
       try {
         await this.clientFor(replacement.engine).getContainer(id).remove({ force: true });
+        crashPoint(CRASH_POINTS.afterTaskReplace);
       } catch (err) {
         const status = (err as { statusCode?: number }).statusCode;
         if (status === 404 || (status === 409 && /already in progress/i.test(errorMessage(err)))) continue;
@@ -133,7 +138,8 @@ export class SwarmBackend implements ScalingBackend<SwarmTarget> {
       const { spec } = await this.inspect(view, target);
       const replicas = spec.Mode?.Replicated?.Replicas;
       if (typeof replicas !== 'number') return failed('not-replicated', true, `swarm service ${target.swarmService} is not in replicated mode: replicas cannot be raised`);
-      if (total <= replicas) return { ok: true };
+      // Swarm already wants this many: its own reconciliation is what brings them up, not a call of ours.
+      if (total <= replicas) return { ok: true, unchanged: true };
       this.logger?.info({ service: target.swarmService, replicas, total }, 'raising swarm replicas');
       await this.update(view, target, (s) => {
         s.Mode = { Replicated: { Replicas: total } };

@@ -42,9 +42,15 @@ export function taskContainerName(service: string, task: SwarmTask): string {
  * - coming up, or failed/shut down while still desired (swarm restarts it): restarting;
  * - pending with an error (no node can take it): created, so after the grace period it is "never started" and the
  *   planner raises replicas only if that would help (a task swarm cannot place is not a container to remove).
- * Tasks swarm wants shut down are gone already as far as capacity goes and are not listed.
+ * Tasks swarm wants shut down are gone already as far as capacity goes and are not listed; replicas swarm has not
+ * yet made a task for are listed as restarting placeholders (`pending:<service>:<n>`).
  */
-export function tasksAsContainers(service: string, tasks: readonly SwarmTask[], nodes: readonly SwarmNode[]): ServiceContainer[] {
+export function tasksAsContainers(
+  service: string,
+  tasks: readonly SwarmTask[],
+  nodes: readonly SwarmNode[],
+  options: { replicas?: number; now?: number } = {},
+): ServiceContainer[] {
   const nodeState = new Map(nodes.map((n) => [n.ID, n.Status?.State ?? 'unknown']));
   const out: ServiceContainer[] = [];
   for (const task of tasks) {
@@ -61,6 +67,11 @@ export function tasksAsContainers(service: string, tasks: readonly SwarmTask[], 
       // Coming up, or complete/failed/rejected/shutdown/orphaned while still desired: swarm's restart policy acts.
       out.push({ ...base, state: state === 'remove' ? 'removing' : 'restarting' });
     }
+  }
+  // Fewer tasks than replicas: swarm has yet to create the rest (a replaced or rescheduled task's successor, raised
+  // replicas). Each reads as restarting, so the planner waits for swarm instead of asking it for what it already wants.
+  for (let i = out.length; options.replicas !== undefined && i < options.replicas; i++) {
+    out.push({ id: `pending:${service}:${i}`, name: `${service}.pending.${i}`, slot: 0, state: 'restarting', startedAtMs: options.now ?? 0 });
   }
   return out.sort((a, b) => a.slot - b.slot);
 }
