@@ -35,14 +35,14 @@ describe('registrator checks on real Docker @integration', function () {
     const ids = (all: Record<string, AgentCheckView>) => Object.values(all).filter((c) => c.ServiceID === id).map((c) => c.CheckID).sort();
     expect(ids(await checks())).to.deep.equal([`service:${id}:docker-health`, `service:${id}:http`, `service:${id}:registrator-ttl`, `service:${id}:tcp`]);
     expect((await checks())[`service:${id}:registrator-ttl`].Status).to.equal('passing');
-    await waitFor(async () => (await checks())[`service:${id}:docker-health`]?.Status === 'critical', { timeoutMs: 5000, message: 'unhealthy -> critical' });
+    await waitFor(async () => (await checks())[`service:${id}:docker-health`]?.Status === 'critical', { timeoutMs: 15_000, message: 'unhealthy -> critical' });
 
     execFileSync('docker', ['exec', name, 'touch', '/www/ok']);
-    await waitFor(async () => (await checks())[`service:${id}:docker-health`]?.Status === 'passing', { timeoutMs: 10_000, message: 'healthy -> passing' });
+    await waitFor(async () => (await checks())[`service:${id}:docker-health`]?.Status === 'passing', { timeoutMs: 20_000, message: 'healthy -> passing' });
     await waitFor(async () => (await checks())[`service:${id}:http`]?.Status === 'passing', { timeoutMs: 10_000, message: 'the HTTP check run by the agent' });
 
     execFileSync('docker', ['exec', name, 'rm', '/www/ok']);
-    await waitFor(async () => (await checks())[`service:${id}:docker-health`]?.Status === 'critical', { timeoutMs: 10_000, message: 'unhealthy again -> critical' });
+    await waitFor(async () => (await checks())[`service:${id}:docker-health`]?.Status === 'critical', { timeoutMs: 20_000, message: 'unhealthy again -> critical' });
     // Health changes are TTL updates, not re-registrations: the service was registered once.
     const service = await consulGet<{ ModifyIndex?: number; CreateIndex?: number }[]>(suite.consul, `/catalog/service/${encodeURIComponent(`${host}-svc`)}`);
     expect(service).to.have.length(1);
