@@ -17,7 +17,7 @@ import {
   startConsulStandin,
 } from './index';
 
-const USAGE = `usage: consul-standin [--port 8500] [--host 127.0.0.1] [--node standin] [--datacenter dc1] [--token <management token>]
+const USAGE = `usage: consul-standin [--port 8500] [--host 127.0.0.1] [--node standin] [--datacenter dc1] [--token-file F]
   [--reap-interval 30s-in-ms] [--session-ttl-min ms] [--enable-script-checks]
   [--http-max-conns-per-client 200] [--config-file agent.json]
        consul-standin server [--port 8500] [--bind 127.0.0.1] [--node server-1] [--datacenter dc1] [--token T]
@@ -26,7 +26,26 @@ const USAGE = `usage: consul-standin [--port 8500] [--host 127.0.0.1] [--node st
   [--datacenter dc1] [--token T] [--heartbeat-interval D] [--anti-entropy-interval 60s] [--node-id UUID] [--data-dir DIR]
   (cluster flags take one dash or two; durations are Go durations or milliseconds; every command takes
   --http-max-conns-per-client N (0: no limit) and --config-file F, a Consul JSON config file of which the
-  stand-in reads limits.http_max_conns_per_client; a flag beats the file, as in Consul)`;
+  stand-in reads limits.http_max_conns_per_client; a flag beats the file, as in Consul)
+  The management token (ACLs on when set): --token-file F, else CONSUL_STANDIN_TOKEN_FILE, else
+  CONSUL_STANDIN_TOKEN; --token T still works but warns (a command line is visible in ps).
+Exit codes: 0 stopped cleanly, 1 could not start, 2 a usage error, 78 the token file cannot be read or is empty.`;
+
+/** A token file that cannot be read, or holds no token: a config error (78), not a usage error. */
+class TokenFileError extends Error {}
+
+/** The first line of a token file, trimmed; the file named in the error, never its contents. */
+export function readTokenFile(source: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TokenFileError(`${source} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const token = text.split('\n')[0]?.trim() ?? '';
+  if (token === '') throw new TokenFileError(`${source} ${path}: holds no token`);
+  return token;
+}
 
 function logLine(event: Record<string, unknown>): void {
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), name: 'consul-standin', ...event })}\n`);
@@ -71,8 +90,8 @@ function duration(flag: string, text: string): number {
 }
 
 const LIMIT_FLAGS = ['--http-max-conns-per-client', '--config-file'];
-const SINGLE_FLAGS = ['--port', '--host', '--node', '--datacenter', '--token', '--reap-interval', '--session-ttl-min', '--enable-script-checks', ...LIMIT_FLAGS];
-const COMMON_CLUSTER_FLAGS = ['--port', '--bind', '--host', '--node', '--datacenter', '--token', '--advertise', '--node-id', '--data-dir',
+const SINGLE_FLAGS = ['--port', '--host', '--node', '--datacenter', '--token', '--token-file', '--reap-interval', '--session-ttl-min', '--enable-script-checks', ...LIMIT_FLAGS];
+const COMMON_CLUSTER_FLAGS = ['--port', '--bind', '--host', '--node', '--datacenter', '--token', '--token-file', '--advertise', '--node-id', '--data-dir',
   '--reap-interval', '--session-ttl-min', '--enable-script-checks', '--heartbeat-interval', ...LIMIT_FLAGS];
 
 /** The part of a Consul JSON config file the stand-in honours: limits.http_max_conns_per_client. Other keys are errors. */
@@ -106,7 +125,13 @@ function commonOptions(flags: Flags): ConsulStandinOptions {
   if (host !== undefined) options.host = host;
   if (one('--node') !== undefined) options.node = one('--node');
   if (one('--datacenter') !== undefined) options.datacenter = one('--datacenter');
-  if (one('--token') !== undefined) options.managementToken = one('--token');
+  const tokenFile = one('--token-file');
+  if (tokenFile !== undefined) {
+    options.managementToken = readTokenFile('--token-file', tokenFile);
+  } else if (one('--token') !== undefined) {
+    options.managementToken = one('--token');
+    logLine({ level: 'warn', msg: '--token puts the management token on the command line, visible in ps: use --token-file or CONSUL_STANDIN_TOKEN_FILE' });
+  }
   if (one('--advertise') !== undefined) options.advertiseAddress = one('--advertise');
   if (one('--node-id') !== undefined) options.nodeId = one('--node-id');
   if (one('--data-dir') !== undefined) options.dataDir = one('--data-dir');
@@ -193,9 +218,12 @@ export async function main(argv: string[]): Promise<void> {
   let options: ConsulStandinOptions;
   try {
     options = command === 'server' ? parseServerArgs(rest) : command === 'agent' ? parseAgentArgs(rest) : parseArgs(rest);
+    if (options.managementToken === undefined && process.env.CONSUL_STANDIN_TOKEN_FILE) {
+      options.managementToken = readTokenFile('CONSUL_STANDIN_TOKEN_FILE', process.env.CONSUL_STANDIN_TOKEN_FILE);
+    }
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exitCode = 2;
+    process.stderr.write(`consul-standin: ${(err as Error).message}\n`);
+    process.exitCode = err instanceof TokenFileError ? 78 : 2;
     return;
   }
   options.managementToken ??= process.env.CONSUL_STANDIN_TOKEN || undefined;

@@ -2,8 +2,9 @@
 
 import { expect } from 'chai';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path, { join } from 'node:path';
 import { Client, eventually } from './support';
 import { parseAgentArgs, parseArgs, parseServerArgs } from '../src/cli';
 
@@ -36,7 +37,49 @@ describe('consul-standin command line', function () {
     expect(version.stdout).to.match(/^consul-standin \d+\.\d+\.\d+\n$/);
     const bogus = spawnSync(process.execPath, [bin, '--bogus'], { encoding: 'utf8' });
     expect(bogus.status).to.equal(2);
-    expect(bogus.stderr).to.match(/^unknown flag --bogus/);
+    expect(bogus.stderr).to.match(/^consul-standin: unknown flag --bogus/);
+  });
+
+  it('takes its management token from a file (--token-file, CONSUL_STANDIN_TOKEN_FILE), never needing argv; --token warns; a bad file exits 78', async function () {
+    if (!existsSync(built)) this.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'standin-token-'));
+    const children: ChildProcess[] = [];
+    try {
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, 's3cret-management-token\n', { mode: 0o600 });
+      for (const [args, env] of [[['--token-file', tokenFile], {}], [[], { CONSUL_STANDIN_TOKEN_FILE: tokenFile }]] as Array<[string[], NodeJS.ProcessEnv]>) {
+        const child = spawn(process.execPath, [bin, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+        children.push(child);
+        let stdout = '';
+        child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr!.resume();
+        const url = await eventually('the address line', async () => /listening on (http:\/\/\S+)/.exec(stdout)?.[1], 10_000);
+        const client = new Client(url);
+        expect((await client.get('/v1/kv/x')).status, 'no token: refused').to.equal(403);
+        expect((await client.get('/v1/kv/x', { token: 's3cret-management-token' })).status, 'the token of the file: allowed (no such key)').to.equal(404);
+        child.kill('SIGTERM');
+      }
+      const warned = spawn(process.execPath, [bin, '--port', '0', '--token', 'argv-token'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(warned);
+      let warnedErr = '';
+      warned.stderr!.on('data', (chunk: Buffer) => (warnedErr += chunk.toString()));
+      warned.stdout!.resume();
+      await eventually('the --token warning', async () => (/--token puts the management token on the command line/.test(warnedErr) ? true : undefined), 10_000);
+      expect(warnedErr).not.to.contain('argv-token');
+      warned.kill('SIGTERM');
+      for (const [args, env] of [[['--token-file', join(dir, 'missing')], {}], [[], { CONSUL_STANDIN_TOKEN_FILE: join(dir, 'missing') }]] as Array<[string[], NodeJS.ProcessEnv]>) {
+        const bad = spawnSync(process.execPath, [bin, '--port', '0', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+        expect(bad.status, args.join(' ') || 'env').to.equal(78);
+        expect(bad.stderr).to.match(/missing: cannot read it \(ENOENT\)/);
+      }
+      writeFileSync(join(dir, 'empty'), '\n');
+      const empty = spawnSync(process.execPath, [bin, '--port', '0', '--token-file', join(dir, 'empty')], { encoding: 'utf8' });
+      expect(empty.status).to.equal(78);
+      expect(empty.stderr).to.match(/holds no token/);
+    } finally {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts, prints its address, answers, and stops cleanly on SIGTERM', async function () {
