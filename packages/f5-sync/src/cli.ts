@@ -144,8 +144,13 @@ export async function main(argv: string[]): Promise<void> {
   let daemon = false;
   const code = await runCommandLine(argv, COMMAND_LINE, async (parsed) => {
     try {
-      // A crash point the catalogue does not know is a typo in a test's environment: refused at start, naming it.
+      // A crash point the catalogue does not know is a typo in the environment: a config error (78), naming it.
       armCrashPoint(process.env, CRASH_POINT_NAMES);
+    } catch (err) {
+      process.stderr.write(`f5-sync: ${errorMessage(err)}\n`);
+      return EXIT.config;
+    }
+    try {
       if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
     } catch (err) {
       process.stderr.write(`f5-sync: ${errorMessage(err)}\nrun \`f5-sync -help\` for the flags\n`);

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { armCrashPoint, CodedError, ConfigError, CRASH_AT_ENV, createLogger, errorMessage, EXIT, helpText, installShutdown, runCommandLine, type CliIo, type CommandLineSpec, type ConsulHttpClient, type FlagSpec, type ParsedFlags } from '@consul-sidecars/core';
+import { armCrashPoint, CodedError, ConfigError, createLogger, errorMessage, EXIT, helpText, installShutdown, runCommandLine, type CliIo, type CommandLineSpec, type ConsulHttpClient, type FlagSpec, type ParsedFlags } from '@consul-sidecars/core';
 import { CRASH_POINT_NAMES } from './crash-points';
 import { bindAssignment, instanceOf, instancesOf, writeRoles } from './act/role-store';
 import { consulClientFor, reconcileOnce, startRegistrator, type RunningRegistrator } from './daemon';
@@ -112,8 +112,8 @@ async function runDaemon(flags: ParsedFlags, env: NodeJS.ProcessEnv, io: CliIo):
     const crashAt = armCrashPoint(env, CRASH_POINT_NAMES);
     if (crashAt) io.stderr(`${JSON.stringify({ level: 40, msg: 'crash point armed', crashPoint: crashAt.name, nth: crashAt.nth })}\n`);
   } catch (err) {
-    // gliderlabs' flag mistakes and a crash point that names no step are usage errors (2); a bad env value is config (78).
-    if (err instanceof UsageError || (err instanceof ConfigError && err.details.field === CRASH_AT_ENV)) return usageError(io, 'registrator', errorMessage(err));
+    // gliderlabs' flag mistakes are usage errors (2); a bad env value, a crash point naming no step included, is config (78).
+    if (err instanceof UsageError) return usageError(io, 'registrator', errorMessage(err));
     throw err;
   }
   const logger = createLogger({ name: 'registrator', level: config.logLevel });

@@ -32,7 +32,7 @@ describe('registrator CLI convention', () => {
     { argv: ['role', 'promote'], code: EXIT.usage, stderr: /^registrator role: promote takes 1 argument, got 0\nrun `registrator role -help`/ },
     { argv: ['role', 'demote', 'x'], code: EXIT.usage, stderr: /unknown verb "demote"/ },
     { argv: ['role', '-bogus', 'set', 'a', 'b'], code: EXIT.usage, stderr: /registrator role: unknown flag -bogus/ },
-    { argv: ['consul://127.0.0.1:1'], env: { CONSUL_SIDECARS_CRASH_AT: 'registrator.nowhere' }, code: EXIT.usage, stderr: /names no crash point/ },
+    { argv: ['consul://127.0.0.1:1'], env: { CONSUL_SIDECARS_CRASH_AT: 'registrator.nowhere' }, code: EXIT.config, stderr: /names no crash point/ },
     { argv: ['consul://127.0.0.1:1'], env: { REGISTRATOR_OPS_PORT: 'ninety' }, code: EXIT.config, stderr: /REGISTRATOR_OPS_PORT must be a port number \(got "ninety"\)/ },
   ];
   for (const { argv, env = {}, code, stdout, stderr } of cases) {

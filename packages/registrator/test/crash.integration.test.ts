@@ -45,9 +45,9 @@ describe('registrator killed at every crash point @integration', function () {
     return res.status === 404 ? undefined : res.text();
   };
 
-  it('an unknown crash point is a usage error at start, naming it', async () => {
+  it('an unknown crash point is a config error at start (exit 78), naming it', async () => {
     const c = run(uniqueName('host'), { CONSUL_SIDECARS_CRASH_AT: 'registrator.after-regsiter' });
-    expect((await c.exited).code).to.equal(2);
+    expect((await c.exited).code).to.equal(78);
     expect(c.output()).to.include('CONSUL_SIDECARS_CRASH_AT="registrator.after-regsiter" names no crash point');
   });
 

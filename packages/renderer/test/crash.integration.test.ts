@@ -100,10 +100,10 @@ describe('@integration renderer killed at every crash point (real nginx, the bin
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('an unknown crash point is a config error at start, naming it', async () => {
+  it('an unknown crash point is a config error at start (exit 78), naming it', async () => {
     const r = spawnRendererBin(['-config', configFile()], { CONSUL_SIDECARS_CRASH_AT: 'renderer.after-swapp' });
-    expect((await r.exited).code, r.output()).to.equal(2);
-    expect(r.output()).to.include('CONSUL_SIDECARS_CRASH_AT=\\"renderer.after-swapp\\" names no crash point');
+    expect((await r.exited).code, r.output()).to.equal(78);
+    expect(r.output()).to.include('CONSUL_SIDECARS_CRASH_AT="renderer.after-swapp" names no crash point');
   });
 
   // Each case: while the renderer was down, instance c came or went; the armed renderer renders that change and dies

@@ -178,7 +178,7 @@ describe('@integration renderer push endpoint: authenticated, strict, drift repa
   it('a push secret file that is too short is a config error at start, naming the variable and the file, never its content', async () => {
     writeFileSync(join(work, 'short.secret'), 'short\n', { mode: 0o600 });
     const r = spawnRendererBin(['-config', writeConfig()], { [PUSH_SECRET_FILE_ENV]: join(work, 'short.secret') });
-    expect((await r.exited).code, r.output()).to.equal(2);
+    expect((await r.exited).code, r.output()).to.equal(78);
     expect(r.output()).to.include(`${PUSH_SECRET_FILE_ENV}=${join(work, 'short.secret')}: must hold one word of at least 16 characters`);
     expect(r.output()).to.not.include('short\\n');
   });
