@@ -89,6 +89,26 @@ describe('core: ServiceChangeFeed', function () {
     await waitFor(() => events.some((e) => e.reason === 'nodes' && e.services.includes('web')), { timeoutMs: 5000, message: 'the node change' });
   });
 
+  it('while its own queries fail (Consul down), readers fail too, keeping their data; back, they follow again', async () => {
+    await put(standin.url, '/v1/catalog/register', registration('web', 'n1', { check: 'passing' }));
+    const errors: unknown[] = [];
+    const read = healthServiceRead('web');
+    const web = new BlockingWatcher(feed.blockingQuery('web', { ...read, parse: (body) => read.parse(body).map((i) => ({ Port: i.Port })) }), { name: 'web', waitSeconds: 30, backoff: { baseMs: 50, maxMs: 200 } });
+    watchers.push(web as BlockingWatcher<unknown>);
+    web.on('error', (err) => errors.push(err));
+    web.start();
+    await waitFor(() => web.ready, { timeoutMs: 5000, message: 'first answer' });
+    const port = standin.port;
+    await standin.stop();
+    // Without this, the reader waited in memory for a change the feed could not see: "healthy" for its whole wait.
+    await waitFor(() => !web.healthy, { timeoutMs: 5000, message: 'the reader reports the outage' });
+    expect(web.data, 'its last good data stays').to.deep.equal([{ Port: 80 }]);
+    standin = await startConsulStandin({ port });
+    await put(standin.url, '/v1/catalog/register', registration('web', 'n1', { check: 'passing', port: 8081 }));
+    await waitFor(() => web.healthy && web.data?.[0]?.Port === 8081, { timeoutMs: 10_000, message: 'the reader follows the restarted agent' });
+    expect(errors.length).to.be.at.least(1);
+  });
+
   it('holds its budget of connections, not one per service', async () => {
     const names = Array.from({ length: 60 }, (_, i) => `svc-${i}`);
     for (const name of names) await put(standin.url, '/v1/catalog/register', registration(name, 'n1', { check: 'passing' }));

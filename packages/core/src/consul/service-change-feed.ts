@@ -131,9 +131,16 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
       watcher.on('change', onAnswer);
       watcher.on('error', (err) => {
         if (!this.baselineDone) this.failBaseline();
+        // The feed cannot see changes while one of its queries fails (Consul unreachable): readers waiting on it
+        // fail too, so their watchers report the outage (last good data kept) instead of waiting in silence.
+        this.failure = err;
+        this.wakeAll();
         if (this.listenerCount('error') > 0) this.emit('error', err);
       });
-      watcher.on('recovered', () => this.emit('recovered'));
+      watcher.on('recovered', () => {
+        if (this.healthy) this.failure = undefined;
+        this.emit('recovered');
+      });
       this.watchers.push(watcher as BlockingWatcher<unknown>);
       watcher.start();
     };
@@ -145,7 +152,14 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
 
   async stop(): Promise<void> {
     await Promise.all(this.watchers.splice(0).map((w) => w.stop()));
-    for (const set of this.waiters.values()) for (const wake of set) wake();
+    this.wakeAll();
+  }
+
+  /** The last error of a feed query while any of them fails; undefined while all answer. */
+  private failure: unknown;
+
+  private wakeAll(): void {
+    for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
     this.waiters.clear();
   }
 
@@ -230,9 +244,11 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
           return { data: answer.value, index: answer.index, knownLeader: answer.knownLeader, lastContact: answer.lastContact };
         }
       } else if (index !== undefined && seen >= 0) {
+        if (this.failure !== undefined) throw this.failure;
         const waitMs = wait ? parseDuration(wait, 'wait') : this.waitMs;
         // Consul adds up to wait/16 of jitter: readers started together do not all re-read at once.
         await this.waitForChange(service, seen, waitMs + Math.random() * (waitMs / 16), signal);
+        if (this.failure !== undefined) throw this.failure;
       }
       const first = index === undefined;
       seen = this.generation(service);
