@@ -171,6 +171,8 @@ describe('deploy artefacts: compose stacks, shellcheck, images @integration', fu
 
     it('the daemon images build (set CS_TEST_BUILD_ALL_IMAGES=1; ~15 s each, so not by default)', function () {
       if (!process.env.CS_TEST_BUILD_ALL_IMAGES) this.skip();
+      // Four images from scratch on a loaded 2-core machine took over 180 s once (each is ~15 s when quiet).
+      this.timeout(600_000);
       const build = spawnSync('bash', [join(REPO, 'scripts', 'build-images.sh'), '--version', version, 'registrator', 'renderer', 'healer', 'f5-sync'], { encoding: 'utf8' });
       expect(build.status, build.stderr).to.equal(0);
       // The full variants (renderer with nginx, healer with docker-compose): on the local base their tools come from
