@@ -1,7 +1,7 @@
 // The daemon's loop: Consul changes (debounced per pool), a periodic full resync against the live BIG-IP,
 // drain deadlines and retries, all funnelled into single-flight pool passes; only the leader touches the BIG-IP.
 
-import { backoffDelay, errorMessage, KeyedSingleFlight, LeaderLock, Semaphore, type ConsulClient, type HealthReport, type Logger } from '@consul-sidecars/core';
+import { backoffDelay, errorMessage, KeyedSingleFlight, LeaderLock, Semaphore, type ConsulClient, type HealthReport, type Logger, type ServiceChangeFeed } from '@consul-sidecars/core';
 import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './config';
 import type { F5SyncMetrics } from './metrics';
 import { CatalogDeclarations } from './observe/catalog-declarations';
@@ -19,6 +19,8 @@ export interface SyncLoopOptions {
   /** The load balancer the pools live on (the BIG-IP first): the loop reads and writes only through it. */
   target: PoolTarget;
   consul: ConsulClient;
+  /** The process's one change feed over Consul (core's ConsulHttpClient): every pool's health watch goes through it. */
+  feed: ServiceChangeFeed;
   logger: Logger;
   metrics?: F5SyncMetrics;
   dryRun?: boolean;
@@ -94,7 +96,7 @@ export class SyncLoop {
     this.debounceMinMs = durationMs(config.debounce.min, 'debounce.min');
     this.debounceMaxMs = durationMs(config.debounce.max, 'debounce.max');
     this.semaphore = new Semaphore(config.concurrency);
-    this.instances = new ConsulInstances(consul, config.pools.map((p) => p.consulService), config, logger, options.consulWaitSeconds);
+    this.instances = new ConsulInstances(options.feed, config.pools.map((p) => p.consulService), config, logger, options.consulWaitSeconds);
     if (options.useLeaderLock ?? config.leaderLock.enabled) {
       this.lock = new LeaderLock({ consul, key: config.leaderLock.key, ttl: config.leaderLock.ttl, lockDelay: config.leaderLock.lockDelay, logger });
     }
