@@ -8,7 +8,7 @@ import { NOW, container, desired, live, service, spec } from './fixtures';
 
 const id = (name: string) => `${name}-id`.padEnd(64, '0');
 /** The dead leader's last action (#16): web_3 replaced, 3 expected, its successor elected 8 s later. */
-const acted: Expectation = { healthy: 3, deadline: NOW + 26_000, since: NOW - 8_000, counted: [id('web_1'), id('web_2'), id('web_3')] };
+const acted: Expectation = { healthy: 3, deadline: NOW + 26_000, since: NOW - 8_000, uncounted: [id('web_9')] };
 const d = desired([spec('web', 3)], { expectationTimeoutMs: 30_000 });
 
 /** web_2's host died (swarm reschedules its task: restarting); the rest as given. */
@@ -32,11 +32,13 @@ describe("healer expectations: an adopted one (a dead leader's last action, #16)
       ['3 passing (beside the restarting one): met', acted, ['ok', 'ok', 'ok', 'ok'], NOW, 'met'],
       ['adopted, 3 passing: met', { ...acted, adopted: true }, ['ok', 'ok', 'ok', 'ok'], NOW, 'met'],
       ['own, a counted one failed since: awaited (its own leader knows what it did)', acted, ['ok', 'ok', 'crit'], NOW, 'awaiting'],
-      ['adopted, 1 passing + 1 restarting + 1 counted failing since: in place', { ...acted, adopted: true }, ['ok', 'ok', 'crit'], NOW, 'in-place'],
+      ['adopted, 1 passing + 1 restarting + 1 counted then, failing since: in place', { ...acted, adopted: true }, ['ok', 'ok', 'crit'], NOW, 'in-place'],
       ['adopted, 2 passing + 1 within grace: in place', { ...acted, adopted: true }, ['ok', 'ok', 'new'], NOW, 'in-place'],
-      ['adopted by a version that did not count (no ids), 2 passing + 1 within grace: in place', { healthy: 3, deadline: acted.deadline, since: acted.since, adopted: true }, ['ok', 'ok', 'new'], NOW, 'in-place'],
+      ['adopted by a version that did not record them, 2 passing + 1 within grace: in place', { healthy: 3, deadline: acted.deadline, since: acted.since, adopted: true }, ['ok', 'ok', 'new'], NOW, 'in-place'],
       ['adopted, the added container not there yet: awaited', { ...acted, adopted: true }, ['ok', 'ok'], NOW, 'awaiting'],
-      ['adopted, a failing container it did not count (kept under at-least): awaited', { ...acted, adopted: true, counted: [id('web_1'), id('web_2')] }, ['ok', 'ok', 'crit'], NOW, 'awaiting'],
+      ['adopted, a failing container it did not count (kept under at-least): awaited', { ...acted, adopted: true, uncounted: [id('web_3')] }, ['ok', 'ok', 'crit'], NOW, 'awaiting'],
+      ['adopted, the container it made failing since (the fleet run): in place', { ...acted, adopted: true, uncounted: [] }, ['ok', 'ok', 'crit'], NOW, 'in-place'],
+      ['adopted by a version that did not record them, a failing one: awaited', { healthy: 3, deadline: acted.deadline, since: acted.since, adopted: true }, ['ok', 'ok', 'crit'], NOW, 'awaiting'],
       ['adopted, the added one running past grace but unregistered: awaited', { ...acted, adopted: true }, ['ok', 'ok', 'unreg'], NOW, 'awaiting'],
       ['adopted, past its deadline, not met: expired (a failure, as before)', { ...acted, adopted: true }, ['ok', 'ok', 'crit'], acted.deadline, 'expired'],
     ];
@@ -49,7 +51,7 @@ describe("healer expectations: an adopted one (a dead leader's last action, #16)
   });
 
   describe('plan on the first pass of the new leader', () => {
-    it('the issue: a met action, then a counted instance failing as the leader died: cleared, the failed one replaced at once', () => {
+    it('the issue: a met action, then an instance it counted failing as the leader died: cleared, the failed one replaced at once', () => {
       const adopted: HealerMemory = { services: adoptedMemory(memoryWith(acted).services), activeAlerts: [] };
       const p = plan(d, live([fleet(['ok', 'ok', 'crit'])]), adopted, NOW);
       expect(actionsOf(p), p.decisions[0].reason).to.equal('remove:1 scale:3(+1)');
@@ -88,10 +90,10 @@ describe("healer expectations: an adopted one (a dead leader's last action, #16)
   });
 
   describe('what an action records and a successor adopts', () => {
-    it('the expectation counts the passing and starting containers, not the failed ones removed', () => {
-      const p = plan(d, live([service('web', ['ok', 'new', 'crit'])]), emptyMemory(), NOW);
-      expect(actionsOf(p)).to.equal('remove:1 scale:3(+1)');
-      expect(p.memory.services.web.expectation?.counted).to.deep.equal([id('web_1'), id('web_2')]);
+    it('the expectation names the containers it did not count (the failed ones removed, the unregistered), not the passing and starting', () => {
+      const p = plan(d, live([service('web', ['ok', 'new', 'crit', 'unreg'])]), emptyMemory(), NOW);
+      expect(actionsOf(p)).to.equal('remove:1 scale:4(+1)');
+      expect(p.memory.services.web.expectation?.uncounted).to.deep.equal([id('web_3'), id('web_4')]);
     });
 
     it('adoptedMemory marks every expectation adopted and leaves the rest (and its input) alone', () => {

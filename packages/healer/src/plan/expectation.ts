@@ -10,16 +10,21 @@ export type ExpectationVerdict =
   | 'expired'
   /**
    * Adopted from a dead leader and not met, but the containers it expected are all there: passing or starting, or
-   * failing since (one it counted when it acted). Live state shows the action's effect, so the planner, which counts
-   * starting containers against the shortfall, acts on live state without doubling it; neither success nor failure.
+   * failing since (one it counted when it acted, or one it made). Live state shows the action's effect, so the
+   * planner, which counts starting containers against the shortfall, acts on it without doubling it; neither a success
+   * nor a failure.
    */
   | 'in-place'
   | 'awaiting';
 
-/** The containers of this pass that stand for the expected ones: passing, starting, or counted then and failing since. */
+/**
+ * The containers of this pass that stand for the expected ones: passing, starting, or failing since but not among those
+ * it left uncounted. An expectation that did not record them (an older leader's) counts no failing one.
+ */
 export function expectedPresent(expectation: Expectation, assessment: ServiceAssessment): number {
-  const counted = new Set(expectation.counted ?? []);
-  return assessment.healthy + assessment.starting + assessment.failed.filter((f) => counted.has(f.container.id)).length;
+  if (!expectation.uncounted) return assessment.healthy + assessment.starting;
+  const uncounted = new Set(expectation.uncounted);
+  return assessment.healthy + assessment.starting + assessment.failed.filter((f) => !uncounted.has(f.container.id)).length;
 }
 
 /**

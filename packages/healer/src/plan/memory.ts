@@ -9,8 +9,11 @@ export interface Expectation {
   healthy: number;
   deadline: number;
   since: number;
-  /** Containers counted in `healthy` when the action was taken (passing or starting then): present, they are its effect. */
-  counted?: string[];
+  /**
+   * Containers there when the action was taken and not counted in `healthy` (failed, removed, kept, unregistered): one
+   * failing later is not the action's effect. Any other failing container was counted, or is new: it is there.
+   */
+  uncounted?: string[];
   /** Set when a new leader took it over from its predecessor, whose passes it did not see. */
   adopted?: boolean;
 }

@@ -244,8 +244,8 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
       });
     }
     decision.actions.push({ kind: 'scale', service: spec.name, total, add, ...(placements ? { placements } : {}) });
-    const counted = assessment.containers.filter((c) => c.class === 'healthy' || c.class === 'starting').map((c) => c.container.id);
-    mem.expectation = { healthy: assessment.healthy + assessment.starting + add, deadline: now + spec.graceMs + policy.expectationTimeoutMs, since: now, counted };
+    const uncounted = assessment.containers.filter((c) => c.class !== 'healthy' && c.class !== 'starting').map((c) => c.container.id);
+    mem.expectation = { healthy: assessment.healthy + assessment.starting + add, deadline: now + spec.graceMs + policy.expectationTimeoutMs, since: now, uncounted };
     mem.actionTimes.push(now);
     decision.expectation = mem.expectation;
     const keeping = assessment.failed.length - failed.length;
