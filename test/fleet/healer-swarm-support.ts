@@ -6,17 +6,17 @@ import { join } from 'node:path';
 import { waitFor } from '../../packages/core/src';
 import { ensureBusyboxImage } from '../support/docker-images';
 import { AGENT_PORT, BIN, Fleet } from '../support/fleet/fleet';
-import { ensureExposingImage } from '../support/fleet/web-project';
 import { formSwarm } from '../support/testbed/swarm';
 import type { TestbedHost } from '../support/testbed/testbed';
 
-export const PORT = 8090;
+/** Each task's overlay network: its httpd on port 80 inside, published in host mode on a free port of its node. */
+const NETWORK = 'hswnet';
 export const HEALER_HOSTS = ['h1', 'h2'] as const;
 export const DETECTION_MS = 2_000;
 
 export interface HealthInstance {
   Node: { Node: string };
-  Service: { ID: string; Service: string };
+  Service: { ID: string; Service: string; Address: string; Port: number };
   Checks: Array<{ CheckID: string; Status: string }>;
 }
 
@@ -24,10 +24,15 @@ export class SwarmHealerBed {
   private constructor(readonly fleet: Fleet, readonly desiredFile: string) {}
 
   static async start(options: { id: string; index: number; replicas: number; min: number; max: number }): Promise<SwarmHealerBed> {
-    const image = ensureExposingImage(ensureBusyboxImage(), PORT);
+    const image = ensureBusyboxImage();
     const fleet = await Fleet.start({ id: options.id, index: options.index, workers: ['h1', 'h2', 'h3'], detectionMs: DETECTION_MS, images: [image] });
     try {
       formSwarm(fleet.bed, { hosts: ['h1', 'h2', 'h3'], managers: ['h1', 'h2', 'h3'] });
+      // Not host networking: tasks there share the node's port, so a task rescheduled next to another failed to bind
+      // ("Address already in use") while its Consul check passed through the other's httpd, and a task that did not
+      // serve counted healthy. An overlay network with the port published in host mode (as the shop fleet does):
+      // each task on its own address:port, its check on its own httpd, no routing mesh (this kernel has no IPVS).
+      fleet.host('h1').docker(['network', 'create', '--driver', 'overlay', NETWORK]);
       for (const host of fleet.workers) fleet.startRegistrator(host);
       const engines = Object.fromEntries(fleet.workers.map((h) => [h.name, h.dockerHost]));
       const desiredFile = fleet.writeFile(fleet.workDir('healer'), 'desired.json', JSON.stringify({
@@ -40,11 +45,11 @@ export class SwarmHealerBed {
         policy: { expectationTimeout: '30s', backoffBase: '2s', backoffMax: '10s', quorumMinServices: 3 },
       }));
       fleet.host('h1').docker([
-        'service', 'create', '--detach', '--no-resolve-image', '--name', 'shop', '--network', 'host',
+        'service', 'create', '--detach', '--no-resolve-image', '--name', 'shop', '--network', NETWORK, '--publish', 'mode=host,target=80',
         '--replicas', String(options.replicas), '--restart-delay', '1s', '--stop-grace-period', '1s',
-        '--container-label', 'SERVICE_CHECK_HTTP=/health', '--container-label', 'SERVICE_CHECK_INTERVAL=1s',
+        '--container-label', 'SERVICE_NAME=shop', '--container-label', 'SERVICE_CHECK_HTTP=/health', '--container-label', 'SERVICE_CHECK_INTERVAL=1s',
         '--env', 'TASK={{.Task.Name}}',
-        image, 'sh', '-c', `mkdir -p /www && echo "$TASK" > /www/index.html && echo ok > /www/health && exec httpd -f -p ${PORT} -h /www`,
+        image, 'sh', '-c', 'mkdir -p /www && echo "$TASK" > /www/index.html && echo ok > /www/health && exec httpd -f -p 80 -h /www',
       ]);
       const bed = new SwarmHealerBed(fleet, desiredFile);
       for (const name of HEALER_HOSTS) bed.startHealer(fleet.host(name));
@@ -66,8 +71,19 @@ export class SwarmHealerBed {
     return (await (await fetch(`${this.fleet.consulUrl}/v1/health/service/shop`)).json()) as HealthInstance[];
   }
 
+  /**
+   * Instances passing every check, one per address:port: each task's check goes to its own published port, so two
+   * passing instances on one endpoint would be one httpd counted twice (what host networking allowed).
+   */
   async healthy(): Promise<HealthInstance[]> {
-    return (await this.health()).filter((i) => i.Checks.every((c) => c.Status === 'passing'));
+    const passing = (await this.health()).filter((i) => i.Checks.every((c) => c.Status === 'passing'));
+    const endpoints = new Set<string>();
+    return passing.filter((i) => {
+      const endpoint = `${i.Service.Address}:${i.Service.Port}`;
+      if (endpoints.has(endpoint)) return false;
+      endpoints.add(endpoint);
+      return true;
+    });
   }
 
   /** The host whose healer holds the lock (the KV key's session belongs to that host's node). */

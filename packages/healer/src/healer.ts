@@ -16,7 +16,7 @@ import { ConsulBackendReader } from './observe/reader';
 import { startOpsEndpoint, type OpsEndpoint, type TriggerHint } from './ops-endpoint';
 import { actionsTaken, leaderPassResult, passLogFields, summarise, type PassReport } from './pass-report';
 import { desiredInvalidAlert, type Alert } from './plan/alerts';
-import { afterDryRun, emptyMemory, openBreakers, recordOutcome, withdrawAction, type HealerMemory } from './plan/memory';
+import { adoptedMemory, afterDryRun, emptyMemory, openBreakers, recordOutcome, withdrawAction, type HealerMemory } from './plan/memory';
 import { plan } from './plan/plan';
 import { startCronTrigger } from './triggers/cron-trigger';
 import { HealthWatchTriggers } from './triggers/health-watch';
@@ -238,7 +238,7 @@ export class Healer {
 
   private async adoptMemory(): Promise<void> {
     const services = await this.store.adopt();
-    if (services) this.memory = { ...this.memory, services };
+    if (services) this.memory = { ...this.memory, services: adoptedMemory(services) };
   }
 
   /** One pass; only ever called through the coalescing runner, so passes never overlap. */

@@ -9,6 +9,13 @@ export interface Expectation {
   healthy: number;
   deadline: number;
   since: number;
+  /**
+   * Containers there when the action was taken and not counted in `healthy` (failed, removed, kept, unregistered): one
+   * failing later is not the action's effect. Any other failing container was counted, or is new: it is there.
+   */
+  uncounted?: string[];
+  /** Set when a new leader took it over from its predecessor, whose passes it did not see. */
+  adopted?: boolean;
 }
 
 export interface ServiceMemory {
@@ -102,6 +109,13 @@ export function openBreakers(memory: HealerMemory): Record<string, boolean> {
 /** A dry run keeps only the alert bookkeeping of its plan, so it does not print the same alert every pass, and acts on nothing. */
 export function afterDryRun(previous: HealerMemory, planned: HealerMemory): HealerMemory {
   return { ...previous, activeAlerts: planned.activeAlerts };
+}
+
+/** A predecessor's memory as its successor holds it: every expectation marked adopted (judged by `judgeExpectation`). */
+export function adoptedMemory(services: HealerMemory['services']): HealerMemory['services'] {
+  const adopted = structuredClone(services);
+  for (const mem of Object.values(adopted)) if (mem.expectation) mem.expectation.adopted = true;
+  return adopted;
 }
 
 /** Reads memory written by a previous leader; undefined when it is not the shape this version writes. */

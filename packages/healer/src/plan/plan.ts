@@ -5,6 +5,7 @@ import type { LiveState } from '../observe/live-state';
 import type { Action } from './actions';
 import type { Alert } from './alerts';
 import { assessService, type ClassifiedContainer } from './assess';
+import { judgeExpectation } from './expectation';
 import { spreadAcrossHosts } from './placement';
 import { backoffAfterFailure, freshServiceMemory, openBreaker, type Expectation, type HealerMemory } from './memory';
 
@@ -120,12 +121,18 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
 
     // Expectations first: an earlier action is either confirmed, expired (a failure), or still awaited.
     if (mem.expectation && !guard) {
-      if (assessment.healthy >= mem.expectation.healthy) {
+      const verdict = judgeExpectation(mem.expectation, assessment, now);
+      if (verdict === 'met') {
         mem.successes++;
         mem.failures = 0;
         delete mem.expectation;
         if (mem.breaker?.trial) delete mem.breaker;
-      } else if (now >= mem.expectation.deadline) {
+      } else if (verdict === 'in-place') {
+        // A predecessor's action whose effect live state shows: act on live state. Its trial, if it was one, is not
+        // judged: the breaker goes back to open.
+        delete mem.expectation;
+        if (mem.breaker?.trial) delete mem.breaker.trial;
+      } else if (verdict === 'expired') {
         mem.failures++;
         mem.successes = 0;
         delete mem.expectation;
@@ -237,7 +244,8 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
       });
     }
     decision.actions.push({ kind: 'scale', service: spec.name, total, add, ...(placements ? { placements } : {}) });
-    mem.expectation = { healthy: assessment.healthy + assessment.starting + add, deadline: now + spec.graceMs + policy.expectationTimeoutMs, since: now };
+    const uncounted = assessment.containers.filter((c) => c.class !== 'healthy' && c.class !== 'starting').map((c) => c.container.id);
+    mem.expectation = { healthy: assessment.healthy + assessment.starting + add, deadline: now + spec.graceMs + policy.expectationTimeoutMs, since: now, uncounted };
     mem.actionTimes.push(now);
     decision.expectation = mem.expectation;
     const keeping = assessment.failed.length - failed.length;
