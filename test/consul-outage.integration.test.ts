@@ -41,16 +41,19 @@ const F5_BOUND_MS = 35_000;
 const QUIET_MS = 5000;
 /**
  * Requests to Consul per daemon over QUIET_MS once converged. Measured (60 s outage, load ~7): registrator 6-7 (its 1 s
- * agent poll + a role-key read), f5-sync 0 (its blocking query parked past the window), the healer 15-17 (a pass a second:
- * status/leader + health; a session renew a second at TTL 2 s). A busy loop is hundreds; the bounds allow ~3x.
+ * agent poll + a role-key read), f5-sync 0 with one blocking query per pool and 15 since it watches through core's
+ * service feed (the feed's three queries, and a read of the service each time the others' TTL and check writes name
+ * it), the healer 15-17 (a pass a second: status/leader + health; a session renew a second at TTL 2 s). A busy loop is
+ * hundreds; the bounds allow ~2-3x.
  */
-const QUIET_BOUND: Record<Daemon, number> = { registrator: 20, f5sync: 10, healer: 45 };
+const QUIET_BOUND: Record<Daemon, number> = { registrator: 20, f5sync: 30, healer: 45 };
 /**
  * Failed Consul attempts a daemon may log per second of outage (ECONNREFUSED lines). Measured over 60 s down:
- * registrator 45-59 (its 1 s agent poll and the role watch, backing off), f5-sync 9 (one watch, backoff to 30 s), the
- * healer 79 (a pass a second plus its leader lock). A spin is thousands.
+ * registrator 45-59 (its 1 s agent poll and the role watch, backing off), f5-sync 9 with one watch per pool (backoff to
+ * 30 s) and 18 in the first 5 s through the service feed (its three queries and the reader each back off), the healer 79
+ * (a pass a second plus its leader lock). A spin is thousands.
  */
-const FAILED_PER_S: Record<Daemon, number> = { registrator: 2, f5sync: 1, healer: 3 };
+const FAILED_PER_S: Record<Daemon, number> = { registrator: 2, f5sync: 2, healer: 3 };
 
 type Daemon = 'registrator' | 'f5sync' | 'healer';
 
