@@ -134,6 +134,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
         // The feed cannot see changes while one of its queries fails (Consul unreachable): readers waiting on it
         // fail too, so their watchers report the outage (last good data kept) instead of waiting in silence.
         this.failure = err;
+        this.failures++;
         this.wakeAll();
         if (this.listenerCount('error') > 0) this.emit('error', err);
       });
@@ -157,6 +158,8 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
 
   /** The last error of a feed query while any of them fails; undefined while all answer. */
   private failure: unknown;
+  /** Feed query errors so far: a reader that saw one while it waited fails too. */
+  private failures = 0;
 
   private wakeAll(): void {
     for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
@@ -244,11 +247,14 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
           return { data: answer.value, index: answer.index, knownLeader: answer.knownLeader, lastContact: answer.lastContact };
         }
       } else if (index !== undefined && seen >= 0) {
-        if (this.failure !== undefined) throw this.failure;
+        // A feed query failing while this reader waits (Consul went away) fails the reader too, so its watcher
+        // reports the outage; its own reads then fail or succeed as Consul does. A reader whose own read has
+        // just succeeded waits in memory again, even while the feed is still backing off: no re-read loop.
+        const failuresBefore = this.failures;
         const waitMs = wait ? parseDuration(wait, 'wait') : this.waitMs;
         // Consul adds up to wait/16 of jitter: readers started together do not all re-read at once.
         await this.waitForChange(service, seen, waitMs + Math.random() * (waitMs / 16), signal);
-        if (this.failure !== undefined) throw this.failure;
+        if (this.failures > failuresBefore && this.failure !== undefined) throw this.failure;
       }
       const first = index === undefined;
       seen = this.generation(service);
