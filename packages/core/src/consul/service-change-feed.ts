@@ -246,10 +246,16 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
           const answer = await readWithMaxStale(this.client, read, { ...readOptions, index, wait, timeoutMs, signal, maxStaleMs: this.options.maxStaleMs ?? 0 });
           return { data: answer.value, index: answer.index, knownLeader: answer.knownLeader, lastContact: answer.lastContact };
         }
+      } else if (index !== undefined && seen >= 0 && this.failure !== undefined) {
+        // The feed is failing or still backing off after an outage, but this reader's own read succeeded: it
+        // cannot rely on the feed to name its changes yet, so it blocks on Consul itself (one connection, as
+        // without the feed) until the feed answers again. No re-read loop, no change missed meanwhile.
+        seen = this.generation(service);
+        const answer = await readWithMaxStale(this.client, read, { ...readOptions, index, wait, timeoutMs, signal, maxStaleMs: this.options.maxStaleMs ?? 0 });
+        return { data: answer.value, index: answer.index, knownLeader: answer.knownLeader, lastContact: answer.lastContact };
       } else if (index !== undefined && seen >= 0) {
         // A feed query failing while this reader waits (Consul went away) fails the reader too, so its watcher
-        // reports the outage; its own reads then fail or succeed as Consul does. A reader whose own read has
-        // just succeeded waits in memory again, even while the feed is still backing off: no re-read loop.
+        // reports the outage; its own reads then fail or succeed as Consul does.
         const failuresBefore = this.failures;
         const waitMs = wait ? parseDuration(wait, 'wait') : this.waitMs;
         // Consul adds up to wait/16 of jitter: readers started together do not all re-read at once.
