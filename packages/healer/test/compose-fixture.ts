@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { ConsulHttpClient, consulSettingsFromEnv, createConsulClient, errorMessage, type ConsulClient } from '@consul-sidecars/core';
+import { OWNER_LABEL, sweepDeadOwners, TEST_LABEL } from '../../../test/support/container-owner';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { startConsulStandin } from '../../consul-standin/src';
 
 const run = promisify(execFile);
 const docker = new Docker();
 
-export const TEST_LABEL = 'consul-sidecars.test';
-
+export { TEST_LABEL };
 export type ServiceKind = 'httpd' | 'broken';
 
 export class ComposeProject {
@@ -26,6 +26,7 @@ export class ComposeProject {
 
   constructor(services: Record<string, ServiceKind>) {
     ensureBusyboxImage();
+    sweepDeadOwners('healer');
     this.name = `healer-${randomBytes(4).toString('hex')}`;
     this.dir = mkdtempSync(join(tmpdir(), 'healer-compose-'));
     this.file = join(this.dir, 'docker-compose.yml');
@@ -42,7 +43,7 @@ export class ComposeProject {
         '    network_mode: bridge',
         '    ports: ["127.0.0.1::80"]',
         '    stop_grace_period: 1s',
-        `    labels: { "${TEST_LABEL}": "healer" }`,
+        `    labels: { "${TEST_LABEL}": "healer", "${OWNER_LABEL}": "${process.pid}" }`,
       );
     }
     writeFileSync(this.file, `${lines.join('\n')}\n`);

@@ -25,7 +25,7 @@ describe('healer engine client @integration', function () {
 
   it('lists by label, inspects, removes; a container that is gone is a 404 the backends treat as removed', async () => {
     const image = ensureBusyboxImage();
-    const id = execFileSync('docker', ['run', '-d', '--name', name, '--label', 'consul-sidecars.test=healer', '--label', `healer-engine=${process.pid}`, image, 'sleep', '60']).toString().trim();
+    const id = execFileSync('docker', ['run', '-d', '--name', name, '--label', 'consul-sidecars.test=healer', '--label', `consul-sidecars.test.owner=${process.pid}`, '--label', `healer-engine=${process.pid}`, image, 'sleep', '60']).toString().trim();
     const listed = await engine.listContainers({ all: true, filters: { label: [`healer-engine=${process.pid}`] } });
     expect(listed.map((c) => c.Id)).to.deep.equal([id]);
     const info = await engine.getContainer(id).inspect();

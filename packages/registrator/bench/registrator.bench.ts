@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { mapLimit, waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
+import { ownedLabels, sweepDeadOwners } from '../../../test/support/container-owner';
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { DOCKER_API_VERSION } from '../src/observe/docker-source';
 import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
@@ -50,6 +51,7 @@ function memoryOf(pid: number): { rss: number; anon: number; file: number } {
 
 export async function run(): Promise<BenchResult[]> {
   const image = ensureBusyboxImage();
+  sweepDeadOwners('registrator-bench');
   const docker = new Docker({ socketPath: '/var/run/docker.sock', version: DOCKER_API_VERSION });
   const tag = `registrator-bench-${randomBytes(3).toString('hex')}`;
   const hostname = tag;
@@ -66,7 +68,7 @@ export async function run(): Promise<BenchResult[]> {
     const name = `${tag}-${i}`;
     const c = await docker.createContainer({
       name, Image: image, Cmd: ['sleep', '3600'],
-      Labels: { 'consul-sidecars.test': 'registrator-bench', [tag]: '1', SERVICE_NAME: `${tag}-svc` },
+      Labels: { ...ownedLabels('registrator-bench'), [tag]: '1', SERVICE_NAME: `${tag}-svc` },
       ExposedPorts: { '80/tcp': {} },
       HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
     });

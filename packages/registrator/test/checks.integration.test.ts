@@ -24,7 +24,7 @@ describe('registrator checks on real Docker @integration', function () {
     const name = uniqueName('health');
     suite.containers.push(name);
     execFileSync('docker', [
-      'run', '-d', '--name', name, '-p', '127.0.0.1::80', '--label', 'consul-sidecars.test=registrator',
+      'run', '-d', '--name', name, '-p', '127.0.0.1::80', '--label', 'consul-sidecars.test=registrator', '--label', `consul-sidecars.test.owner=${process.pid}`,
       '--label', `SERVICE_NAME=${host}-svc`, '--label', 'SERVICE_CHECK_HTTP=/', '--label', 'SERVICE_CHECK_TCP=true', '--label', 'SERVICE_CHECK_INTERVAL=1s',
       '--health-cmd', 'test -f /www/ok', '--health-interval', '1s', '--health-retries', '1',
       ensureBusyboxImage(), 'sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 80 -h /www',
