@@ -3,22 +3,9 @@
 // readers woken only by a change or their wait, and the connections held bounded by the budget at any N.
 
 import { expect } from 'chai';
-import http from 'node:http';
 import { BlockingWatcher, ConsulHttpClient, consulSettingsFromEnv, healthServiceRead, ServiceChangeFeed, waitFor, type FeedChangeReason, type HealthStatus } from '../src';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
-
-/** The test's writes come from another loopback address: the stand-in counts connections per address. */
-function put(base: string, path: string, body: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method: 'PUT', localAddress: '127.0.0.2', agent: false }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${path}: ${res.statusCode} ${text}`))));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
+import { putAsWriter as put } from '../../../test/support/consul-writes';
 
 function registration(service: string, node: string, options: { check?: string; port?: number; address?: string } = {}): Record<string, unknown> {
   return {

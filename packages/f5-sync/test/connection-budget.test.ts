@@ -13,34 +13,14 @@ import { startBigipStandin, type BigipStandin } from '../../bigip-standin/src';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { parseF5SyncConfig } from '../src/config';
 import { createF5Sync, type F5Sync } from '../src/f5-sync';
+import { numberedRegistration, putAsWriter } from '../../../test/support/consul-writes';
 import { membersOf, PASSWORD } from './support';
 
 const POOLS = 200;
 const LIMIT = 64;
-/** The test's own writes come from another loopback address: the stand-in counts connections per address. */
-const WRITER_ADDRESS = '127.0.0.2';
 
-function put(agent: http.Agent, base: string, path: string, body: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method: 'PUT', agent, localAddress: WRITER_ADDRESS }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${path}: ${res.statusCode} ${text}`))));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
-
-function registration(service: string, n: number, status = 'passing'): Record<string, unknown> {
-  const node = `node-${n}`;
-  return {
-    Node: node,
-    Address: `10.0.0.${n}`,
-    Service: { ID: `${service}-${n}`, Service: service, Address: `10.1.${n}.1`, Port: 8000 + n, Tags: [n === 1 ? 'master' : 'slave'] },
-    Check: { Node: node, CheckID: `check-${service}-${n}`, Name: 'alive', Status: status, ServiceID: `${service}-${n}` },
-  };
-}
+/** Instance 1 of each service is the master, the others slaves (priority groups 10 and 9). */
+const registration = (service: string, n: number, status = 'passing') => numberedRegistration(service, n, { status, tags: [n === 1 ? 'master' : 'slave'] });
 
 describe('f5-sync connection budget', function () {
   this.timeout(300_000);
@@ -77,8 +57,8 @@ describe('f5-sync connection budget', function () {
     bigip = await startBigipStandin({ port: 0, user: 'admin', password: PASSWORD, tls: true, caOut: caFile });
     const names = Array.from({ length: POOLS }, (_, i) => `budget-${String(i).padStart(3, '0')}`);
     await mapLimit(names, 8, async (name) => {
-      await put(agent, c.url, '/v1/catalog/register', registration(name, 1));
-      await put(agent, c.url, '/v1/catalog/register', registration(name, 2));
+      await putAsWriter(c.url, '/v1/catalog/register', registration(name, 1), agent);
+      await putAsWriter(c.url, '/v1/catalog/register', registration(name, 2), agent);
     });
     c.resetConnectionPeaks();
     expect(c.connectionPeaks()['127.0.0.1'] ?? 0).to.equal(0);
@@ -108,8 +88,8 @@ describe('f5-sync connection budget', function () {
 
     const syncedMs = Date.now() - t0;
     // A new instance of the last pool's service, and a failing check in the middle one: both followed.
-    await put(agent, c.url, '/v1/catalog/register', registration(names[POOLS - 1], 3));
-    await put(agent, c.url, '/v1/catalog/register', registration(names[100], 2, 'critical'));
+    await putAsWriter(c.url, '/v1/catalog/register', registration(names[POOLS - 1], 3), agent);
+    await putAsWriter(c.url, '/v1/catalog/register', registration(names[100], 2, 'critical'), agent);
     await waitFor(() => {
       const last = membersOf(b, `${names[POOLS - 1]}_pool`);
       const middle = membersOf(b, `${names[100]}_pool`);

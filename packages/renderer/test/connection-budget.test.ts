@@ -14,33 +14,10 @@ import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src
 import { resolveRendererConfig } from '../src/config';
 import type { FeedQueryFactory } from '../src/observe';
 import { Runner } from '../src/runner';
+import { numberedRegistration, putAsWriter } from '../../../test/support/consul-writes';
 
 const SERVICES = 1000;
 const LIMIT = 64;
-const WRITER_ADDRESS = '127.0.0.2';
-
-function put(agent: http.Agent, base: string, path: string, body: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // The test's own writes come from another loopback address: the stand-in counts connections per address.
-    const req = http.request(`${base}${path}`, { method: 'PUT', agent, localAddress: WRITER_ADDRESS }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${path}: ${res.statusCode} ${text}`))));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
-
-function registration(service: string, n: number, status = 'passing'): Record<string, unknown> {
-  const node = `node-${n}`;
-  return {
-    Node: node,
-    Address: `10.0.0.${n}`,
-    Service: { ID: `${service}-${n}`, Service: service, Address: `10.1.${n}.1`, Port: 8000 + n },
-    Check: { Node: node, CheckID: `check-${service}-${n}`, Name: 'alive', Status: status, ServiceID: `${service}-${n}` },
-  };
-}
 
 describe('renderer connection budget (issue #19)', function () {
   this.timeout(180_000);
@@ -68,8 +45,8 @@ describe('renderer connection budget (issue #19)', function () {
     const s = standin;
     const names = Array.from({ length: SERVICES }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
     await mapLimit(names, 8, async (name) => {
-      await put(agent, s.url, '/v1/catalog/register', registration(name, 1));
-      await put(agent, s.url, '/v1/catalog/register', registration(name, 2));
+      await putAsWriter(s.url, '/v1/catalog/register', numberedRegistration(name, 1), agent);
+      await putAsWriter(s.url, '/v1/catalog/register', numberedRegistration(name, 2), agent);
     });
     agent.destroy();
     s.resetConnectionPeaks();
@@ -94,8 +71,8 @@ describe('renderer connection budget (issue #19)', function () {
     await waitFor(() => lines().filter((l) => l.startsWith('svc-')).length === SERVICES * 2, { timeoutMs: 90_000, message: 'every instance rendered' });
 
     // A change to the last service and one to a service in the middle: both seen, promptly.
-    await put(new http.Agent(), s.url, '/v1/catalog/deregister', { Node: 'node-2', ServiceID: 'svc-0999-2' });
-    await put(new http.Agent(), s.url, '/v1/catalog/register', registration('svc-0500', 1, 'critical'));
+    await putAsWriter(s.url, '/v1/catalog/deregister', { Node: 'node-2', ServiceID: 'svc-0999-2' });
+    await putAsWriter(s.url, '/v1/catalog/register', numberedRegistration('svc-0500', 1, { status: 'critical' }));
     await waitFor(() => {
       const text = lines();
       return !text.includes('svc-0999 10.1.2.1:8002') && !text.includes('svc-0500 10.1.1.1:8001') && text.includes('svc-0999 10.1.1.1:8001');
