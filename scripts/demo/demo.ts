@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../packages/core/src';
 import { freePort } from '../../test/support/ports';
 import { webComposeYaml } from '../../test/support/web-compose';
-import { chapter, MissingPrerequisite, say, show } from './narrator';
+import { chapter, runAct, say, show } from './narrator';
 import { listenFor, startNginx, type DemoNginx } from './nginx';
 import { checkPrerequisites } from './prerequisites';
 import { startDaemon, stopAll, binPath, setLogDir, type Daemon } from './processes';
@@ -203,10 +203,9 @@ async function main(): Promise<void> {
   say('template restored');
 }
 
-let cleaning = false;
-async function cleanup(code: number): Promise<never> {
-  if (!cleaning) {
-    cleaning = true;
+runAct({
+  main,
+  cleanup: async () => {
     await stopAll();
     for (const step of cleanups.reverse()) {
       try {
@@ -216,21 +215,7 @@ async function cleanup(code: number): Promise<never> {
       }
     }
     if (workDir && !process.env.DEMO_KEEP) rmSync(workDir, { recursive: true, force: true });
-  }
-  process.exit(code);
-}
-
-process.on('SIGINT', () => void cleanup(130));
-process.on('SIGTERM', () => void cleanup(143));
-
-main()
-  .then(() => {
-    chapter('Done');
-    say('every step was checked; stopping the daemons, nginx and the demo containers');
-    return cleanup(0);
-  })
-  .catch((err: unknown) => {
-    if (err instanceof MissingPrerequisite) console.error(`\ndemo: ${err.message}`);
-    else console.error(`\ndemo failed: ${err instanceof Error ? err.stack : String(err)}\n(the daemons' logs are kept in ${workDir} when DEMO_KEEP=1 is set)`);
-    return cleanup(1);
-  });
+  },
+  done: 'every step was checked; stopping the daemons, nginx and the demo containers',
+  onFailure: () => `(the daemons' logs are kept in ${workDir} when DEMO_KEEP=1 is set)`,
+});

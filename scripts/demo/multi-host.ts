@@ -6,7 +6,7 @@
 import { waitFor } from '../../packages/core/src';
 import { failuresBetween, startRequestLoop } from '../../test/support/fleet/request-loop';
 import { SHOP, ShopFleet } from '../../test/support/fleet/shop-fleet';
-import { chapter, MissingPrerequisite, say, show } from './narrator';
+import { chapter, MissingPrerequisite, runAct, say, show } from './narrator';
 import { checkPrerequisites } from './prerequisites';
 
 const REPLICAS = 6;
@@ -90,26 +90,10 @@ async function main(): Promise<void> {
   say('its engine, agent and registrator are back and its swarm node is Ready; swarm places new tasks there (it moves none back by itself)');
 }
 
-let cleaning = false;
-async function cleanup(code: number): Promise<never> {
-  if (!cleaning) {
-    cleaning = true;
-    if (shop) await shop.stop().catch((error: unknown) => console.error(`demo: cleanup: ${String(error)}`));
-  }
-  process.exit(code);
-}
-
-process.on('SIGINT', () => void cleanup(130));
-process.on('SIGTERM', () => void cleanup(143));
-
-main()
-  .then(() => {
-    chapter('Done');
-    say('every step was checked; removing the hosts, their engines and the BIG-IP stand-in');
-    return cleanup(0);
-  })
-  .catch((err: unknown) => {
-    if (err instanceof MissingPrerequisite) console.error(`\ndemo: ${err.message}`);
-    else console.error(`\ndemo failed: ${err instanceof Error ? err.stack : String(err)}`);
-    return cleanup(1);
-  });
+runAct({
+  main,
+  cleanup: async () => {
+    if (shop) await shop.stop();
+  },
+  done: 'every step was checked; removing the hosts, their engines and the BIG-IP stand-in',
+});

@@ -21,3 +21,31 @@ export class MissingPrerequisite extends Error {
     super(`${what} is not available. ${howToGet}`);
   }
 }
+
+/**
+ * Runs one act of the demo: `main`, then `cleanup` on success, failure, SIGINT (130) and SIGTERM (143), exiting with
+ * the code. `done` is the closing line; `onFailure` adds a hint after a failure's stack.
+ */
+export function runAct(act: { main: () => Promise<void>; cleanup: () => Promise<void>; done: string; onFailure?: () => string }): void {
+  let cleaning = false;
+  const finish = async (code: number): Promise<never> => {
+    if (!cleaning) {
+      cleaning = true;
+      await act.cleanup().catch((error: unknown) => console.error(`demo: cleanup: ${String(error)}`));
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void finish(130));
+  process.on('SIGTERM', () => void finish(143));
+  act.main()
+    .then(() => {
+      chapter('Done');
+      say(act.done);
+      return finish(0);
+    })
+    .catch((err: unknown) => {
+      if (err instanceof MissingPrerequisite) console.error(`\ndemo: ${err.message}`);
+      else console.error(`\ndemo failed: ${err instanceof Error ? err.stack : String(err)}${act.onFailure ? `\n${act.onFailure()}` : ''}`);
+      return finish(1);
+    });
+}
