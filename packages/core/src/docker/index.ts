@@ -2,3 +2,4 @@
 
 export * from './docker-host';
 export * from './connect';
+export * from './engine-http';

@@ -1,10 +1,8 @@
-// The few Docker Engine API calls the healer makes, over node:http(s): dockerode pulls in ssh2, whose WASM crypto
+// The few Docker Engine API calls the healer makes, over core's EngineHttp: dockerode pulls in ssh2, whose WASM crypto
 // alone holds 16 MiB (plus ~10 MiB of code), so it is loaded only for an ssh:// engine, the one transport this lacks.
 
-import http from 'node:http';
-import https from 'node:https';
 import type Docker from 'dockerode';
-import { connectDocker, parseDockerHost, type DockerConnection } from '@consul-sidecars/core';
+import { connectDocker, EngineHttp, parseDockerHost, type DockerConnection, type EngineQuery } from '@consul-sidecars/core';
 
 /** The subset of dockerode the healer's backends call; dockerode itself fits it (the ssh:// fallback, tests' stubs). */
 export interface EngineApi {
@@ -15,70 +13,31 @@ export interface EngineApi {
   getService(id: string): { inspect(): Promise<{ ID: string; Version: { Index: number }; Spec: Record<string, unknown> }>; update(options: { _query: { version: number }; _body: unknown }): Promise<unknown> };
 }
 
-/** An answer outside 2xx: `statusCode` and the engine's own message, as dockerode's errors carry them. */
-export class EngineError extends Error {
-  constructor(message: string, readonly statusCode: number, readonly json?: unknown) {
-    super(message);
-    this.name = 'EngineError';
-  }
-}
+/** An answer outside 2xx (core's EngineHttpError): `statusCode` and the engine's own message, as dockerode's carry them. */
+export { EngineHttpError as EngineError } from '@consul-sidecars/core';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export class EngineClient implements EngineApi {
-  private readonly agent: http.Agent;
+  private readonly http: EngineHttp;
 
-  constructor(private readonly conn: Exclude<DockerConnection, { kind: 'ssh' }>, private readonly timeoutMs = REQUEST_TIMEOUT_MS) {
-    this.agent = conn.kind === 'tcp' && conn.protocol === 'https'
-      ? new https.Agent({ keepAlive: true, maxSockets: 16, ...(conn.ca ? { ca: conn.ca, cert: conn.cert, key: conn.key } : {}) })
-      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  constructor(conn: Exclude<DockerConnection, { kind: 'ssh' }>, private readonly timeoutMs = REQUEST_TIMEOUT_MS) {
+    this.http = new EngineHttp(conn);
   }
 
-  request<T>(method: string, path: string, query: Record<string, unknown> = {}, body?: unknown): Promise<T> {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
-    const search = params.toString();
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const conn = this.conn;
-    const target = conn.kind === 'unix' ? { socketPath: conn.socketPath } : { host: conn.host, port: conn.port };
-    const lib = conn.kind === 'tcp' && conn.protocol === 'https' ? https : http;
-    return new Promise<T>((resolve, reject) => {
-      const req = lib.request({
-        ...target, method, path: `${path}${search ? `?${search}` : ''}`, agent: this.agent, timeout: this.timeoutMs,
-        headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve(json as T);
-          const said = (json as { message?: string } | undefined)?.message ?? text.trim();
-          reject(new EngineError(`(HTTP code ${status}) ${method} ${path}: ${said}`, status, json));
-        });
-      });
-      req.on('timeout', () => req.destroy(new EngineError(`${method} ${path}: no answer from the Docker engine within ${this.timeoutMs} ms`, 0)));
-      req.on('error', reject);
-      req.end(payload);
-    });
+  request<T>(method: string, path: string, query: EngineQuery = {}, body?: unknown): Promise<T> {
+    return this.http.json<T>(path, { method, query, body, timeoutMs: this.timeoutMs });
   }
 
   listContainers(options: { all?: boolean; filters?: Record<string, string[]> }): Promise<Docker.ContainerInfo[]> {
-    return this.request('GET', '/containers/json', { all: options.all ? 1 : undefined, filters: options.filters });
+    return this.request('GET', '/containers/json', { all: options.all ? true : undefined, filters: options.filters });
   }
 
   getContainer(id: string): ReturnType<EngineApi['getContainer']> {
     const path = `/containers/${encodeURIComponent(id)}`;
     return {
       inspect: () => this.request('GET', `${path}/json`),
-      remove: (options = {}) => this.request('DELETE', path, { force: options.force ? 1 : undefined, v: options.v ? 1 : undefined }),
+      remove: (options = {}) => this.request('DELETE', path, { force: options.force ? true : undefined, v: options.v ? true : undefined }),
     };
   }
 

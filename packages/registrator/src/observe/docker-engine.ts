@@ -1,21 +1,11 @@
-// The four Engine API reads registrator makes (list, inspect, events, ping) over node:http: a unix socket, tcp or
-// tcp+TLS. dockerode (with ssh2, grpc-js and protobufjs, ~20 MiB of RSS at start) is loaded only for ssh:// hosts.
+// The four Engine API reads registrator makes (list, inspect, events, ping) over core's EngineHttp: a unix socket,
+// tcp or tcp+TLS. dockerode (with ssh2, grpc-js and protobufjs, ~20 MiB of RSS at start) is loaded only for ssh:// hosts.
 
-import http from 'node:http';
-import https from 'node:https';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { dockerodeOptions, describeDockerConnection, type DockerConnection } from '@consul-sidecars/core';
+import { dockerodeOptions, describeDockerConnection, EngineHttp, type DockerConnection, type EngineQuery } from '@consul-sidecars/core';
 
-/** A non-2xx answer; `statusCode` as dockerode's errors carry it (404: no such container). */
-export class EngineHttpError extends Error {
-  constructor(message: string, readonly statusCode: number) {
-    super(message);
-    this.name = 'EngineHttpError';
-  }
-}
-
-export type EngineQuery = Record<string, string | number | boolean | Record<string, string[]>>;
+export { EngineHttpError, engineQueryString, type EngineQuery } from '@consul-sidecars/core';
 
 export interface DockerEngine {
   /** GET `path` (without the version prefix) and parse the JSON answer; fails after `timeoutMs` without an answer. */
@@ -28,92 +18,29 @@ export interface DockerEngine {
   close(): void;
 }
 
-/** The query string as the Engine API reads it: objects (filters) as JSON, booleans as 1/0. */
-export function engineQueryString(query: EngineQuery): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    params.set(key, typeof value === 'object' ? JSON.stringify(value) : typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
-
-const MAX_ERROR_BODY = 300;
-
+/** unix, tcp and tcp+TLS: core's Engine API transport. */
 class HttpEngine implements DockerEngine {
-  private readonly agent: http.Agent;
-  private readonly base: http.RequestOptions;
-  private readonly transport: typeof http | typeof https;
+  private readonly http: EngineHttp;
 
-  constructor(conn: Exclude<DockerConnection, { kind: 'ssh' }>, private readonly version: string) {
-    if (conn.kind === 'unix') {
-      this.transport = http;
-      // One kept-alive socket per concurrent inspect: a burst of starts costs no connection set-up each.
-      this.agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-      this.base = { socketPath: conn.socketPath };
-    } else if (conn.protocol === 'https') {
-      this.transport = https;
-      this.agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: conn.ca, cert: conn.cert, key: conn.key });
-      this.base = { host: conn.host, port: conn.port };
-    } else {
-      this.transport = http;
-      this.agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-      this.base = { host: conn.host, port: conn.port };
-    }
+  constructor(conn: Exclude<DockerConnection, { kind: 'ssh' }>, version: string) {
+    // One kept-alive socket per concurrent inspect: a burst of starts costs no connection set-up each.
+    this.http = new EngineHttp(conn, { version, maxSockets: 16 });
   }
 
-  /** A request ends at `signal` (the event stream) or after `timeoutMs` of silence (one socket timer, not a timer per call). */
-  private request(path: string, query: EngineQuery, end: { signal?: AbortSignal; timeoutMs?: number }): Promise<http.IncomingMessage> {
-    const fullPath = `/${this.version}${path}${engineQueryString(query)}`;
-    return new Promise((resolve, reject) => {
-      const req = this.transport.request({ ...this.base, agent: this.agent, method: 'GET', path: fullPath, signal: end.signal, headers: { accept: 'application/json' } }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) return resolve(res);
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          if (text.length < MAX_ERROR_BODY) text += chunk;
-        });
-        res.on('error', reject);
-        res.on('end', () => {
-          let message = text.trim();
-          try {
-            message = String((JSON.parse(text) as { message?: unknown }).message ?? message);
-          } catch {
-            // not JSON: the text itself
-          }
-          reject(new EngineHttpError(`GET ${path}: HTTP ${status}${message ? `: ${message.slice(0, MAX_ERROR_BODY)}` : ''}`, status));
-        });
-      });
-      req.on('error', reject);
-      if (end.timeoutMs !== undefined) req.setTimeout(end.timeoutMs, () => req.destroy(new Error(`GET ${path}: no answer within ${end.timeoutMs} ms`)));
-      req.end();
-    });
-  }
-
-  async getJson(path: string, query: EngineQuery, timeoutMs: number): Promise<unknown> {
-    const res = await this.request(path, query, { timeoutMs });
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new Error(`GET ${path}: the engine's answer is not JSON: ${text.slice(0, 120)}`);
-    }
+  getJson(path: string, query: EngineQuery, timeoutMs: number): Promise<unknown> {
+    return this.http.json(path, { query, timeoutMs });
   }
 
   getStream(path: string, query: EngineQuery, signal: AbortSignal): Promise<Readable> {
-    return this.request(path, query, { signal });
+    return this.http.request(path, { query, signal });
   }
 
   async ping(timeoutMs: number): Promise<void> {
-    (await this.request('/_ping', {}, { timeoutMs })).resume();
+    (await this.http.request('/_ping', { timeoutMs })).resume();
   }
 
-  /** Closes the idle kept-alive sockets; requests in flight finish (or time out) on theirs. */
   close(): void {
-    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    this.http.close();
   }
 }
 
