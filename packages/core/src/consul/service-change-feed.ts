@@ -17,6 +17,8 @@
 // Registrations with checks (registrator's) are named by the checks feed in the same write, so a single change
 // costs one read before it is seen; the sweep that follows confirms the rest. Each reader also re-reads once per
 // wait (as a blocking query times out), a safety net for anything the feed could not name.
+// While a feed query fails (Consul unreachable), readers waiting on it fail too, so their watchers report the
+// outage; until the feed answers again, a reader whose own read succeeds blocks on Consul itself.
 
 import { EventEmitter } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
