@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../packages/core/src';
 import { ensureBusyboxImage } from '../support/docker-images';
 import { AGENT_PORT, BIN, Fleet } from '../support/fleet/fleet';
-import { formSwarm } from '../support/testbed/swarm';
+import { formSwarm, waitSwarmNodeReady } from '../support/testbed/swarm';
 import type { TestbedHost } from '../support/testbed/testbed';
 
 /** Each task's overlay network: its httpd on port 80 inside, published in host mode on a free port of its node. */
@@ -161,15 +161,7 @@ export class SwarmHealerBed {
 
   /** The swarm node of a host is Ready again (after a revive). */
   async waitNodeReady(host: TestbedHost, timeoutMs = 60_000): Promise<void> {
-    const manager = this.fleet.workers.find((h) => h.isAlive && h !== host)!;
-    await waitFor(() => {
-      try {
-        const out = manager.docker(['node', 'ls', '--filter', `node.label=cst.host=${host.name}`, '--format', '{{.Status}} {{.ManagerStatus}}']);
-        return out.startsWith('Ready') && /Leader|Reachable/.test(out);
-      } catch {
-        return false;
-      }
-    }, { timeoutMs, intervalMs: 500, message: `${host.name} Ready in the swarm` });
+    await waitSwarmNodeReady(this.fleet.workers.find((h) => h.isAlive && h !== host)!, host, timeoutMs);
   }
 
   /** Copies each host's logs (healer, registrator, agent) to `dir` before the bed is destroyed, for a failed run. */

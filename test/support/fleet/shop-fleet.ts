@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../../packages/core/src';
 import { startBigipStandin, type BigipStandin, type TrafficView } from '../../../packages/bigip-standin/src';
 import { ensureBusyboxImage } from '../docker-images';
-import { formSwarm, type Swarm } from '../testbed/swarm';
+import { formSwarm, waitSwarmNodeReady, type Swarm } from '../testbed/swarm';
 import type { TestbedHost } from '../testbed/testbed';
 import { startEdge, type Edge } from './edge';
 import { AGENT_PORT, BIN, F5_OPS_PORT, Fleet, startF5SyncOn } from './fleet';
@@ -240,15 +240,7 @@ export class ShopFleet {
   async revive(host: TestbedHost): Promise<void> {
     await host.revive();
     await this.fleet.agentAnswers(host, 30_000);
-    const manager = this.manager(host);
-    await waitFor(() => {
-      try {
-        const out = manager.docker(['node', 'ls', '--filter', `node.label=cst.host=${host.name}`, '--format', '{{.Status}} {{.ManagerStatus}}']);
-        return out.startsWith('Ready') && /Leader|Reachable/.test(out);
-      } catch {
-        return false;
-      }
-    }, { timeoutMs: 60_000, intervalMs: 500, message: `${host.name} Ready in the swarm` });
+    await waitSwarmNodeReady(this.manager(host), host);
   }
 
   /** Copies every host's logs (daemons, agent, engine) to `dir` before the bed goes, for a failed run. */

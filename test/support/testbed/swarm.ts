@@ -2,6 +2,7 @@
 // Address pools stay inside the testbed's own range; node labels name each node (every engine shares the
 // machine's host name); a short dispatcher heartbeat makes a dead node Down in seconds, not 15 s.
 
+import { waitFor } from '../../../packages/core/src';
 import type { Testbed, TestbedHost } from './testbed';
 
 export interface SwarmOptions {
@@ -63,4 +64,16 @@ export function formSwarm(bed: Testbed, options: SwarmOptions = {}): Swarm {
     leader.docker(['node', 'update', '--label-add', `cst.host=${host.name}`, id]);
   }
   return { managers, workers, nodeIds };
+}
+
+/** Resolves once `host`'s swarm node is Ready and a reachable manager again, as `manager` sees it (after a revive). */
+export async function waitSwarmNodeReady(manager: TestbedHost, host: TestbedHost, timeoutMs = 60_000): Promise<void> {
+  await waitFor(() => {
+    try {
+      const out = manager.docker(['node', 'ls', '--filter', `node.label=cst.host=${host.name}`, '--format', '{{.Status}} {{.ManagerStatus}}']);
+      return out.startsWith('Ready') && /Leader|Reachable/.test(out);
+    } catch {
+      return false;
+    }
+  }, { timeoutMs, intervalMs: 500, message: `${host.name} Ready in the swarm` });
 }
