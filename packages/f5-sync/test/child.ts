@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import axios from 'axios';
 import { PASSWORD, waitFor, type Env } from './support';
 
+export { fileConfig } from './support';
+
 export const BIN = join(__dirname, '..', 'bin', 'f5-sync.js');
 
 export interface Child {
@@ -37,21 +39,6 @@ export function startChild(args: string[], extraEnv: Record<string, string> = {}
   child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { process: child, lines, exited };
-}
-
-export function fileConfig(env: Env, pools: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    consul: { address: env.consul.url },
-    bigip: { url: env.bigip.url, username: 'admin', caFile: env.caFile },
-    pools,
-    drainPeriod: '1s',
-    debounce: { min: '50ms', max: '500ms' },
-    resyncInterval: '2s',
-    rateLimit: { callsPerSecond: 0 },
-    retry: { attempts: 3, baseDelay: '100ms', maxDelay: '500ms' },
-    leaderLock: { enabled: false },
-    ...extra,
-  };
 }
 
 export async function metricsText(child: Child): Promise<string> {

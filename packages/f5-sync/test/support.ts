@@ -45,20 +45,30 @@ export async function startEnv(bigipOptions: Parameters<typeof startBigipStandin
   };
 }
 
-export function testConfig(env: Env, pools: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): F5SyncConfig {
-  return parseF5SyncConfig({
+/** A config file's content for the stand-ins of `env` (the password comes from the environment, as in production). */
+export function fileConfig(env: Env, pools: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     consul: { address: env.consul.url },
-    bigip: { url: env.bigip.url, username: 'admin', password: PASSWORD, caFile: env.caFile },
+    bigip: { url: env.bigip.url, username: 'admin', caFile: env.caFile },
     pools,
     drainPeriod: '1s',
     debounce: { min: '50ms', max: '500ms' },
-    resyncInterval: '1s',
+    resyncInterval: '2s',
     rateLimit: { callsPerSecond: 0 },
     retry: { attempts: 3, baseDelay: '100ms', maxDelay: '500ms' },
     leaderLock: { enabled: false },
+    ...extra,
+  };
+}
+
+/** The parsed config of an in-process f5-sync: fileConfig with the password, a 1 s resync and silent logs. */
+export function testConfig(env: Env, pools: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): F5SyncConfig {
+  return parseF5SyncConfig(fileConfig(env, pools, {
+    bigip: { url: env.bigip.url, username: 'admin', password: PASSWORD, caFile: env.caFile },
+    resyncInterval: '1s',
     logLevel: 'silent',
     ...extra,
-  });
+  }));
 }
 
 /** An in-process f5-sync (no leader lock unless asked), started; the caller closes it. */
