@@ -34,7 +34,8 @@ describe('core: /metrics and /health', () => {
     expect(lint.error, 'promtool (apt-get install prometheus)').to.equal(undefined);
     expect(`${lint.stdout}${lint.stderr}`.trim()).to.equal('');
     expect(lint.status).to.equal(0);
-    expect(text).to.contain('consul_sidecars_leader 1').and.contain('consul_sidecars_errors_total{kind="ERR_CONSUL_UNREACHABLE"} 1');
+    // Anchored: the HELP line reads 'consul_sidecars_leader 1 while ...' too.
+    expect(text).to.match(/^consul_sidecars_leader 1$/m).and.match(/^consul_sidecars_errors_total\{kind="ERR_CONSUL_UNREACHABLE"\} 1$/m);
     // prom-client's own defaults fail promtool; the registry must not serve them.
     const raw = spawnSync('promtool', ['check', 'metrics'], { input: '# HELP nodejs_active_handles_total x\n# TYPE nodejs_active_handles_total gauge\nnodejs_active_handles_total 1\n', encoding: 'utf8' });
     expect(raw.status, 'promtool catches the misnamed gauge').to.not.equal(0);

@@ -216,7 +216,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     expect(follower.lastPass?.leader).to.equal(false);
     const followerMetrics = await (await fetch(`${follower.opsUrl}/metrics`)).text();
     expect(followerMetrics).to.match(/healer_passes_total\{result="follower"\} [1-9]/);
-    expect(followerMetrics).to.match(/consul_sidecars_leader 0/);
+    expect(followerMetrics).to.match(/^consul_sidecars_leader 0$/m);
     // Both observe again: nothing further.
     await Promise.all([trigger(a), trigger(b)]);
     expect(a.backends.compose.runner.runs + b.backends.compose.runner.runs).to.equal(1);
@@ -352,7 +352,7 @@ describe('healer against real docker-compose and Consul @integration', function 
     child.kill('SIGHUP');
     // The election's first pass may read the bad file too (it re-reads a changed file): one failure or two.
     await waitFor(async () => child.exitCode === null && /healer_desired_reloads_total\{result="error"\} [12]\n/.test(await metrics()), { timeoutMs: 10_000, message: 'the failed reload to be counted' });
-    expect(await metrics()).to.match(/healer_desired_state_valid 0/);
+    expect(await metrics()).to.match(/^healer_desired_state_valid 0$/m);
     // pino writes asynchronously: wait for the whole line, then read the field it names.
     const failedLine = () => output.split('\n').slice(0, -1).find((l) => l.includes('keeping the last good'));
     await waitFor(failedLine, { timeoutMs: 5000, message: 'the log line of the failed reload' });
@@ -366,8 +366,9 @@ describe('healer against real docker-compose and Consul @integration', function 
     // A second SIGHUP with the file fixed: valid again.
     writeFileSync(file, JSON.stringify({ services: { [web]: { min: 1, max: 2, scale: p.scaleTarget('web') } } }));
     child.kill('SIGHUP');
-    await waitFor(async () => /healer_desired_state_valid 1/.test(await metrics()), { timeoutMs: 10_000, message: 'the good reload' });
-    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).to.equal(200);
+    await waitFor(async () => /^healer_desired_state_valid 1$/m.test(await metrics()), { timeoutMs: 10_000, message: 'the good reload' });
+    const healed = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(healed.status, await healed.text()).to.equal(200);
     expect(child.exitCode).to.equal(null);
     child.kill('SIGTERM');
     expect(await exited).to.equal(0);
