@@ -13,7 +13,7 @@ import { withdrawAction } from '../src/plan/memory';
 import { planTaskReplacement, tasksAsContainers, type SwarmNode, type SwarmTask } from '../src/backends/swarm/swarm-tasks';
 import { parseDesiredState } from '../src/desired/desired-state';
 import { assessService } from '../src/plan/assess';
-import { emptyMemory } from '../src/plan/memory';
+import { afterDryRun, emptyMemory } from '../src/plan/memory';
 import { plan } from '../src/plan/plan';
 import { NOW, desired, instance, live, spec } from './fixtures';
 
@@ -128,6 +128,43 @@ describe('healer swarm backend', () => {
       const wide = spec('shop', 5, { max: 4, scale: { kind: 'swarm', swarmService: 'shop' } });
       const d = plan(desired([wide]), live([{ service: 'shop', containers, instances: [inst(0, 'passing'), inst(1, 'passing'), inst(2, 'passing')], reschedulesLostNodes: true }]), emptyMemory(), NOW).decisions[0];
       expect(d.actions).to.deep.equal([{ kind: 'scale', service: 'shop', total: 4, add: 1 }]);
+    });
+    describe('a drain: the node put in Consul maintenance a moment before swarm moves its tasks', () => {
+      const maint = (i: number) => instance(containers[i].name, 'critical', { Maintenance: 'node', FailingChecks: ['_node_maintenance'] });
+      const drained = [inst(0, 'passing'), maint(1), maint(2)];
+      const pass = (memory = emptyMemory(), at = NOW, reschedulesLostNodes = true) =>
+        plan(desired([shop]), live([{ service: 'shop', containers, instances: drained, ...(reschedulesLostNodes ? { reschedulesLostNodes } : {}) }]), memory, at);
+      it('first seen in maintenance -> read as starting, nothing added, and the moment remembered', () => {
+        const p = pass();
+        expect(p.decisions[0].actions).to.deep.equal([]);
+        expect(p.decisions[0].starting).to.equal(2);
+        expect(p.memory.services.shop.maintenanceSeenAt).to.deep.equal({ [containers[1].id]: NOW, [containers[2].id]: NOW });
+      });
+      it('still in maintenance within the grace period -> still waits, keeping the first moment', () => {
+        const later = pass(pass().memory, NOW + shop.graceMs - 1);
+        expect(later.decisions[0].actions).to.deep.equal([]);
+        expect(later.memory.services.shop.maintenanceSeenAt?.[containers[1].id]).to.equal(NOW);
+      });
+      it('still in maintenance past the grace period (swarm moved nothing) -> a shortfall: replicas raised', () => {
+        const late = pass(pass().memory, NOW + shop.graceMs);
+        // Slow start: the first heal adds one (the maintained tasks stay, kept out of the count).
+        expect(late.decisions[0].actions).to.deep.equal([{ kind: 'scale', service: 'shop', total: 4, add: 1 }]);
+      });
+      it('out of maintenance -> forgotten', () => {
+        const back = plan(desired([shop]), live([{ service: 'shop', containers, instances: [inst(0, 'passing'), inst(1, 'passing'), inst(2, 'passing')], reschedulesLostNodes: true }]), pass().memory, NOW + 1000);
+        expect(back.memory.services.shop.maintenanceSeenAt).to.equal(undefined);
+      });
+      it('on compose (nothing moves the tasks) maintenance is a shortfall at once', () => {
+        const d = pass(emptyMemory(), NOW, false).decisions[0];
+        expect(d.starting).to.equal(0);
+        expect(d.actions.map((a) => a.kind)).to.include('scale');
+      });
+      it('a dry run remembers the moment too (what it saw, not what it would have done)', () => {
+        const planned = pass();
+        const kept = afterDryRun(emptyMemory(), planned.memory);
+        expect(kept.services.shop.maintenanceSeenAt).to.deep.equal(planned.memory.services.shop.maintenanceSeenAt);
+        expect(kept.services.shop.actionTimes).to.deep.equal([]);
+      });
     });
     it('the same dead-host picture on compose (nothing reschedules) is not waited for', () => {
       const a = assessService(shop, { service: 'shop', containers, instances: [inst(0, 'passing'), inst(1, 'passing'), inst(2, 'critical', ['serfHealth'])] }, NOW);

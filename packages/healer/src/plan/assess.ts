@@ -44,7 +44,18 @@ function countsHealthy(instance: InstanceHealth): boolean {
 /** Consul's node check: critical when the agent of the instance's node stopped answering (the host died). */
 const NODE_CHECK = 'serfHealth';
 
-function classify(container: ServiceContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number, live: ServiceLive): ClassifiedContainer {
+/** What the planner remembers that a single snapshot cannot tell. */
+export interface AssessMemory {
+  /** When each container (by id) was first seen with its instance in Consul maintenance. */
+  maintenanceSeenAt?: Readonly<Record<string, number>>;
+}
+
+/** Whether any Consul instance of this container is in maintenance (its own, or its node's). */
+export function inMaintenance(container: ServiceContainer, instances: readonly InstanceHealth[]): boolean {
+  return instances.some((i) => i.Maintenance && instanceBelongsTo(i, container));
+}
+
+function classify(container: ServiceContainer, instances: InstanceHealth[], spec: ServiceSpec, now: number, live: ServiceLive, memory: AssessMemory): ClassifiedContainer {
   const mine = instances.filter((i) => instanceBelongsTo(i, container));
   const inGrace = now - container.startedAtMs < spec.graceMs;
   const done = (cls: ContainerClass, reason: string): ClassifiedContainer => ({ container, class: cls, reason });
@@ -55,7 +66,13 @@ function classify(container: ServiceContainer, instances: InstanceHealth[], spec
   // Docker is already restarting it (autoheal's lesson): do not pile a second action on top.
   if (container.state === 'restarting' || container.state === 'removing') return done('starting', `container ${container.state}`);
   if (container.state === 'paused') return done('other', 'container paused');
-  if (mine.some((i) => i.Maintenance)) return done('maintenance', 'instance in consul maintenance');
+  if (mine.some((i) => i.Maintenance)) {
+    // A drain (host-drain --swarm) puts the node in maintenance, then swarm moves its tasks: give swarm the grace
+    // period to show that before counting the instance out (after it, maintenance without a move is a shortfall).
+    const since = memory.maintenanceSeenAt?.[container.id];
+    if (reschedules && since !== undefined && now - since < spec.graceMs) return done('starting', `in consul maintenance for ${now - since} ms: the backend moves a drained node's tasks; waiting up to the grace period`);
+    return done('maintenance', 'instance in consul maintenance');
+  }
   if (isRunning(container) && mine.some(countsHealthy)) return done('healthy', 'passing');
   // Its node is dead in Consul and the backend replaces a dead node's tasks by itself (swarm): never fight it.
   if (reschedules && mine.length > 0 && mine.every((i) => i.FailingChecks.includes(NODE_CHECK))) return done('starting', 'node critical in consul: the backend reschedules it');
@@ -67,9 +84,9 @@ function classify(container: ServiceContainer, instances: InstanceHealth[], spec
   return done('other', 'consul checks warning');
 }
 
-export function assessService(spec: ServiceSpec, live: ServiceLive, now: number): ServiceAssessment {
+export function assessService(spec: ServiceSpec, live: ServiceLive, now: number, memory: AssessMemory = {}): ServiceAssessment {
   const instances = live.instances ?? [];
-  const containers = (live.containers ?? []).map((c) => classify(c, instances, spec, now, live));
+  const containers = (live.containers ?? []).map((c) => classify(c, instances, spec, now, live, memory));
   // Consul lags Docker: an instance still "passing" whose container has stopped is not healthy.
   const stopped = (live.containers ?? []).filter((c) => !isRunning(c));
   const healthy = instances.filter((i) => countsHealthy(i) && !stopped.some((c) => instanceBelongsTo(i, c))).length;

@@ -30,6 +30,12 @@ export interface ServiceMemory {
   actionTimes: number[];
   /** Set while the circuit breaker is open (or half-open, with `trial`). */
   breaker?: { openedAt: number; reason: string; trial?: boolean };
+  /**
+   * When each container (by id) was first seen with its instance in Consul maintenance. With a backend that moves a
+   * drained node's tasks itself (swarm), one in maintenance for less than the grace period reads as starting: host-drain
+   * puts the node in maintenance a moment before swarm moves its tasks, and that moment is no shortfall.
+   */
+  maintenanceSeenAt?: Record<string, number>;
 }
 
 export interface HealerMemory {
@@ -108,7 +114,14 @@ export function openBreakers(memory: HealerMemory): Record<string, boolean> {
 
 /** A dry run keeps only the alert bookkeeping of its plan, so it does not print the same alert every pass, and acts on nothing. */
 export function afterDryRun(previous: HealerMemory, planned: HealerMemory): HealerMemory {
-  return { ...previous, activeAlerts: planned.activeAlerts };
+  // What it saw (not what it would have done) carries over too: when each instance went into maintenance.
+  const services = structuredClone(previous.services);
+  for (const [name, mem] of Object.entries(planned.services)) {
+    const seen = mem.maintenanceSeenAt;
+    if (seen) (services[name] ??= freshServiceMemory()).maintenanceSeenAt = { ...seen };
+    else if (services[name]) delete services[name].maintenanceSeenAt;
+  }
+  return { ...previous, services, activeAlerts: planned.activeAlerts };
 }
 
 /** A predecessor's memory as its successor holds it: every expectation marked adopted (judged by `judgeExpectation`). */

@@ -1,13 +1,13 @@
 // The pure planner: desired state + live state + memory -> per-service state, actions and alerts, and the next memory.
 
 import { DEFAULT_HEALTH_STRATEGY, type DesiredState, type HealPolicy, type ServiceSpec } from '../desired/desired-state';
-import type { LiveState } from '../observe/live-state';
+import type { LiveState, ServiceLive } from '../observe/live-state';
 import type { Action } from './actions';
 import type { Alert } from './alerts';
-import { assessService, type ClassifiedContainer } from './assess';
+import { assessService, inMaintenance, type ClassifiedContainer } from './assess';
 import { judgeExpectation } from './expectation';
 import { spreadAcrossHosts } from './placement';
-import { backoffAfterFailure, freshServiceMemory, openBreaker, type Expectation, type HealerMemory } from './memory';
+import { backoffAfterFailure, freshServiceMemory, openBreaker, type Expectation, type HealerMemory, type ServiceMemory } from './memory';
 
 export type ServiceStateName = 'passing' | 'warning' | 'critical';
 
@@ -46,6 +46,15 @@ export function batchSize(policy: HealPolicy, successes: number, replacing: numb
   return Math.min(policy.maxBatch, Math.max(replacing, 2 ** Math.min(successes, 20)));
 }
 
+/** Remembers when each container's instance was first seen in maintenance; forgets those no longer in it. */
+function noteMaintenance(mem: ServiceMemory, live: ServiceLive, now: number): void {
+  if (live.containers === undefined || live.instances === undefined) return;
+  const seen: Record<string, number> = {};
+  for (const c of live.containers) if (inMaintenance(c, live.instances)) seen[c.id] = mem.maintenanceSeenAt?.[c.id] ?? now;
+  if (Object.keys(seen).length > 0) mem.maintenanceSeenAt = seen;
+  else delete mem.maintenanceSeenAt;
+}
+
 interface Condition {
   alert: Alert;
 }
@@ -67,7 +76,9 @@ export function plan(desired: DesiredState, live: LiveState, previous: HealerMem
 
   const assessed = desired.services.map((spec) => {
     const serviceLive = live.services[spec.name] ?? { service: spec.name };
-    const assessment = assessService(spec, serviceLive, now);
+    const mem = (memory.services[spec.name] ??= freshServiceMemory());
+    noteMaintenance(mem, serviceLive, now);
+    const assessment = assessService(spec, serviceLive, now, { maintenanceSeenAt: mem.maintenanceSeenAt });
     const readable = serviceLive.instances !== undefined && serviceLive.containers !== undefined;
     return { spec, serviceLive, assessment, readable, state: serviceState(spec, assessment.healthy) };
   });
