@@ -1,6 +1,7 @@
 // A swarm-mode service across three manager hosts with the healer on two of them (one leader): what the healer's
 // fleet test and bench share. Every host is a manager, so one host down leaves swarm its quorum.
 
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../packages/core/src';
@@ -13,6 +14,8 @@ import type { TestbedHost } from '../support/testbed/testbed';
 const NETWORK = 'hswnet';
 export const HEALER_HOSTS = ['h1', 'h2'] as const;
 export const DETECTION_MS = 2_000;
+/** The ops port of the crash tests' one-off healers (inside their host; the bed's healers use 9766). */
+export const CRASH_OPS_PORT = 9768;
 
 export interface HealthInstance {
   Node: { Node: string };
@@ -25,7 +28,8 @@ export class SwarmHealerBed {
 
   static async start(options: { id: string; index: number; replicas: number; min: number; max: number }): Promise<SwarmHealerBed> {
     const image = ensureBusyboxImage();
-    const fleet = await Fleet.start({ id: options.id, index: options.index, workers: ['h1', 'h2', 'h3'], detectionMs: DETECTION_MS, images: [image] });
+    // A 1 s session_ttl_min: the crash tests' healers take a 1 s lock, free again within 2 s of a kill -9.
+    const fleet = await Fleet.start({ id: options.id, index: options.index, workers: ['h1', 'h2', 'h3'], detectionMs: DETECTION_MS, images: [image], sessionTtlMinMs: 1000 });
     try {
       formSwarm(fleet.bed, { hosts: ['h1', 'h2', 'h3'], managers: ['h1', 'h2', 'h3'] });
       // Not host networking: tasks there share the node's port, so a task rescheduled next to another failed to bind
@@ -35,15 +39,18 @@ export class SwarmHealerBed {
       fleet.host('h1').docker(['network', 'create', '--driver', 'overlay', NETWORK]);
       for (const host of fleet.workers) fleet.startRegistrator(host);
       const engines = Object.fromEntries(fleet.workers.map((h) => [h.name, h.dockerHost]));
-      const desiredFile = fleet.writeFile(fleet.workDir('healer'), 'desired.json', JSON.stringify({
+      const desired = (gracePeriod: string) => JSON.stringify({
         services: {
           shop: {
-            min: options.min, max: options.max, gracePeriod: '4s',
+            min: options.min, max: options.max, gracePeriod,
             scale: { kind: 'swarm', swarmService: 'shop', managers: fleet.workers.map((h) => h.dockerHost), nodeEngines: engines, nodeNameLabel: 'cst.host' },
           },
         },
         policy: { expectationTimeout: '30s', backoffBase: '2s', backoffMax: '10s', quorumMinServices: 3 },
-      }));
+      });
+      const desiredFile = fleet.writeFile(fleet.workDir('healer'), 'desired.json', desired('4s'));
+      // The crash tests' healers: a longer grace, so a task swarm starts counts as starting however loaded the machine.
+      fleet.writeFile(fleet.workDir('healer'), 'desired-crash.json', desired('15s'));
       fleet.host('h1').docker([
         'service', 'create', '--detach', '--no-resolve-image', '--name', 'shop', '--network', NETWORK, '--publish', 'mode=host,target=80',
         '--replicas', String(options.replicas), '--restart-delay', '1s', '--stop-grace-period', '1s',
@@ -65,6 +72,27 @@ export class SwarmHealerBed {
       BIN.healer, 'run', '--desired', this.desiredFile, '--metrics-port', '9766', '--schedule', '*/2 * * * * *',
       '--leader-ttl', '10s', '--leader-lock-delay', '3s', '--log-level', 'info',
     ], { ...process.env, CONSUL_HTTP_ADDR: `127.0.0.1:${AGENT_PORT}`, DOCKER_HOST: host.dockerHost });
+  }
+
+  /** Stops both healers (SIGTERM: each gives up its lock) until `startHealers`. */
+  async stopHealers(): Promise<void> {
+    await Promise.all(HEALER_HOSTS.map((name) => this.fleet.host(name).stopService('healer')));
+  }
+
+  startHealers(): void {
+    for (const name of HEALER_HOSTS) this.startHealer(this.fleet.host(name));
+  }
+
+  /**
+   * A one-off healer on the host, logging to `<logName>.log` there, with its own lock (`leaderKey`, 1 s TTL, no
+   * lock-delay: a restart after a kill -9 is elected within seconds), the crash tests' desired file, a pass a second
+   * and its ops port on CRASH_OPS_PORT.
+   */
+  spawnHealer(host: TestbedHost, logName: string, leaderKey: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+    return host.spawn(logName, process.execPath, [
+      BIN.healer, 'run', '--desired', join(this.fleet.workDir('healer'), 'desired-crash.json'), '--metrics-port', String(CRASH_OPS_PORT),
+      '--schedule', '* * * * * *', '--leader-key', leaderKey, '--leader-ttl', '1s', '--leader-lock-delay', '0s', '--log-level', 'info',
+    ], { ...process.env, CONSUL_HTTP_ADDR: `127.0.0.1:${AGENT_PORT}`, DOCKER_HOST: host.dockerHost, ...env });
   }
 
   async health(): Promise<HealthInstance[]> {
@@ -96,12 +124,12 @@ export class SwarmHealerBed {
   }
 
   /** Lines of every healer's log (both hosts) with this message: actions counted cluster-wide. */
-  actions(msg: string): number {
+  actions(msg: string, logs: ReadonlyArray<{ host: string; log: string }> = HEALER_HOSTS.map((host) => ({ host, log: 'healer' }))): number {
     let n = 0;
-    for (const name of HEALER_HOSTS) {
+    for (const { host, log } of logs) {
       let text = '';
       try {
-        text = readFileSync(join(this.fleet.host(name).logDir, 'healer.log'), 'utf8');
+        text = readFileSync(join(this.fleet.host(host).logDir, `${log}.log`), 'utf8');
       } catch {
         continue;
       }
@@ -111,21 +139,37 @@ export class SwarmHealerBed {
   }
 
   /**
-   * Every action the healers took: task replacements, forced updates, raised replicas, and passes that acted at all
-   * (a scale to what swarm already wants is no action and does not count: it is logged as a pass that did nothing).
+   * Every action the healers took (both hosts' healers, or the logs named): task replacements, forced updates, raised
+   * replicas, and passes that acted at all (a scale to what swarm already wants is no action and does not count: it is
+   * logged as a pass that did nothing).
    */
-  allActions(): { replaced: number; forced: number; raised: number; acted: number } {
+  allActions(logs?: ReadonlyArray<{ host: string; log: string }>): { replaced: number; forced: number; raised: number; acted: number } {
     return {
-      acted: this.actions('pass acted'),
-      replaced: this.actions('replacing a swarm task'),
-      forced: this.actions('replacing swarm tasks by a forced service update'),
-      raised: this.actions('raising swarm replicas'),
+      acted: this.actions('pass acted', logs),
+      replaced: this.actions('replacing a swarm task', logs),
+      forced: this.actions('replacing swarm tasks by a forced service update', logs),
+      raised: this.actions('raising swarm replicas', logs),
     };
   }
 
+  /** The healer log of a host, whole (a failed case prints it). */
+  log(host: string, log: string): string {
+    try {
+      return readFileSync(join(this.fleet.host(host).logDir, `${log}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** The replicas swarm wants for the service. */
+  replicas(): number {
+    const manager = this.fleet.workers.find((h) => h.isAlive)!;
+    return Number(manager.docker(['service', 'inspect', '--format', '{{.Spec.Mode.Replicated.Replicas}}', 'shop']));
+  }
+
   /** Passes the healer on this host ran (any result), from its /metrics inside the host; 0 when it does not answer. */
-  passes(host: TestbedHost): number {
-    const reply = host.httpGet('http://127.0.0.1:9766/metrics');
+  passes(host: TestbedHost, port = 9766): number {
+    const reply = host.httpGet(`http://127.0.0.1:${port}/metrics`);
     if (!reply.startsWith('200')) return 0;
     return reply.split('\n').filter((l) => l.startsWith('healer_passes_total')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   }

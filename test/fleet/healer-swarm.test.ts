@@ -5,7 +5,9 @@
 
 import { expect } from 'chai';
 import { waitFor } from '../../packages/core/src';
-import { DETECTION_MS, HEALER_HOSTS, SwarmHealerBed } from './healer-swarm-support';
+import type { ChildProcess } from 'node:child_process';
+import { CRASH_POINTS } from '../../packages/healer/src/crash-points';
+import { CRASH_OPS_PORT, DETECTION_MS, HEALER_HOSTS, SwarmHealerBed } from './healer-swarm-support';
 
 /** Swarm's dispatcher heartbeat is 1s in the testbed; a node is declared down after a few missed beats. */
 const SWARM_DOWN_MS = 6_000;
@@ -84,8 +86,68 @@ describe('healer on a swarm-mode service across hosts @integration', function ()
     expect(after.acted - before.acted, 'passes that acted: the one replacement').to.equal(1);
   });
 
+  // kill -9 at each act step of the swarm backend (CONSUL_SIDECARS_CRASH_AT), restarted unarmed with the same lock:
+  // the service back at exactly its desired count, the step done once across both processes. The bed's healers are
+  // stopped meanwhile, so only the armed and the restarted one act. (The compose points: packages/healer/test/crash.)
+  const SWARM_CASES: Array<{ point: string; fault: 'replicas-lowered' | 'instance-unhealthy'; restartedDoes: 'raise' | 'replace' | 'nothing' }> = [
+    { point: CRASH_POINTS.beforeSwarmUpdate, fault: 'replicas-lowered', restartedDoes: 'raise' },
+    { point: CRASH_POINTS.afterSwarmUpdate, fault: 'replicas-lowered', restartedDoes: 'nothing' },
+    { point: CRASH_POINTS.beforeTaskReplace, fault: 'instance-unhealthy', restartedDoes: 'replace' },
+    { point: CRASH_POINTS.afterTaskReplace, fault: 'instance-unhealthy', restartedDoes: 'nothing' },
+  ];
+  SWARM_CASES.forEach(({ point, fault, restartedDoes }, n) => {
+    it(`killed at ${point} (${fault}): restarted, exactly 3 tasks and 3 healthy, the restarted healer does ${restartedDoes === 'nothing' ? 'nothing more' : `one ${restartedDoes}`}`, async () => {
+      await bed.waitHealthy(3, 30_000, 'three healthy before the case');
+      await bed.stopHealers();
+      const host = bed.fleet.host('h1');
+      const leaderKey = `consul-sidecars/healer-crash/${n}-${Date.now()}/leader`;
+      const [armedLog, restartedLog] = [`healer-armed-${n}`, `healer-restarted-${n}`];
+      let restarted: ChildProcess | undefined;
+      try {
+        let unhealthy: string | undefined;
+        if (fault === 'replicas-lowered') {
+          host.docker(['service', 'scale', '--detach', 'shop=2']);
+          await waitFor(async () => bed.runningTaskIds().length === 2 && (await bed.health()).length === 2, { timeoutMs: 30_000, message: 'two tasks, two instances' });
+        } else {
+          const target = bed.tasksByHost().find((t) => t.state === 'running')!;
+          bed.fleet.host(target.host).docker(['exec', target.container, 'rm', '/www/health']);
+          unhealthy = target.container;
+          await waitFor(async () => (await bed.healthy()).length === 2, { timeoutMs: 10_000, intervalMs: 100, message: 'the instance critical in Consul' });
+        }
+        const armed = bed.spawnHealer(host, armedLog, leaderKey, { CONSUL_SIDECARS_CRASH_AT: point });
+        const died = await new Promise<NodeJS.Signals | number | null>((resolve) => {
+          const timer = setTimeout(() => resolve(null), 60_000);
+          armed.once('exit', (code, signal) => { clearTimeout(timer); resolve(signal ?? code); });
+        });
+        expect(died, `the armed healer dies by SIGKILL at ${point}:\n${bed.log('h1', armedLog)}`).to.equal('SIGKILL');
+        expect(bed.log('h1', armedLog)).to.include(`"crashPoint":"${point}"`);
+
+        restarted = bed.spawnHealer(host, restartedLog, leaderKey);
+        await waitFor(async () => bed.replicas() === 3 && bed.runningTaskIds().length === 3 && (await bed.healthy()).length === 3
+          && (unhealthy === undefined || !bed.tasksByHost().some((t) => t.container === unhealthy)),
+        { timeoutMs: 60_000, intervalMs: 250, message: `3 tasks, 3 healthy after the restart\narmed:\n${bed.log('h1', armedLog)}` }).catch((err: Error) => {
+          throw new Error(`${err.message}\nrestarted:\n${bed.log('h1', restartedLog)}`);
+        });
+        // Settled: the restarted healer runs passes over the healed state and adds nothing (a double step shows here).
+        await waitFor(() => bed.passes(host, CRASH_OPS_PORT) > 0, { timeoutMs: 15_000, message: 'the restarted healer answering' });
+        const passes = bed.passes(host, CRASH_OPS_PORT);
+        await waitFor(() => bed.passes(host, CRASH_OPS_PORT) >= passes + 3, { timeoutMs: 20_000, message: 'three more passes' });
+        const did = bed.allActions([{ host: 'h1', log: restartedLog }]);
+        expect(did, `what the restarted healer did:\n${bed.log('h1', restartedLog)}`).to.deep.equal({
+          raised: restartedDoes === 'raise' ? 1 : 0, replaced: restartedDoes === 'replace' ? 1 : 0, forced: 0, acted: restartedDoes === 'nothing' ? 0 : 1,
+        });
+        expect(bed.replicas(), 'replicas').to.equal(3);
+        expect(bed.runningTaskIds(), 'running tasks').to.have.length(3);
+      } finally {
+        restarted?.kill('SIGKILL');
+        bed.startHealers();
+      }
+    });
+  });
+
   it("the healer leader's host dies: the other healer takes over and heals exactly once", async () => {
-    const leader = (await bed.leaderHost())!;
+    // The bed's healers were restarted after the crash cases: one of them holds the lock again.
+    const leader = await waitFor(() => bed.leaderHost(), { timeoutMs: 30_000, message: 'a healer leader' });
     expect(HEALER_HOSTS as readonly string[]).to.include(leader);
     const survivor = HEALER_HOSTS.find((h) => h !== leader)!;
     const before = bed.allActions();

@@ -30,6 +30,8 @@ export interface FleetOptions {
   detectionMs: number;
   images?: readonly string[];
   datacenter?: string;
+  /** The server's session_ttl_min (Consul's 10 s by default; lowered, as Consul's can be, for locks that move in seconds). */
+  sessionTtlMinMs?: number;
 }
 
 export class Fleet {
@@ -48,6 +50,7 @@ export class Fleet {
       server.runService('consul-server', process.execPath, [
         BIN.consul, 'server', '--bind', server.address, '--port', String(AGENT_PORT), '--node', 'consul-server-1',
         '--datacenter', options.datacenter ?? 'dc1', '--failure-detection', `${options.detectionMs}ms`, '--heartbeat-interval', '200ms',
+        ...(options.sessionTtlMinMs !== undefined ? ['--session-ttl-min', String(options.sessionTtlMinMs)] : []),
       ]);
       await waitFor(() => server.httpGet(`http://${server.address}:${AGENT_PORT}/v1/status/leader`).startsWith('200'), { timeoutMs: 15_000, message: 'the Consul server to answer' });
       const relay = await server.expose(AGENT_PORT, server.address);

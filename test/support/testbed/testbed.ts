@@ -3,6 +3,7 @@
 // everything they run), cut off (link down) and brought back. `destroy` leaves nothing; `create` first sweeps
 // what killed runs left, by the testbed prefix.
 
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearRuntimeState, startEngine, dockerOn, loadImages, saveImages } from './engine';
@@ -30,6 +31,8 @@ interface HostService {
   command: string;
   args: readonly string[];
   options: HostProcessOptions;
+  /** The process of its last start. */
+  child?: ChildProcess;
 }
 
 export class TestbedHost {
@@ -72,14 +75,28 @@ export class TestbedHost {
   runService(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
     const service: HostService = { name, command, args, options: { env, logFile: `${this.layout.runDir}/${name}.log` } };
     this.services.push(service);
-    if (this.alive) spawnInHost(this.layout, command, args, service.options);
+    if (this.alive) service.child = spawnInHost(this.layout, command, args, service.options);
+  }
+
+  /** Stops a service (SIGTERM; SIGKILL after the deadline) and forgets it: a revive no longer starts it. */
+  async stopService(name: string, deadlineMs = 10_000): Promise<void> {
+    const index = this.services.findIndex((s) => s.name === name);
+    if (index === -1) throw new Error(`testbed host ${this.name}: no service named ${name}`);
+    const [service] = this.services.splice(index, 1);
+    const child = service.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** Starts a service of the host again by name (after it exited, e.g. an agent that left the cluster). */
   restartService(name: string): void {
     const service = this.services.find((s) => s.name === name);
     if (service === undefined) throw new Error(`testbed host ${this.name}: no service named ${name}`);
-    spawnInHost(this.layout, service.command, service.args, service.options);
+    service.child = spawnInHost(this.layout, service.command, service.args, service.options);
   }
 
   /** Runs a one-off process inside the host (not restarted). */
@@ -158,7 +175,7 @@ export class TestbedHost {
     if (this.alive) return;
     await startEngine(this.layout);
     this.alive = true;
-    for (const service of this.services) spawnInHost(this.layout, service.command, service.args, service.options);
+    for (const service of this.services) service.child = spawnInHost(this.layout, service.command, service.args, service.options);
     const relays = this.relays.splice(0);
     for (const relay of relays) await relay.close();
     for (const relay of relays) this.relays.push(await relay.reopen());
