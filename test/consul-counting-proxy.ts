@@ -12,6 +12,8 @@ export class CountingProxy {
   total = 0;
   /** Requests carrying ?index= (blocking queries). */
   blocking = 0;
+  /** Blocking queries open now (sent on, not yet answered): a watcher parked at Consul. */
+  blockingOpen = 0;
   private server?: http.Server;
   private agent = new http.Agent({ keepAlive: true });
   port = 0;
@@ -26,7 +28,11 @@ export class CountingProxy {
       const route = `${req.method} ${url.pathname}`;
       this.byRoute.set(route, (this.byRoute.get(route) ?? 0) + 1);
       this.total++;
-      if (url.searchParams.has('index')) this.blocking++;
+      if (url.searchParams.has('index')) {
+        this.blocking++;
+        this.blockingOpen++;
+        res.once('close', () => this.blockingOpen--);
+      }
       const upstream = http.request({ host: '127.0.0.1', port: this.upstreamPort(), method: req.method, path: req.url, headers: req.headers, agent: this.agent }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

@@ -1,16 +1,18 @@
 // @integration issue #14's Consul outage, every daemon at once: registrator (its bin, against real containers),
-// f5-sync (its bin, against the BIG-IP stand-in) and the healer (`healer run`, with a compose project) share ONE
-// Consul stand-in process. It is killed for 60 s, then restarted EMPTY on the same port. During the outage nothing
+// f5-sync (its bin, against the BIG-IP stand-in), the healer (`healer run`, with a compose project) and the renderer
+// (its bin, reload mode, against a real nginx) share ONE Consul stand-in process. It is killed for 60 s, then restarted EMPTY on the same port. During the outage nothing
 // is torn down (pool members, containers, no heal); after it every daemon converges within a stated bound, and over a
 // quiet 5 s window each one's requests to Consul are few (no busy loop). Each daemon reaches Consul through its own
 // counting front (test/consul-counting-proxy.ts), which goes down and up with the stand-in. CONSUL_OUTAGE_MS shortens
 // the outage while iterating (default 60000, the issue's); CONSUL_OUTAGE_LOG=1 prints the figures. While down, the failed
-// attempts each daemon logs are bounded per second (backoff, not a spin).
+// attempts each daemon logs are bounded per second (backoff, not a spin). The renderer's service is registered by the
+// test (as registrator would, for instances outside this test's containers): a and b before, a and c after the
+// restart, so its convergence is to a changed set; nginx serves the last good file throughout.
 
 import { expect } from 'chai';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +22,8 @@ import { startChild, killChildren, type Child } from '../packages/f5-sync/test/c
 import { membersOf, PASSWORD } from '../packages/f5-sync/test/support';
 import { killHealer, sample, sampleSum, spawnHealer, type HealerProcess } from '../packages/healer/test/healer-process';
 import { killChild, spawnRegistrator, type ChildRegistrator } from '../packages/registrator/test/harness';
+import { httpGet, startNginx, type NginxInstance } from '../packages/renderer/test/nginx-harness';
+import { spawnRendererBin, startBackend, stopRenderer, type Backend, type RendererProcess } from '../packages/renderer/test/process-harness';
 import { CountingProxy } from './consul-counting-proxy';
 import { ensureBusyboxImage } from './support/docker-images';
 import { freePort } from './support/ports';
@@ -38,6 +42,11 @@ const HEALER_BOUND_MS = 25_000;
  * Measured: 4.7-16.9 s over four runs.
  */
 const F5_BOUND_MS = 35_000;
+/** The renderer's Consul backoff ceiling (consul.retryMax), and from the stand-in answering again to nginx serving the changed set. */
+const RENDERER_RETRY_MAX_MS = 2000;
+const RENDERER_BOUND_MS = RENDERER_RETRY_MAX_MS + 4000;
+const RENDERER_SERVICE = 'outage-rendered';
+const RENDERER_HOST = 'outage.test';
 const QUIET_MS = 5000;
 /**
  * Requests to Consul per daemon over QUIET_MS once converged. Measured (60 s outage, load ~7): registrator 6-7 (its 1 s
@@ -46,16 +55,17 @@ const QUIET_MS = 5000;
  * it), the healer 15-17 (a pass a second: status/leader + health; a session renew a second at TTL 2 s). A busy loop is
  * hundreds; the bounds allow ~2-3x.
  */
-const QUIET_BOUND: Record<Daemon, number> = { registrator: 20, f5sync: 30, healer: 45 };
+const QUIET_BOUND: Record<Daemon, number> = { registrator: 20, f5sync: 30, healer: 45, renderer: 20 };
 /**
  * Failed Consul attempts a daemon may log per second of outage (ECONNREFUSED lines). Measured over 60 s down:
  * registrator 45-59 (its 1 s agent poll and the role watch, backing off), f5-sync 9 with one watch per pool (backoff to
  * 30 s) and 18 in the first 5 s through the service feed (its three queries and the reader each back off), the healer 79
  * (a pass a second plus its leader lock). A spin is thousands.
  */
-const FAILED_PER_S: Record<Daemon, number> = { registrator: 2, f5sync: 2, healer: 3 };
+const FAILED_PER_S: Record<Daemon, number> = { registrator: 2, f5sync: 2, healer: 3, renderer: 3 };
 
-type Daemon = 'registrator' | 'f5sync' | 'healer';
+type Daemon = 'registrator' | 'f5sync' | 'healer' | 'renderer';
+const DAEMONS: readonly Daemon[] = ['registrator', 'f5sync', 'healer', 'renderer'];
 
 interface Standin {
   child: ChildProcess;
@@ -79,7 +89,7 @@ async function killStandin(s: Standin | undefined): Promise<void> {
   await s.exited;
 }
 
-describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and the healer converge, no busy loop', function () {
+describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync, the healer and the renderer converge, no busy loop', function () {
   this.timeout(OUTAGE_MS + 180_000);
   const tag = randomBytes(3).toString('hex');
   const project = `outage-${tag}`;
@@ -97,6 +107,10 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
   const f5: Child[] = [];
   let healer: HealerProcess | undefined;
   let healerOpsPort: number;
+  let nginx: NginxInstance | undefined;
+  let backends: Backend[] = [];
+  let renderer: RendererProcess | undefined;
+  let rendererOpsPort: number;
 
   const consul = async <T>(path: string): Promise<T> => {
     const res = await fetch(`http://127.0.0.1:${standinPort}/v1${path}`);
@@ -129,6 +143,37 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
     if (res.status === 404) return undefined;
     return ((await res.json()) as Array<{ Session?: string }>)[0]?.Session;
   };
+  /** The renderer's instances, registered by the test on the stand-in's own port (its agent API, as registrator does). */
+  const registerRendered = async (b: Backend) => {
+    const res = await fetch(`http://127.0.0.1:${standinPort}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ Name: RENDERER_SERVICE, ID: `${RENDERER_SERVICE}-${b.name}`, Address: '127.0.0.1', Port: b.port }) });
+    expect(res.status).to.equal(200);
+  };
+  /** Which backends nginx reaches over `n` requests (an HTTP status for a failed one). */
+  const nginxServes = async (n: number): Promise<string[]> => {
+    const out = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const res = await httpGet(nginx!.port, RENDERER_HOST).catch(() => ({ status: 0, body: '' }));
+      out.add(res.status === 200 ? res.body : `HTTP ${res.status}`);
+    }
+    return [...out].sort();
+  };
+  const nginxServing = (names: string[], timeoutMs: number, message: string) =>
+    waitFor(async () => (await nginxServes(names.length * 4)).join() === names.join(), { timeoutMs, intervalMs: 50, message });
+  const rendererMetrics = async (): Promise<string> => {
+    try {
+      return await (await fetch(`http://127.0.0.1:${rendererOpsPort}/metrics`)).text();
+    } catch {
+      return '';
+    }
+  };
+  const rendererHealthy = async (): Promise<boolean> => {
+    try {
+      return (await fetch(`http://127.0.0.1:${rendererOpsPort}/health`)).status === 200;
+    } catch {
+      return false;
+    }
+  };
+
   /** Writes to our pool on the BIG-IP (logins and reads excluded). */
   const poolWrites = () => bigip!.requestLog().filter((r) => r.method !== 'GET' && r.path.includes(pool));
   const enabledMembers = () => Object.entries(membersOf(bigip!, pool)).filter(([, m]) => m.session === 'user-enabled').map(([name]) => name).sort();
@@ -153,7 +198,7 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
 
     standinPort = await freePort();
     standin = await startStandin(standinPort);
-    for (const d of ['registrator', 'f5sync', 'healer'] as Daemon[]) {
+    for (const d of DAEMONS) {
       proxies[d] = new CountingProxy(() => standinPort);
       await proxies[d].start();
     }
@@ -183,12 +228,31 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
     healerOpsPort = await freePort();
     healer = spawnHealer(['run', '-desired', desired, '-consul', `127.0.0.1:${proxies.healer.port}`, '-ops-port', String(healerOpsPort),
       '-schedule', '* * * * * *', '-leader-key', leaderKey, '-leader-ttl', '2s', '-leader-lock-delay', '0s', '-log-level', 'info']);
+
+    nginx = await startNginx({ label: 'outage' });
+    backends = await Promise.all(['a', 'b', 'c'].map(startBackend));
+    rendererOpsPort = await freePort();
+    const rendererFile = join(dir, 'renderer.json');
+    writeFileSync(rendererFile, JSON.stringify({
+      consul: { address: `http://127.0.0.1:${proxies.renderer.port}`, waitSeconds: 30, retryMax: `${RENDERER_RETRY_MAX_MS}ms` },
+      ops: { port: rendererOpsPort },
+      templates: [{
+        contents: `upstream outage_rendered {\n{% for i in service('${RENDERER_SERVICE}') %}    server {{ i | hostPort }};\n{% endfor %}}\nserver { listen 127.0.0.1:${nginx.port}; server_name ${RENDERER_HOST}; location / { proxy_pass http://outage_rendered; } }\n`,
+        destination: nginx.sitesPath,
+        validateCommand: nginx.validateCommand,
+        reloadCommand: nginx.reloadCommand,
+      }],
+    }));
+    renderer = spawnRendererBin(['-config', rendererFile]);
   });
 
   after(async () => {
     await killChild(registrator);
     await killChildren(f5);
     await killHealer(healer);
+    await stopRenderer(renderer, 'SIGKILL');
+    await nginx?.stop();
+    await Promise.all(backends.map((b) => b.close()));
     for (const p of Object.values(proxies)) await p.stop();
     await killStandin(standin);
     await bigip?.stop();
@@ -199,8 +263,8 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`nothing torn down while down; back empty, re-registered within ${REGISTER_BOUND_MS} ms, healer leading within ${HEALER_BOUND_MS} ms, f5-sync reading within ${F5_BOUND_MS} ms, quiet after`, async () => {
-    const output = () => `\nregistrator:\n${registrator!.output().slice(-3000)}\nhealer:\n${healer!.output().slice(-3000)}\nf5-sync:\n${f5[0].lines.slice(-20).map((l) => JSON.stringify(l)).join('\n')}`;
+  it(`nothing torn down while down; back empty, re-registered within ${REGISTER_BOUND_MS} ms, healer leading within ${HEALER_BOUND_MS} ms, f5-sync reading within ${F5_BOUND_MS} ms, nginx on the new set within ${RENDERER_BOUND_MS} ms, quiet after`, async () => {
+    const output = () => `\nregistrator:\n${registrator!.output().slice(-3000)}\nhealer:\n${healer!.output().slice(-3000)}\nf5-sync:\n${f5[0].lines.slice(-20).map((l) => JSON.stringify(l)).join('\n')}\nrenderer:\n${renderer!.output().slice(-3000)}`;
     // Steady state first: every daemon did its job once.
     const running = await containers();
     expect(running.map((c) => c.state)).to.deep.equal(Array(REPLICAS).fill('running'));
@@ -215,11 +279,19 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
     const sessionBefore = await leaderSession();
     expect(sessionBefore, 'the leader lock held').to.be.a('string');
     const writesBefore = poolWrites().length;
+    await registerRendered(backends[0]);
+    await registerRendered(backends[1]);
+    await nginxServing(['a', 'b'], 15_000, `nginx serving a and b through the renderer${output()}`);
+    const renderedFile = readFileSync(nginx!.sitesPath, 'utf8');
+    const reloadsBefore = nginx!.reloads();
     // Failed attempts each daemon logs (ECONNREFUSED) while Consul is down: a retry loop with backoff, not a spin.
+    let rendererText = await rendererMetrics();
     const refused = (): Record<Daemon, number> => ({
       registrator: registrator!.output().split('\n').filter((l) => l.includes('ECONNREFUSED')).length,
       f5sync: f5[0].lines.filter((l) => JSON.stringify(l).includes('ECONNREFUSED')).length,
       healer: healer!.output().split('\n').filter((l) => l.includes('ECONNREFUSED')).length,
+      // Its failed queries, counted by the daemon itself (renderer_consul_errors_total).
+      renderer: sampleSum(rendererText, 'renderer_consul_errors_total'),
     });
     const refusedBefore = refused();
 
@@ -239,23 +311,35 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
       expect(registrator!.child.exitCode, 'registrator still running').to.equal(null);
       expect(f5[0].process.exitCode, 'f5-sync still running').to.equal(null);
       expect(healer!.child.exitCode, 'the healer still running').to.equal(null);
+      expect(renderer!.child.exitCode, 'the renderer still running').to.equal(null);
+      expect(await nginxServes(4), 'nginx serving the last good file during the outage').to.deep.equal(['a', 'b']);
       checks++;
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(5000, OUTAGE_MS - (Date.now() - downAt)))));
     }
     const outageMs = Date.now() - downAt;
+    rendererText = await rendererMetrics();
     const refusedAfter = refused();
     const failedLogged = Object.fromEntries((Object.keys(refusedAfter) as Daemon[]).map((d) => [d, refusedAfter[d] - refusedBefore[d]])) as Record<Daemon, number>;
     for (const d of Object.keys(FAILED_PER_S) as Daemon[]) {
       const bound = Math.ceil(FAILED_PER_S[d] * outageMs / 1000) + 10;
       expect(failedLogged[d], `${d}'s failed Consul attempts logged in ${outageMs} ms down`).to.be.within(1, bound);
     }
-    expect(Object.values(proxies).map((p) => p.total), 'no request reached Consul while it was down').to.deep.equal([0, 0, 0]);
+    expect(Object.values(proxies).map((p) => p.total), 'no request reached Consul while it was down').to.deep.equal([0, 0, 0, 0]);
+    expect(readFileSync(nginx!.sitesPath, 'utf8'), "the renderer's file untouched while down").to.equal(renderedFile);
+    expect(nginx!.reloads(), 'no reload while down').to.equal(reloadsBefore);
+    expect(await rendererHealthy(), 'the renderer unhealthy while Consul is down').to.equal(false);
 
     // Back EMPTY on the same port.
     standin = await startStandin(standinPort);
     for (const p of Object.values(proxies)) await p.start();
     const backAt = Date.now();
     expect(await registered(), 'the stand-in is empty').to.deep.equal([]);
+    // What runs now for the renderer's service: a and c (b is gone).
+    await registerRendered(backends[0]);
+    await registerRendered(backends[2]);
+    await nginxServing(['a', 'c'], RENDERER_BOUND_MS, `nginx serving a and c after the restart${output()}`);
+    const renderedMs = Date.now() - backAt;
+    expect(renderedMs).to.be.at.most(RENDERER_BOUND_MS);
     await waitFor(async () => (await registered()).join() === ids.join(), { timeoutMs: REGISTER_BOUND_MS, intervalMs: 50, message: `registrator re-registering ${ids}${output()}` });
     const registeredMs = Date.now() - backAt;
     expect(await catalogMembers()).to.deep.equal(members);
@@ -271,6 +355,7 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
     await waitFor(async () => proxies.f5sync.total >= 2 && enabledMembers().join() === (await catalogMembers()).join(),
       { timeoutMs: F5_BOUND_MS - (Date.now() - backAt), message: `f5-sync reading Consul again, the pool equal to it${output()}` });
     expect(enabledMembers(), 'the pool equals Consul').to.deep.equal(await catalogMembers());
+    await waitFor(rendererHealthy, { timeoutMs: 5000, message: `the renderer healthy again${output()}` });
     const convergedMs = Date.now() - backAt;
     expect(healerMs).to.be.at.most(HEALER_BOUND_MS);
     expect(convergedMs).to.be.at.most(F5_BOUND_MS);
@@ -281,12 +366,14 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync and th
     for (const p of Object.values(proxies)) p.reset();
     await new Promise((r) => setTimeout(r, QUIET_MS));
     const quiet = Object.fromEntries(Object.entries(proxies).map(([d, p]) => [d, { total: p.total, blocking: p.blocking, routes: p.routes() }])) as Record<Daemon, { total: number; blocking: number; routes: Record<string, number> }>;
-    if (process.env.CONSUL_OUTAGE_LOG) console.log(JSON.stringify({ outageMs, checks, failedLogged, registeredMs, leaderMs, healerMs, convergedMs, toConverge, quiet }, null, 1));
+    if (process.env.CONSUL_OUTAGE_LOG) console.log(JSON.stringify({ outageMs, checks, failedLogged, registeredMs, leaderMs, healerMs, renderedMs, convergedMs, toConverge, quiet }, null, 1));
     for (const d of Object.keys(QUIET_BOUND) as Daemon[]) {
       expect(quiet[d].total, `${d}'s requests in ${QUIET_MS} ms once converged: ${JSON.stringify(quiet[d])}`).to.be.at.most(QUIET_BOUND[d]);
     }
     // f5-sync parks a blocking query per pool (held past the quiet window, so it may count 0 there).
     expect(toConverge.f5sync.blocking + quiet.f5sync.blocking, 'f5-sync watches with blocking queries').to.be.at.least(1);
+    // The renderer's watchers park at Consul (a query held open now), not a poll.
+    expect(proxies.renderer.blockingOpen, `the renderer's blocking queries parked: ${JSON.stringify(quiet.renderer)}`).to.be.at.least(1);
 
     // Nothing drained or re-added in between, nothing healed, nothing restarted.
     expect(poolWrites().slice(writesBefore), 'no write to the pool from the outage on').to.deep.equal([]);
