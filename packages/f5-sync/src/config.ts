@@ -80,6 +80,8 @@ export interface F5SyncConfig {
   consul: {
     /** Agent address; CONSUL_HTTP_ADDR (and the other CONSUL_HTTP_* variables) when unset. */
     address?: string;
+    /** Ceiling of the jittered backoff between failed Consul queries (consul-template's retry max_backoff); default 30s. */
+    retryMax: Duration;
   };
   bigip: BigipConfig;
   /** Partition of every pool (and its virtual server) that names none; two syncers sharing a BIG-IP use one each. */
@@ -134,7 +136,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { address: { type: 'string' } },
+      properties: { address: { type: 'string' }, retryMax: { ...durationSchema, default: '30s' } },
     },
     bigip: {
       type: 'object',
@@ -289,6 +291,7 @@ export const ENV_MAPPING = {
 /** Checks what the schema cannot: durations parse, and no two entries claim one pool. */
 function checkSemantics(config: F5SyncConfig): F5SyncConfig {
   const durations: Array<[string, Duration]> = [
+    ['consul.retryMax', config.consul.retryMax],
     ['bigip.timeout', config.bigip.timeout],
     ['drainPeriod', config.drainPeriod],
     ['debounce.min', config.debounce.min],

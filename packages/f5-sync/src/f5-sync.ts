@@ -4,6 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { ConsulHttpClient, consulSettingsFromEnv, createConsulClient, ServiceChangeFeed, type ConsulClient, type Logger } from '@consul-sidecars/core';
 import type { F5SyncConfig } from './config';
 import { F5SyncMetrics } from './metrics';
+import { consulWatch, watcherOptions } from './observe/consul-watch-options';
 import { SnatCapacityWatch } from './snat-capacity';
 import { SyncLoop } from './sync-loop';
 import { BigipPoolTarget, createIcontrolClient } from './target/bigip/bigip-target';
@@ -76,7 +77,7 @@ export function createF5Sync(config: F5SyncConfig, options: F5SyncOptions): F5Sy
   const consul = options.consul ?? createConsulClient(settings);
   // Address, token and TLS as the client above; its socket cap (core's default 16) holds the feed's budget (11).
   const consulHttp = options.consulHttp ?? new ConsulHttpClient(settings);
-  const feed = new ServiceChangeFeed(consulHttp, { logger: options.logger, waitSeconds: options.consulWaitSeconds });
+  const feed = new ServiceChangeFeed(consulHttp, { logger: options.logger, ...watcherOptions(consulWatch(config, options.consulWaitSeconds)) });
   const target = new BigipPoolTarget(client, { workers: config.concurrency });
   // The SNAT watch writes (KV member lists) only where the loop may: the leader, never in dry-run.
   let canWrite = () => false;

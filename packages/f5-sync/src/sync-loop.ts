@@ -6,6 +6,7 @@ import { durationMs, poolKey, type F5SyncConfig, type PoolConfig } from './confi
 import type { F5SyncMetrics } from './metrics';
 import { CatalogDeclarations } from './observe/catalog-declarations';
 import { ConsulInstances } from './observe/consul-instances';
+import { consulWatch } from './observe/consul-watch-options';
 import { nextDeclarations, type ServiceDeclarationInput } from './observe/declared-pools';
 import { parseDeclaredPoolDescription } from './plan/owner-mark';
 import type { EmptyGuard } from './plan/pool-plan';
@@ -84,7 +85,7 @@ export class SyncLoop {
       this.emptyGuards.set(poolKey(pool), { from: 1, reason: `the reloaded config changed where pool ${poolKey(pool)} gets its members (${change})` });
     }
     if (config.declarations.enabled) {
-      this.declarations = new CatalogDeclarations(consul, config.declarations, logger, options.consulWaitSeconds);
+      this.declarations = new CatalogDeclarations(consul, config.declarations, logger, consulWatch(config, options.consulWaitSeconds));
       this.declarations.on('change', (inputs) => this.onDeclarations(inputs));
       this.declarations.on('unavailable', (reason, consecutive) => {
         logger.warn({ reason }, 'declarations: keeping the last good declared pools');
@@ -96,7 +97,7 @@ export class SyncLoop {
     this.debounceMinMs = durationMs(config.debounce.min, 'debounce.min');
     this.debounceMaxMs = durationMs(config.debounce.max, 'debounce.max');
     this.semaphore = new Semaphore(config.concurrency);
-    this.instances = new ConsulInstances(options.feed, config.pools.map((p) => p.consulService), config, logger, options.consulWaitSeconds);
+    this.instances = new ConsulInstances(options.feed, config.pools.map((p) => p.consulService), config, logger, consulWatch(config, options.consulWaitSeconds));
     if (options.useLeaderLock ?? config.leaderLock.enabled) {
       this.lock = new LeaderLock({ consul, key: config.leaderLock.key, ttl: config.leaderLock.ttl, lockDelay: config.leaderLock.lockDelay, logger });
     }

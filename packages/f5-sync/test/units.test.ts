@@ -20,6 +20,7 @@ import { parseLivePool } from '../src/target/bigip/icontrol-payloads';
 import { normaliseMonitorRule } from '../src/target/pool-model';
 import { RateLimiter } from '../src/target/bigip/rate-limiter';
 import { PASSWORD, startEnv, type Env } from './support';
+import { consulWatch, watcherOptions } from '../src/observe/consul-watch-options';
 
 const BASE = { bigip: { url: 'https://bigip.example', username: 'admin', password: 'secret' }, pools: [{ consulService: 'web', name: 'web_pool' }] };
 
@@ -31,6 +32,13 @@ describe('config', () => {
     expect(config.defaultPriority).to.equal(0);
     expect(config.bigip).to.include({ auth: 'token', verifyTls: true });
     expect(config.leaderLock.enabled).to.equal(true);
+    expect(config.consul.retryMax).to.equal('30s');
+  });
+
+  it("consul.retryMax sets the Consul watches' backoff ceiling (the feed, the health and declaration watches)", () => {
+    const config = parseF5SyncConfig({ ...BASE, consul: { retryMax: '2s' } });
+    expect(watcherOptions(consulWatch(config, 30))).to.deep.equal({ waitSeconds: 30, backoff: { maxMs: 2000 } });
+    expect(watcherOptions(consulWatch(parseF5SyncConfig(BASE)))).to.deep.equal({ backoff: { maxMs: 30_000 } });
   });
 
   it('gives pools without a partition the syncer-wide `partition`; a pool may still name its own', () => {
@@ -44,6 +52,7 @@ describe('config', () => {
     ['bad pool name', { ...BASE, pools: [{ consulService: 'web', name: 'bad name' }] }, /pools\.0\.name .*"bad name"/],
     ['negative minActiveMembers', { ...BASE, pools: [{ consulService: 'web', name: 'p', minActiveMembers: -1 }] }, /minActiveMembers/],
     ['bad duration', { ...BASE, drainPeriod: 'soon' }, /drainPeriod: invalid duration "soon"/],
+    ['bad consul.retryMax', { ...BASE, consul: { retryMax: 'later' } }, /consul\.retryMax: invalid duration "later"/],
     ['pool twice', { ...BASE, pools: [{ consulService: 'a', name: 'p' }, { consulService: 'b', name: 'p' }] }, /\/Common\/p is configured twice/],
     ['url without scheme', { ...BASE, bigip: { ...BASE.bigip, url: 'bigip:443' } }, /bigip\.url/],
     ['missing password', { ...BASE, bigip: { url: 'https://x', username: 'u' } }, /bigip\.password/],

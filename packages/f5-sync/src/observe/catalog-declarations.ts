@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { BlockingWatcher, consulBlockingQuery, errorMessage, mapLimit, parseCatalogService, parseCatalogServices, type ConsulClient, type Logger } from '@consul-sidecars/core';
 import type { DeclarationKeys, ServiceDeclarationInput } from './declared-pools';
+import { watcherOptions, type ConsulWatchOptions } from './consul-watch-options';
 
 interface DeclarationEvents {
   /** A new catalog answer, reduced to the services that carry a declaration key (in tags or meta). */
@@ -42,11 +43,11 @@ export class CatalogDeclarations extends EventEmitter<DeclarationEvents> {
   private readonly firstAnswer: Promise<void>;
   private resolveFirst!: () => void;
 
-  constructor(private readonly consul: ConsulClient, private readonly keys: DeclarationKeys, private readonly logger?: Logger, waitSeconds = 60) {
+  constructor(private readonly consul: ConsulClient, private readonly keys: DeclarationKeys, private readonly logger?: Logger, watch: ConsulWatchOptions = {}) {
     super();
     this.firstAnswer = new Promise((resolve) => (this.resolveFirst = resolve));
     const list = (opts: Record<string, unknown>): Promise<unknown> => consul.catalog.service.list(opts as never);
-    this.watcher = new BlockingWatcher<CatalogServices>(consulBlockingQuery(list, {}, parseCatalogServices), { name: 'catalog:services', logger, waitSeconds });
+    this.watcher = new BlockingWatcher<CatalogServices>(consulBlockingQuery(list, {}, parseCatalogServices), { name: 'catalog:services', logger, ...watcherOptions(watch) });
     this.watcher.on('change', (services) => void this.onServices(services));
     this.watcher.on('error', (err, consecutiveErrors) => this.emit('unavailable', `consul query for the catalog's services failed: ${errorMessage(err)}`, consecutiveErrors));
     this.watcher.on('recovered', () => this.emit('recovered'));

@@ -8,6 +8,7 @@ import { BlockingWatcher, CodedError, errorMessage, healthServiceRead, mapRead, 
 import type { PoolConfig } from '../config';
 import { desiredMembers, type DesiredPool, type MemberMapping } from '../plan/desired-members';
 import { toServiceInstances, type ServiceInstance } from './health-entries';
+import { watcherOptions, type ConsulWatchOptions } from './consul-watch-options';
 
 interface InstanceEvents {
   /** The service's passing instances changed (or were read for the first time). */
@@ -27,7 +28,7 @@ export class ConsulInstances extends EventEmitter<InstanceEvents> {
   private started = false;
 
   /** `feed` is this process's one ServiceChangeFeed; started and stopped with this. */
-  constructor(private readonly feed: ServiceChangeFeed, services: Iterable<string>, private readonly mapping: MemberMapping, private readonly logger?: Logger, private readonly waitSeconds = 60) {
+  constructor(private readonly feed: ServiceChangeFeed, services: Iterable<string>, private readonly mapping: MemberMapping, private readonly logger?: Logger, private readonly watch: ConsulWatchOptions = {}) {
     super();
     for (const service of new Set(services)) this.add(service);
     feed.on('error', (err) => {
@@ -51,9 +52,9 @@ export class ConsulInstances extends EventEmitter<InstanceEvents> {
   /** Watches one more service (a pool declared at run time); started at once when the others run. */
   add(service: string): void {
     if (this.watchers.has(service)) return;
-    const { feed, logger, waitSeconds } = this;
+    const { feed, logger, watch } = this;
     const query = feed.blockingQuery(service, mapRead(healthServiceRead(service, { passing: true }), toServiceInstances));
-    const watcher = new BlockingWatcher<ServiceInstance[]>(query, { name: `health:${service}`, logger, waitSeconds });
+    const watcher = new BlockingWatcher<ServiceInstance[]>(query, { name: `health:${service}`, logger, ...watcherOptions(watch) });
     watcher.on('change', () => {
       this.lastError.delete(service);
       this.emit('change', service);
