@@ -27,6 +27,7 @@ export * from './act/actor';
 export * from './act/alert-hook';
 export * from './act/alert-dispatch';
 export * from './act/expectation-store';
+export * from './triggers/cron-schedule';
 export * from './triggers/cron-trigger';
 export * from './triggers/health-watch';
 export * from './metrics';
