@@ -12,6 +12,7 @@ export * from './backends/compose/compose-target';
 export * from './backends/compose/compose-backend';
 export * from './backends/compose/compose-runner';
 export * from './backends/compose/compose-containers';
+export * from './backends/compose/container-list-batch';
 export * from './backends/compose/docker-connection';
 export * from './backends/engine-client';
 export * from './observe/consul-health';
