@@ -117,10 +117,10 @@ function memoryOf(pid: number): { rss: number; anon: number; file: number } {
 const DESIRED_SERVICES = 100;
 
 /**
- * The healer as its own process (never this runner's RSS, which holds every earlier bench): with one and with 100
- * desired services (2 passing instances each in the stand-in; compose projects with no containers, so each pass lists
- * 100 projects and acts on none), after passes on a 1 s schedule with a health watch per service; beside the floor,
- * a bare node process, in the same run.
+ * The healer as its own process (never this runner's RSS, which holds every earlier bench): idle (no schedule, after its
+ * first pass), and with one and with 100 desired services (2 passing instances each in the stand-in; compose projects
+ * with no containers, so each pass reads 100 services' health, lists their containers and acts on none) after passes
+ * on a 1 s schedule, with the health watch (one query for all); beside the floor, a bare node process, in the same run.
  */
 async function memoryRows(): Promise<BenchResult[]> {
   const consul = await startConsulStandin({ port: 0, node: 'healer-rss' });
@@ -157,21 +157,24 @@ async function memoryRows(): Promise<BenchResult[]> {
     children.push(floorChild);
     const floor = await settle(floorChild.pid!, async () => true);
 
-    const healerAt = async (count: number) => {
+    // Idle: no schedule, so one pass (the health watch's first answer) and then nothing until Consul changes.
+    const healerAt = async (count: number, schedule = '* * * * * *', passesBefore = 3) => {
       const port = await freePort();
-      const child = spawn(process.execPath, [HEALER_BIN, 'run', '-desired', desiredFile(count), '-consul', consul.address, '-ops-port', String(port), '-schedule', '* * * * * *', '-leader-lock=false', '-log-level', process.env.HEALER_BENCH_LOG ?? 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [HEALER_BIN, 'run', '-desired', desiredFile(count), '-consul', consul.address, '-ops-port', String(port), '-schedule', schedule, '-leader-lock=false', '-log-level', process.env.HEALER_BENCH_LOG ?? 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
       for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => void (process.env.HEALER_BENCH_LOG && process.stderr.write(d)));
       children.push(child);
       const passes = async () => sampleSum(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => ''), 'healer_passes_total');
-      const m = await settle(child.pid!, async () => (await passes()) >= 3);
+      const m = await settle(child.pid!, async () => (await passes()) >= passesBefore);
       child.kill('SIGTERM');
       return m;
     };
+    const idle = await healerAt(1, 'off', 1);
     const one = await healerAt(1);
     const many = await healerAt(DESIRED_SERVICES);
     const note = (m: { anon: number; file: number }) => `healer process; anon ${m.anon}, file-backed ${m.file}`;
     return [
       { suite: SUITE, name: 'RSS floor: a bare node process', value: floor.rss, unit: 'MiB', note: `same run; anon ${floor.anon}, file-backed ${floor.file}` },
+      { suite: SUITE, name: 'RSS idle: 1 desired service, no schedule', value: idle.rss, unit: 'MiB', note: `after its first pass; ${note(idle)}` },
       { suite: SUITE, name: 'RSS with 1 desired service', value: one.rss, unit: 'MiB', note: note(one) },
       { suite: SUITE, name: `RSS with ${DESIRED_SERVICES} desired services`, value: many.rss, unit: 'MiB', note: `goal < 80; ${note(many)}; ${Math.round((many.rss - floor.rss) * 10) / 10} over the floor` },
     ];

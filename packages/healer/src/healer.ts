@@ -1,7 +1,6 @@
 // The healer loop: hints -> one single-flight pass (observe -> plan -> act, leader only) -> alerts, metrics, audit log.
 
 import type { Logger } from 'pino';
-import type { ScheduledTask } from 'node-cron';
 import { CodedError, CoalescingRunner, LeaderLock, errorMessage, silentLogger, waitFor, type ConsulHttpClient } from '@consul-sidecars/core';
 import { Actor } from './act/actor';
 import { AlertDispatcher } from './act/alert-dispatch';
@@ -18,7 +17,7 @@ import { actionsTaken, leaderPassResult, passLogFields, summarise, type PassRepo
 import { desiredInvalidAlert, type Alert } from './plan/alerts';
 import { adoptedMemory, afterDryRun, emptyMemory, openBreakers, recordOutcome, withdrawAction, type HealerMemory } from './plan/memory';
 import { plan } from './plan/plan';
-import { startCronTrigger } from './triggers/cron-trigger';
+import { startCronTrigger, type CronTrigger } from './triggers/cron-trigger';
 import { HealthWatchTriggers } from './triggers/health-watch';
 
 export const DEFAULT_LEADER_KEY = 'consul-sidecars/healer/leader';
@@ -68,7 +67,7 @@ export class Healer {
   private readonly passes: CoalescingRunner<PassReport>;
   private memory: HealerMemory = emptyMemory();
   private lock?: LeaderLock;
-  private cronTask?: ScheduledTask;
+  private cronTask?: CronTrigger;
   private watchers?: HealthWatchTriggers;
   private ops?: OpsEndpoint;
   private desiredHash?: string;
@@ -170,7 +169,7 @@ export class Healer {
   }
 
   async stop(): Promise<void> {
-    await this.cronTask?.destroy();
+    this.cronTask?.stop();
     await this.passes.stop();
     await this.watchers?.stop();
     await this.ops?.close();

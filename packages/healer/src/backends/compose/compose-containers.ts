@@ -6,6 +6,7 @@ import { CRASH_POINTS } from '../../crash-points';
 import { healerError } from '../../errors';
 import type { ContainerState, ServiceContainer } from '../scaling-backend';
 import type { ComposeTarget } from './compose-target';
+import { ContainerListBatch } from './container-list-batch';
 import { dockerClientFor } from './docker-connection';
 
 function parseTime(text: string | undefined): number {
@@ -29,14 +30,14 @@ export async function listComposeContainers(target: ComposeTarget): Promise<Serv
   return listed.flat().sort((a, b) => a.slot - b.slot);
 }
 
+/** The lists of one pass (every desired service at once) go to each engine as one call. */
+const lists = new ContainerListBatch();
+
 async function listOn(dockerHost: string | undefined, target: ComposeTarget): Promise<ServiceContainer[]> {
   const docker = dockerClientFor(dockerHost);
   let listed: Docker.ContainerInfo[];
   try {
-    listed = await docker.listContainers({
-      all: true,
-      filters: { label: [`com.docker.compose.project=${target.composeProject}`, `com.docker.compose.service=${target.composeService}`] },
-    });
+    listed = await lists.list(docker, target.composeProject, target.composeService);
   } catch (err) {
     throw healerError('ERR_DOCKER', `cannot list containers of ${target.composeProject}/${target.composeService}: ${errorMessage(err)}`, { target }, err);
   }
