@@ -35,9 +35,9 @@ import { parseDuration } from '../duration';
 import { errorMessage } from '../errors';
 import type { CatalogNode, CatalogService } from './catalog';
 import type { BlockingAnswer, ConsulHttpClient, ReadOptions } from './client';
-import type { HealthCheck } from './health';
 import { maxStaleBlockingQuery, readWithMaxStale } from './max-stale';
 import { catalogNodesRead, catalogServicesRead, healthStateRead, type ConsulRead } from './reads';
+import { checkMarksRead, sameMark, type CheckMark, type CheckMarks } from './service-change-feed-checks';
 import { changedServices, nodeInstancesRead, servicesOnNodes, type CatalogInstances, type NodeInstances } from './service-change-feed-nodes';
 
 /** /v1/catalog/services, /v1/health/state/any and /v1/catalog/nodes: one connection each while blocked. */
@@ -69,10 +69,6 @@ export interface ServiceChangeFeedEvents {
   recovered: [];
 }
 
-function checkKey(check: HealthCheck): string {
-  return `${check.Node}\u0000${check.CheckID}`;
-}
-
 export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   readonly readConcurrency: number;
   private readonly reads: Semaphore;
@@ -80,7 +76,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   private readonly generations = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly watchers: BlockingWatcher<unknown>[] = [];
-  private checks?: Map<string, HealthCheck>;
+  private checks?: CheckMarks;
   private services?: Map<string, string[]>;
   private servicesIndex?: number;
   private nodes?: Map<string, CatalogNode>;
@@ -139,7 +135,8 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
         logger,
         waitSeconds,
         backoff,
-        // The catalog's body does not show an instance change; its index does: see every answer.
+        // The catalog's body does not show an instance change, its index does; the checks' handler compares
+        // them itself (one comparison of the 10,000 checks per answer, not two): see every answer.
         ...(everyAnswer ? { isEqual: () => false } : {}),
       });
       watcher.on('change', onAnswer);
@@ -159,7 +156,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
       this.watchers.push(watcher as BlockingWatcher<unknown>);
       watcher.start();
     };
-    watch('health.state.any', healthStateRead('any'), (checks) => this.onChecks(checks));
+    watch('health.state.any', checkMarksRead(healthStateRead('any')), (checks) => this.onChecks(checks), true);
     watch('catalog.services', catalogServicesRead(), (services, index) => this.onServices(services, index), true);
     watch('catalog.nodes', catalogNodesRead(), (nodes) => this.onNodes(nodes));
     // Part of the baseline: readers read after it, so whatever changes after it shows in the next reading.
@@ -369,7 +366,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   /** Services with a check on each of these nodes (the best guess of what a node change touches first). */
   private servicesWithChecksOn(nodes: ReadonlySet<string>): string[] {
     const out = new Set<string>();
-    for (const check of this.checks?.values() ?? []) if (check.ServiceName && nodes.has(check.Node)) out.add(check.ServiceName);
+    for (const check of this.checks?.values() ?? []) if (check.service && nodes.has(check.node)) out.add(check.service);
     return [...out];
   }
 
@@ -386,8 +383,8 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     this.sweep([...named, ...this.servicesWithChecksOn(nodes)], reason);
   }
 
-  private onChecks(list: HealthCheck[]): void {
-    const next = new Map(list.map((check) => [checkKey(check), check]));
+  /** Every answer (the watcher compares none): `next` keeps the previous answer's marks where they are the same. */
+  private onChecks(next: CheckMarks): void {
     const previous = this.checks;
     this.checks = next;
     if (!previous) {
@@ -396,16 +393,18 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     }
     const services = new Set<string>();
     const nodes = new Set<string>();
-    const note = (check: HealthCheck): void => {
-      if (check.ServiceName) services.add(check.ServiceName);
-      else nodes.add(check.Node);
+    const note = (check: CheckMark): void => {
+      if (check.service) services.add(check.service);
+      else nodes.add(check.node);
     };
     for (const [key, check] of next) {
       const before = previous.get(key);
-      if (!before || !isDeepStrictEqual(before, check)) {
-        note(check);
-        if (before && before.ServiceName !== check.ServiceName) note(before);
+      if (before && sameMark(before, check)) {
+        next.set(key, before);
+        continue;
       }
+      note(check);
+      if (before && before.service !== check.service) note(before);
     }
     for (const [key, check] of previous) if (!next.has(key)) note(check);
     if (nodes.size > 0) {
