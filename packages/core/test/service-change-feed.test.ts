@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import { BlockingWatcher, ConsulHttpClient, consulSettingsFromEnv, healthServiceRead, ServiceChangeFeed, waitFor, type FeedChangeReason, type HealthStatus } from '../src';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { putAsWriter as put } from '../../../test/support/consul-writes';
-import { changedServices, nodeInstancesRead, servicesOnNodes, type CatalogInstances } from '../src/consul/service-change-feed-nodes';
+import { checkMark, checkMarks, sameMark } from '../src/consul/service-change-feed-checks';
+import { changedServices, nodeInstancesRead, sameNodeInstances, servicesOnNodes, type CatalogInstances } from '../src/consul/service-change-feed-nodes';
 
 /** A reading of the nodes from `node: [[id, service, modifyIndex]...]`. */
 function reading(nodes: Record<string, [string, string, number][]>): CatalogInstances {
@@ -26,6 +27,25 @@ describe('core: ServiceChangeFeed, two readings of the nodes compared', () => {
     { name: 'a new node with an instance', after: reading({ n1: [['web-1', 'web', 10], ['api-1', 'api', 11]], n2: [['web-2', 'web', 12], ['db-1', 'db', 13]], n3: [['cache-1', 'cache', 30]] }), changed: ['cache'] },
   ];
   for (const c of cases) it(c.name, () => expect(changedServices(before, c.after)).to.deep.equal(c.changed));
+
+  it('the same instances on a node in two readings, or not', () => {
+    const n1 = before.get('n1') ?? new Map();
+    expect(sameNodeInstances(n1, reading({ n1: [['api-1', 'api', 11], ['web-1', 'web', 10]] }).get('n1') ?? new Map())).to.equal(true);
+    expect(sameNodeInstances(n1, reading({ n1: [['web-1', 'web', 10], ['api-1', 'api', 12]] }).get('n1') ?? new Map())).to.equal(false);
+    expect(sameNodeInstances(n1, reading({ n1: [['web-1', 'web', 10]] }).get('n1') ?? new Map())).to.equal(false);
+  });
+
+  it('check marks: by node and CheckID, one string of what is compared', () => {
+    const check = { Node: 'n1', CheckID: 'c1', Name: 'alive', Status: 'passing' as const, Notes: '', Output: 'ok', ServiceID: 'web-1', ServiceName: 'web', ServiceTags: ['http'], Type: 'ttl' };
+    const marks = checkMarks([check, { ...check, Node: 'n2' }, { ...check, CheckID: 'serfHealth', ServiceID: '', ServiceName: '', ServiceTags: [] }]);
+    expect([...marks.keys()]).to.deep.equal(['n1', 'n2']);
+    expect([...(marks.get('n1')?.keys() ?? [])]).to.deep.equal(['c1', 'serfHealth']);
+    const a = marks.get('n1')?.get('c1');
+    expect(a?.service).to.equal('web');
+    expect(a && sameMark(a, checkMark({ ...check, Output: 'ok' }))).to.equal(true);
+    expect(a && sameMark(a, checkMark({ ...check, Output: 'timeout' }))).to.equal(false);
+    expect(a && sameMark(a, checkMark({ ...check, ServiceTags: ['http', 'v2'] }))).to.equal(false);
+  });
 
   it('the services on some nodes', () => {
     expect(servicesOnNodes(before, ['n2'])).to.deep.equal(['db', 'web']);

@@ -54,6 +54,16 @@ export function changedServices(before: CatalogInstances, after: CatalogInstance
   return [...out].sort();
 }
 
+/** The same instances (IDs, services, ModifyIndex) on a node in two readings. */
+export function sameNodeInstances(a: NodeInstances, b: NodeInstances): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, instance] of b) {
+    const old = a.get(id);
+    if (!old || old.modifyIndex !== instance.modifyIndex || old.service !== instance.service) return false;
+  }
+  return true;
+}
+
 /** The services with an instance on any of `nodes`. */
 export function servicesOnNodes(instances: CatalogInstances, nodes: Iterable<string>): string[] {
   const out = new Set<string>();

@@ -38,7 +38,7 @@ import type { BlockingAnswer, ConsulHttpClient, ReadOptions } from './client';
 import { maxStaleBlockingQuery, readWithMaxStale } from './max-stale';
 import { catalogNodesRead, catalogServicesRead, healthStateRead, type ConsulRead } from './reads';
 import { checkMarksRead, sameMark, type CheckMark, type CheckMarks } from './service-change-feed-checks';
-import { changedServices, nodeInstancesRead, servicesOnNodes, type CatalogInstances, type NodeInstances } from './service-change-feed-nodes';
+import { changedServices, nodeInstancesRead, sameNodeInstances, servicesOnNodes, type CatalogInstances, type NodeInstances } from './service-change-feed-nodes';
 
 /** /v1/catalog/services, /v1/health/state/any and /v1/catalog/nodes: one connection each while blocked. */
 export const FEED_BLOCKING_QUERIES = 3;
@@ -78,6 +78,8 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   private readonly watchers: BlockingWatcher<unknown>[] = [];
   private checks?: CheckMarks;
   private services?: Map<string, string[]>;
+  /** The catalog's service names, so what the feed keeps of checks and nodes holds each name once. */
+  private readonly names = new Map<string, string>();
   private servicesIndex?: number;
   private nodes?: Map<string, CatalogNode>;
   /** The instances on every node at the last reading of them; undefined while there is none to compare with. */
@@ -161,7 +163,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     watch('catalog.nodes', catalogNodesRead(), (nodes) => this.onNodes(nodes));
     // Part of the baseline: readers read after it, so whatever changes after it shows in the next reading.
     void this.readInstances().then((instances) => {
-      this.instances = instances;
+      this.instances = this.shareReading(undefined, instances);
     }, (err: unknown) => {
       this.options.logger?.debug({ err: errorMessage(err) }, 'feed: the first reading of the nodes failed; a catalog change sweeps until one succeeds');
     }).finally(() => this.markBaseline('instances'));
@@ -180,6 +182,19 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     const empty: NodeInstances = new Map();
     await Promise.all(nodes.map(async (node) => out.set(node, (await read(nodeInstancesRead(node))) ?? empty)));
     return out;
+  }
+
+  /** `next` keeping `before`'s map of each node whose instances are the same, and the catalog's name strings. */
+  private shareReading(before: CatalogInstances | undefined, next: CatalogInstances): CatalogInstances {
+    for (const [node, instances] of next) {
+      const was = before?.get(node);
+      if (was && sameNodeInstances(was, instances)) {
+        next.set(node, was);
+        continue;
+      }
+      for (const instance of instances.values()) instance.service = this.serviceName(instance.service);
+    }
+    return next;
   }
 
   /** A node per read pays when there are fewer nodes than watched services (each of which a sweep reads). */
@@ -207,7 +222,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
             continue;
           }
           const before = this.instances;
-          this.instances = next;
+          this.instances = this.shareReading(before, next);
           if (before) this.mark(changedServices(before, next), 'catalog');
           else this.sweep([], 'catalog');
         }
@@ -366,7 +381,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   /** Services with a check on each of these nodes (the best guess of what a node change touches first). */
   private servicesWithChecksOn(nodes: ReadonlySet<string>): string[] {
     const out = new Set<string>();
-    for (const check of this.checks?.values() ?? []) if (check.service && nodes.has(check.node)) out.add(check.service);
+    for (const node of nodes) for (const check of this.checks?.get(node)?.values() ?? []) if (check.service) out.add(check.service);
     return [...out];
   }
 
@@ -393,20 +408,28 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     }
     const services = new Set<string>();
     const nodes = new Set<string>();
-    const note = (check: CheckMark): void => {
+    const note = (node: string, check: CheckMark): void => {
       if (check.service) services.add(check.service);
-      else nodes.add(check.node);
+      else nodes.add(node);
     };
-    for (const [key, check] of next) {
-      const before = previous.get(key);
-      if (before && sameMark(before, check)) {
-        next.set(key, before);
-        continue;
+    for (const [node, checks] of next) {
+      const was = previous.get(node);
+      let same = was !== undefined && was.size === checks.size;
+      for (const [id, check] of checks) {
+        const before = was?.get(id);
+        if (before && sameMark(before, check)) {
+          checks.set(id, before);
+          continue;
+        }
+        same = false;
+        check.service = this.serviceName(check.service);
+        note(node, check);
+        if (before && before.service !== check.service) note(node, before);
       }
-      note(check);
-      if (before && before.service !== check.service) note(before);
+      if (was && same) next.set(node, was);
+      else if (was) for (const [id, check] of was) if (!checks.has(id)) note(node, check);
     }
-    for (const [key, check] of previous) if (!next.has(key)) note(check);
+    for (const [node, was] of previous) if (!next.has(node)) for (const check of was.values()) note(node, check);
     if (nodes.size > 0) {
       // A node check changes every instance of its node; instances without checks are not in this list.
       this.nodesChanged(nodes, services, 'checks');
@@ -415,8 +438,15 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     this.mark(services, 'checks');
   }
 
+  /** `name` as the catalog's own string when it has one. */
+  private serviceName(name: string): string {
+    return this.names.get(name) ?? name;
+  }
+
   private onServices(list: CatalogService[], index: number): void {
     const next = new Map(list.map((service) => [service.Name, service.Tags]));
+    this.names.clear();
+    for (const service of list) this.names.set(service.Name, service.Name);
     const previous = this.services;
     const previousIndex = this.servicesIndex;
     this.services = next;
