@@ -35,7 +35,9 @@ export function isSafePort(port: unknown): port is number {
 
 /** `host:port`, with IPv6 literals in brackets as nginx's `server` and `proxy_pass` want them. */
 export function hostPort(address: string, port: number): string {
-  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+  // Only an IPv6 literal has a colon: IPv4 addresses and hostnames skip isIP's regular expressions (once per
+  // instance per render).
+  return address.includes(':') && isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** Throws (failing the render, which then writes nothing) when a value would break an unquoted nginx token. */

@@ -3,6 +3,7 @@
 // helper filters, and deterministic output.
 
 import nunjucks from 'nunjucks';
+import './nunjucks-frame';
 import { rendererError, type RendererErrorCode } from './errors';
 import { CodedError, errorMessage } from '@consul-sidecars/core';
 import {

@@ -13,7 +13,17 @@ const peer = (port: number): UpstreamPeer => ({ address: '127.0.0.1', port, weig
 /** An endpoint that answers what the test scripts: status and boot, and records every POST body. */
 async function scriptedEndpoint() {
   const state = { boot: 'boot-1', generation: 0, held: {} as Record<string, UpstreamPeer[]>, postStatus: 200, postError: '', posts: [] as Record<string, unknown>[], authorizations: [] as (string | undefined)[] };
+  /** Requests each connection has carried; `resetReused`: a request on a reused connection has it reset, unanswered. */
+  const served = new WeakMap<object, number>();
+  const resets = { resetReused: false, resetAll: false, count: 0 };
   const server = http.createServer((req, res) => {
+    const n = (served.get(req.socket) ?? 0) + 1;
+    served.set(req.socket, n);
+    if (resets.resetAll || (resets.resetReused && n > 1)) {
+      resets.count++;
+      req.socket.destroy();
+      return;
+    }
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -42,7 +52,7 @@ async function scriptedEndpoint() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cs`;
-  return { state, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())), server };
+  return { state, resets, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())), server };
 }
 
 describe('renderer no-reload mode: the upstream pusher', () => {
@@ -68,6 +78,23 @@ describe('renderer no-reload mode: the upstream pusher', () => {
     expect(endpoint.state.held).to.have.keys('a');
     const empty = await pusher.apply(new Map([['a', []]]), { prune: true });
     expect([empty.ok, empty.held.map((h) => h.upstream), endpoint.state.held.a]).to.deep.equal([true, ['a'], [peer(1)]]);
+  });
+
+  it('a kept-alive connection nginx resets as it is reused: the push goes again, once, on a fresh one', async () => {
+    expect((await pusher.apply(new Map([['a', [peer(1)]]]), { prune: true })).ok).to.equal(true);
+    endpoint.resets.resetReused = true;
+    const pushed = await pusher.apply(new Map([['a', [peer(2)]]]), { prune: true });
+    expect([pushed.ok, pushed.set, endpoint.resets.count, endpoint.state.held.a]).to.deep.equal([true, ['a'], 1, [peer(2)]]);
+  });
+
+  it('a reset on a fresh connection is not sent again: the push fails and the poll retries it', async () => {
+    endpoint.resets.resetAll = true;
+    const failed = await pusher.apply(new Map([['a', [peer(1)]]]), { prune: true });
+    expect([failed.ok, endpoint.resets.count]).to.deep.equal([false, 1]);
+    expect(failed.error).to.match(/socket hang up|ECONNRESET/);
+    endpoint.resets.resetAll = false;
+    pusher.start();
+    await waitFor(() => endpoint.state.held.a !== undefined, { timeoutMs: 5000, message: 'the poll pushed it' });
   });
 
   it('a refused push (nginx answers 409/400) is an error naming why; nothing counts as held, the poll retries it', async () => {

@@ -11,12 +11,17 @@
 //   - /v1/health/state/any: its body names the service of each changed check: those services, at once; a
 //     changed node check (serfHealth...) names its node: the services with checks on it first, then a sweep;
 //   - /v1/catalog/services: a moved index says some instance changed, not which (the body is names and tags):
-//     a name added or removed or whose tags changed, at once; then a sweep of every watched service;
-//   - /v1/catalog/nodes: a node whose address or meta changed, or that went away: its services first, a sweep.
-// A sweep marks every watched service changed; each re-reads (bounded) and its watcher drops equal answers.
-// Registrations with checks (registrator's) are named by the checks feed in the same write, so a single change
-// costs one read before it is seen; the sweep that follows confirms the rest. Each reader also re-reads once per
-// wait (as a blocking query times out), a safety net for anything the feed could not name.
+//     a name added or removed or whose tags changed, at once; then the instances of every node are read again
+//     (/v1/catalog/node/<node>, one read per node) and the services whose instances were added, removed or
+//     written (their ModifyIndex moved) since the last such reading are named (service-change-feed-nodes.ts);
+//   - /v1/catalog/nodes: a node whose address or meta changed, or that went away: the services on it.
+// Reading the nodes costs one read per node where a sweep costs one per watched service: with fewer nodes than
+// services watched (1,000 services on 10 nodes), the feed reads the nodes; otherwise, or while it has no reading
+// of them to compare with, it sweeps: it marks every watched service changed, each re-reads (bounded) and its
+// watcher drops equal answers. The first reading is taken before readers read at all, so a change is either in
+// what they read first or between two readings. Registrations with checks (registrator's) are named by the
+// checks feed in the same write, so a single change costs one read before it is seen. Each reader also re-reads
+// once per wait (as a blocking query times out), a safety net for anything the feed could not name.
 // While a feed query fails (Consul unreachable), readers waiting on it fail too, so their watchers report the
 // outage; until the feed answers again, a reader whose own read succeeds blocks on Consul itself.
 
@@ -27,11 +32,13 @@ import type { BackoffOptions } from '../backoff';
 import { BlockingWatcher, type BlockingQuery, type BlockingQueryResult } from '../blocking-watcher';
 import { Semaphore } from '../concurrency/semaphore';
 import { parseDuration } from '../duration';
+import { errorMessage } from '../errors';
 import type { CatalogNode, CatalogService } from './catalog';
 import type { BlockingAnswer, ConsulHttpClient, ReadOptions } from './client';
-import type { HealthCheck } from './health';
 import { maxStaleBlockingQuery, readWithMaxStale } from './max-stale';
 import { catalogNodesRead, catalogServicesRead, healthStateRead, type ConsulRead } from './reads';
+import { checkMarksRead, sameMark, type CheckMark, type CheckMarks } from './service-change-feed-checks';
+import { changedServices, nodeInstancesRead, sameNodeInstances, servicesOnNodes, type CatalogInstances, type NodeInstances } from './service-change-feed-nodes';
 
 /** /v1/catalog/services, /v1/health/state/any and /v1/catalog/nodes: one connection each while blocked. */
 export const FEED_BLOCKING_QUERIES = 3;
@@ -52,7 +59,7 @@ export interface ServiceChangeFeedOptions {
   backoff?: Partial<BackoffOptions>;
 }
 
-/** Why services were marked changed. */
+/** Why services were marked changed (`catalog`: a new or removed name, or instances read on their nodes). */
 export type FeedChangeReason = 'checks' | 'catalog' | 'nodes' | 'sweep';
 
 export interface ServiceChangeFeedEvents {
@@ -62,10 +69,6 @@ export interface ServiceChangeFeedEvents {
   recovered: [];
 }
 
-function checkKey(check: HealthCheck): string {
-  return `${check.Node}\u0000${check.CheckID}`;
-}
-
 export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   readonly readConcurrency: number;
   private readonly reads: Semaphore;
@@ -73,12 +76,19 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   private readonly generations = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly watchers: BlockingWatcher<unknown>[] = [];
-  private checks?: Map<string, HealthCheck>;
+  private checks?: CheckMarks;
   private services?: Map<string, string[]>;
+  /** The catalog's service names, so what the feed keeps of checks and nodes holds each name once. */
+  private readonly names = new Map<string, string>();
   private servicesIndex?: number;
   private nodes?: Map<string, CatalogNode>;
+  /** The instances on every node at the last reading of them; undefined while there is none to compare with. */
+  private instances?: CatalogInstances;
+  /** A reading of the nodes is running; `readAgain`: the catalog moved meanwhile, so another follows it. */
+  private readingNodes = false;
+  private readAgain = false;
   private readonly baselines: Promise<void>;
-  private markBaseline: (which: 'checks' | 'catalog' | 'nodes') => void = () => undefined;
+  private markBaseline: (which: 'checks' | 'catalog' | 'nodes' | 'instances') => void = () => undefined;
   private started = false;
   private baselineDone = false;
   /** Resolves when one of the feed's queries failed before all three had answered. */
@@ -90,7 +100,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     this.readConcurrency = options.readConcurrency ?? DEFAULT_FEED_READ_CONCURRENCY;
     this.reads = new Semaphore(this.readConcurrency);
     this.waitMs = (options.waitSeconds ?? 60) * 1000;
-    const pending = new Set(['checks', 'catalog', 'nodes']);
+    const pending = new Set(['checks', 'catalog', 'nodes', 'instances']);
     this.baselines = new Promise<void>((resolve) => {
       this.markBaseline = (which) => {
         pending.delete(which);
@@ -127,7 +137,8 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
         logger,
         waitSeconds,
         backoff,
-        // The catalog's body does not show an instance change; its index does: see every answer.
+        // The catalog's body does not show an instance change, its index does; the checks' handler compares
+        // them itself (one comparison of the 10,000 checks per answer, not two): see every answer.
         ...(everyAnswer ? { isEqual: () => false } : {}),
       });
       watcher.on('change', onAnswer);
@@ -147,10 +158,78 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
       this.watchers.push(watcher as BlockingWatcher<unknown>);
       watcher.start();
     };
-    watch('health.state.any', healthStateRead('any'), (checks) => this.onChecks(checks));
+    watch('health.state.any', checkMarksRead(healthStateRead('any')), (checks) => this.onChecks(checks), true);
     watch('catalog.services', catalogServicesRead(), (services, index) => this.onServices(services, index), true);
     watch('catalog.nodes', catalogNodesRead(), (nodes) => this.onNodes(nodes));
+    // Part of the baseline: readers read after it, so whatever changes after it shows in the next reading.
+    void this.readInstances().then((instances) => {
+      this.instances = this.shareReading(undefined, instances);
+    }, (err: unknown) => {
+      this.options.logger?.debug({ err: errorMessage(err) }, 'feed: the first reading of the nodes failed; a catalog change sweeps until one succeeds');
+    }).finally(() => this.markBaseline('instances'));
     return this;
+  }
+
+  /**
+   * Every node's instances, read within the read concurrency: the nodes the nodes query last answered (the first
+   * reading lists them itself). A node that query has not shown yet is read again once it does (onNodes); one it
+   * still lists but the catalog lost reads as null, its instances gone.
+   */
+  private async readInstances(): Promise<CatalogInstances> {
+    const read = <T>(r: ConsulRead<T>): Promise<T> => this.readThrough(async () => (await readWithMaxStale(this.client, r, { dc: this.options.dc, consistency: this.options.consistency, maxStaleMs: this.options.maxStaleMs ?? 0 })).value);
+    const nodes = this.nodes ? [...this.nodes.keys()] : (await read(catalogNodesRead())).map((node) => node.Node);
+    const out: CatalogInstances = new Map();
+    const empty: NodeInstances = new Map();
+    await Promise.all(nodes.map(async (node) => out.set(node, (await read(nodeInstancesRead(node))) ?? empty)));
+    return out;
+  }
+
+  /** `next` keeping `before`'s map of each node whose instances are the same, and the catalog's name strings. */
+  private shareReading(before: CatalogInstances | undefined, next: CatalogInstances): CatalogInstances {
+    for (const [node, instances] of next) {
+      const was = before?.get(node);
+      if (was && sameNodeInstances(was, instances)) {
+        next.set(node, was);
+        continue;
+      }
+      for (const instance of instances.values()) instance.service = this.serviceName(instance.service);
+    }
+    return next;
+  }
+
+  /** A node per read pays when there are fewer nodes than watched services (each of which a sweep reads). */
+  private nodeReadingPays(): boolean {
+    return this.nodes !== undefined && this.nodes.size + 1 < this.generations.size;
+  }
+
+  /** The catalog moved: read the nodes again (once more after a running reading) and name what changed. */
+  private readNodesAgain(): void {
+    this.readAgain = true;
+    if (this.readingNodes) return;
+    this.readingNodes = true;
+    void (async () => {
+      try {
+        while (this.readAgain && this.watchers.length > 0) {
+          this.readAgain = false;
+          let next: CatalogInstances;
+          try {
+            next = await this.readInstances();
+          } catch (err) {
+            // Nothing to compare the next reading with: everything may have changed meanwhile.
+            this.options.logger?.debug({ err: errorMessage(err) }, 'feed: reading the nodes failed; sweeping');
+            this.instances = undefined;
+            this.sweep([], 'catalog');
+            continue;
+          }
+          const before = this.instances;
+          this.instances = this.shareReading(before, next);
+          if (before) this.mark(changedServices(before, next), 'catalog');
+          else this.sweep([], 'catalog');
+        }
+      } finally {
+        this.readingNodes = false;
+      }
+    })();
   }
 
   async stop(): Promise<void> {
@@ -300,14 +379,27 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   }
 
   /** Services with a check on each of these nodes (the best guess of what a node change touches first). */
-  private servicesOnNodes(nodes: ReadonlySet<string>): string[] {
+  private servicesWithChecksOn(nodes: ReadonlySet<string>): string[] {
     const out = new Set<string>();
-    for (const check of this.checks?.values() ?? []) if (check.ServiceName && nodes.has(check.Node)) out.add(check.ServiceName);
+    for (const node of nodes) for (const check of this.checks?.get(node)?.values() ?? []) if (check.service) out.add(check.service);
     return [...out];
   }
 
-  private onChecks(list: HealthCheck[]): void {
-    const next = new Map(list.map((check) => [checkKey(check), check]));
+  /**
+   * A change of these nodes (or of a node check on them) touches every instance on them: with a reading of the
+   * nodes, those of its services (an instance registered since is named by the reading its write started); without
+   * one, the services with checks there first, then a sweep.
+   */
+  private nodesChanged(nodes: ReadonlySet<string>, named: Iterable<string>, reason: FeedChangeReason): void {
+    if (this.instances) {
+      this.mark([...named, ...servicesOnNodes(this.instances, nodes), ...this.servicesWithChecksOn(nodes)], reason);
+      return;
+    }
+    this.sweep([...named, ...this.servicesWithChecksOn(nodes)], reason);
+  }
+
+  /** Every answer (the watcher compares none): `next` keeps the previous answer's marks where they are the same. */
+  private onChecks(next: CheckMarks): void {
     const previous = this.checks;
     this.checks = next;
     if (!previous) {
@@ -316,28 +408,45 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     }
     const services = new Set<string>();
     const nodes = new Set<string>();
-    const note = (check: HealthCheck): void => {
-      if (check.ServiceName) services.add(check.ServiceName);
-      else nodes.add(check.Node);
+    const note = (node: string, check: CheckMark): void => {
+      if (check.service) services.add(check.service);
+      else nodes.add(node);
     };
-    for (const [key, check] of next) {
-      const before = previous.get(key);
-      if (!before || !isDeepStrictEqual(before, check)) {
-        note(check);
-        if (before && before.ServiceName !== check.ServiceName) note(before);
+    for (const [node, checks] of next) {
+      const was = previous.get(node);
+      let same = was !== undefined && was.size === checks.size;
+      for (const [id, check] of checks) {
+        const before = was?.get(id);
+        if (before && sameMark(before, check)) {
+          checks.set(id, before);
+          continue;
+        }
+        same = false;
+        check.service = this.serviceName(check.service);
+        note(node, check);
+        if (before && before.service !== check.service) note(node, before);
       }
+      if (was && same) next.set(node, was);
+      else if (was) for (const [id, check] of was) if (!checks.has(id)) note(node, check);
     }
-    for (const [key, check] of previous) if (!next.has(key)) note(check);
+    for (const [node, was] of previous) if (!next.has(node)) for (const check of was.values()) note(node, check);
     if (nodes.size > 0) {
       // A node check changes every instance of its node; instances without checks are not in this list.
-      this.sweep([...services, ...this.servicesOnNodes(nodes)], 'checks');
+      this.nodesChanged(nodes, services, 'checks');
       return;
     }
     this.mark(services, 'checks');
   }
 
+  /** `name` as the catalog's own string when it has one. */
+  private serviceName(name: string): string {
+    return this.names.get(name) ?? name;
+  }
+
   private onServices(list: CatalogService[], index: number): void {
     const next = new Map(list.map((service) => [service.Name, service.Tags]));
+    this.names.clear();
+    for (const service of list) this.names.set(service.Name, service.Name);
     const previous = this.services;
     const previousIndex = this.servicesIndex;
     this.services = next;
@@ -350,7 +459,14 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     const named: string[] = [];
     for (const [name, tags] of next) if (!isDeepStrictEqual(previous.get(name), tags)) named.push(name);
     for (const name of previous.keys()) if (!next.has(name)) named.push(name);
-    this.sweep(named, 'catalog');
+    if (!this.nodeReadingPays()) {
+      // The reading of the nodes is not kept up to date from here on: the next one has nothing to compare with.
+      this.instances = undefined;
+      this.sweep(named, 'catalog');
+      return;
+    }
+    this.mark(named, 'catalog');
+    this.readNodesAgain();
   }
 
   private onNodes(list: CatalogNode[]): void {
@@ -362,13 +478,17 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
       return;
     }
     const changed = new Set<string>();
+    let added = false;
     for (const [name, node] of next) {
       const before = previous.get(name);
-      // A node that is new has no instances yet: its registrations move the catalog's index.
+      // A node that is new has no instances yet: its registrations move the catalog's index...
       if (before && !isDeepStrictEqual(before, node)) changed.add(name);
+      added ||= !before;
     }
     for (const name of previous.keys()) if (!next.has(name)) changed.add(name);
-    if (changed.size > 0) this.sweep(this.servicesOnNodes(changed), 'nodes');
+    if (changed.size > 0) this.nodesChanged(changed, [], 'nodes');
+    // ...but a reading of the nodes that began before this answer did not read it.
+    if (added && this.instances) this.readNodesAgain();
   }
 }
 

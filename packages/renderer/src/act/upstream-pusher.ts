@@ -49,6 +49,13 @@ interface ListingBody {
   upstreams?: Record<string, { peers?: UpstreamPeer[] }>;
 }
 
+/** nginx closed a kept-alive connection just as a request went out on it. */
+class ReusedSocketReset extends Error {
+  constructor(override readonly cause: NodeJS.ErrnoException) {
+    super(cause.message);
+  }
+}
+
 export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
   /** Counts for tests and benchmarks. */
   readonly stats = { pushes: 0, failedPushes: 0, restores: 0, polls: 0, repairs: 0 };
@@ -123,8 +130,23 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     return this.queue.run(fn);
   }
 
-  /** One request to nginx's endpoint over a kept-alive loopback connection (fetch adds milliseconds per call). */
-  private request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  /**
+   * One request to nginx's endpoint over a kept-alive loopback connection (fetch adds milliseconds per call), sent
+   * once more on a fresh connection when nginx reset the kept-alive one as it was reused (its keepalive_timeout, or
+   * an old worker closing its idle connections after a reload): the request never reached nginx's handler. Both
+   * requests are safe to repeat (a push sets members, it does not add them).
+   */
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    try {
+      return await this.requestOnce(method, path, body);
+    } catch (err) {
+      if (!(err instanceof ReusedSocketReset)) throw err;
+      this.logger.debug({ url: this.base, method, path, err: errorMessage(err.cause) }, 'nginx reset a kept-alive connection as it was reused; sending again');
+      return this.requestOnce(method, path, body);
+    }
+  }
+
+  private requestOnce(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     const url = new URL(`${this.base}${path}`);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
@@ -152,7 +174,7 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
         });
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') ? new ReusedSocketReset(err) : err));
       req.end(payload);
     });
   }

@@ -16,3 +16,4 @@ export * from './datacenters';
 export * from './file';
 export * from './unknown-datacenter';
 export * from './feed-queries';
+export * from './shared-values';

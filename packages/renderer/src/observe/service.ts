@@ -7,6 +7,7 @@ import { isSafeAddress, isSafePort, isSafeTag } from '../nginx-safety';
 import type { ServiceInstance, StatusFilter } from './consul-data';
 import type { Dependency, QueryKind, RejectListener } from './dependency';
 import { compareText } from './payload';
+import { shareInstanceFields } from './shared-values';
 
 export type HealthServiceDependency = Dependency<'health.service'>;
 
@@ -29,6 +30,7 @@ export function safeTags(tags: readonly string[], context: string, onReject?: Re
 /** core's instances -> the watch's data: those matching `status`, every field kept, sorted (node, address, port, id). */
 export function instanceViews(instances: readonly ConsulInstance[], dep: HealthServiceDependency): ServiceInstance[] {
   const out: ServiceInstance[] = [];
+  let previousTags: string[] | undefined;
   for (const instance of [...instances].sort(compareInstances)) {
     if (!statusMatches(instance.Status, dep.status)) continue;
     const view: ServiceInstance = {
@@ -53,6 +55,8 @@ export function instanceViews(instances: readonly ConsulInstance[], dep: HealthS
     };
     if (view.Role === undefined) delete view.Role;
     if (instance.Maintenance) view.Maintenance = instance.Maintenance;
+    shareInstanceFields(view, dep.service, previousTags);
+    previousTags = view.Tags;
     out.push(view);
   }
   return out;

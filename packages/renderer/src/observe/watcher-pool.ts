@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { BlockingWatcher, silentLogger, type BackoffOptions, type BlockingQuery, type Logger } from '@consul-sidecars/core';
 import type { Dependency, DependencyData, DependencySource } from './dependency';
 import { dependencyKey } from './kinds';
+import { sharingAnswers } from './shared-values';
 
 export type QueryFactory = ((dep: Dependency) => BlockingQuery<DependencyData>) & {
   /** Called once every watcher has stopped (a factory that owns a feed stops it). */
@@ -78,7 +79,7 @@ export class WatcherPool extends EventEmitter<WatcherPoolEvents> implements Depe
     const key = dependencyKey(dep);
     const existing = this.entries.get(key);
     if (existing) return existing;
-    const watcher = new BlockingWatcher<DependencyData>(this.options.query(dep), {
+    const watcher = new BlockingWatcher<DependencyData>(sharingAnswers(this.options.query(dep)), {
       name: key,
       logger: this.logger,
       waitSeconds: this.options.waitSeconds ?? 60,
