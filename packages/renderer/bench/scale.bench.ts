@@ -13,6 +13,7 @@ import { mapLimit, waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { rssMiB, runStandalone, type BenchResult } from '../../../bench/stats';
 import { freePort } from '../../../test/support/ports';
+import { rendererNodeFlags } from './node-flags';
 
 const SUITE = 'renderer scale';
 const SERVICES = 1000;
@@ -23,8 +24,8 @@ const BIN = join(__dirname, '..', 'bin', 'renderer.js');
 const TEMPLATE = join(__dirname, '..', 'templates', 'nginx-sites.conf.njk');
 /** The bench's own writes come from another loopback address: the stand-in counts connections per address. */
 const WRITER = '127.0.0.2';
-/** Node flags for the renderer process (RENDERER_BENCH_NODE_FLAGS, space-separated), to compare heap settings. */
-const NODE_FLAGS = (process.env.RENDERER_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** Node flags of the renderer process: the image's NODE_OPTIONS, or RENDERER_BENCH_NODE_FLAGS to compare heap settings. */
+const NODE_FLAGS = rendererNodeFlags();
 /** How long after the change the settled RSS is read: past V8's memory reducer delay (8 s) with a margin. */
 const SETTLE_MS = 12_000;
 
@@ -106,7 +107,7 @@ export async function run(): Promise<BenchResult[]> {
     const peak = s.connectionPeaks()['127.0.0.1'] ?? 0;
     const note = `${SERVICES} services x ${INSTANCES} on ${NODES} nodes, shipped nginx template to a file`;
     return [
-      { suite: SUITE, name: `renderer RSS, ${SERVICES} services x ${INSTANCES} instances`, value: Math.round(rss * 10) / 10, unit: 'MiB', note: `${note}; own process; target < 100 MiB` },
+      { suite: SUITE, name: `renderer RSS, ${SERVICES} services x ${INSTANCES} instances`, value: Math.round(rss * 10) / 10, unit: 'MiB', note: `${note}; own process, node ${NODE_FLAGS.join(' ') || '(V8 defaults)'} as the image runs it; target < 100 MiB` },
       { suite: SUITE, name: `renderer RSS, ${SERVICES} services x ${INSTANCES} instances, settled`, value: Math.round(settledRss * 10) / 10, unit: 'MiB', note: `the same process ${SETTLE_MS / 1000} s after the change, nothing else changing` },
       { suite: SUITE, name: 'renderer RSS idle (floor)', value: Math.round(rssIdle * 10) / 10, unit: 'MiB', note: 'same binary and template, no service, same run' },
       { suite: SUITE, name: 'connections held at Consul (peak)', value: peak, unit: 'conns', note: `limit ${LIMIT} per client (Consul's default); ${s.refusedConnections} refused` },
