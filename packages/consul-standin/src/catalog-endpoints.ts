@@ -34,11 +34,16 @@ export function catalogRoutes(agent: Agent): Route[] {
       acl: () => readService,
       handle: async (ctx) => {
         const index = await blockingRead(agent, ctx, [Topics.services], () => store.indexOf(Topics.services));
-        const views = catalog.nodeStates().flatMap((state) => [...state.services.values()].map((s) => catalogServiceView(state.node, s)));
+        // A view of each instance only when a ?filter= needs one: names and tags come from the records themselves.
+        const services = catalog.nodeStates().flatMap((state) => [...state.services.values()].map((service) => ({ state, service })));
+        const named = ctx.query.get('filter')
+          ? filterList(ctx.query, catalogServiceSchema, services.map(({ state, service }) => catalogServiceView(state.node, service)))
+            .map((view) => ({ name: view.ServiceName as string, tags: view.ServiceTags as string[] }))
+          : services.map(({ service }) => ({ name: service.name, tags: service.tags }));
         const out: Record<string, string[]> = {};
-        for (const view of filterList(ctx.query, catalogServiceSchema, views)) {
-          const tags = (out[view.ServiceName as string] ??= []);
-          for (const tag of view.ServiceTags as string[]) if (!tags.includes(tag)) tags.push(tag);
+        for (const { name, tags: own } of named) {
+          const tags = (out[name] ??= []);
+          for (const tag of own) if (!tags.includes(tag)) tags.push(tag);
         }
         return { json: out, headers: queryMeta(index) };
       },
