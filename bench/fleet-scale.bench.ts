@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { waitFor } from '../packages/core/src';
 import { startBigipStandin, type BigipStandin } from '../packages/bigip-standin/src';
 import { freePort, startNginx, type NginxInstance } from '../packages/renderer/test/nginx-harness';
+import { rendererNodeFlags } from '../packages/renderer/bench/node-flags';
 import { connectionsTo, cpuSeconds, pushedMembers, renderedMembers } from './fleet-scale-probes';
 import { percentile, runStandalone, type BenchResult } from './stats';
 
@@ -119,9 +120,9 @@ interface Daemon {
   exit?: string;
 }
 
-function spawnDaemon(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Daemon {
+function spawnDaemon(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeFlags: readonly string[] = []): Daemon {
   // Logs (pino: stdout) and stderr, the last few KiB: what a daemon said before falling over.
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [...nodeFlags, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let tail = '';
   const keep = (c: Buffer) => (tail = (tail + c.toString()).slice(-4000));
   child.stdout?.on('data', keep);
@@ -179,7 +180,8 @@ async function rendererLane(mode: 'reload' | 'push', consulUrl: string): Promise
   }
   const configPath = join(nginx.prefix, 'renderer.json');
   writeFileSync(configPath, JSON.stringify({ consul: { address: consulUrl }, ops: { port: await freePort() }, logLevel: 'warn', templates: [template] }));
-  const daemon = spawnDaemon(`renderer (${mode})`, join(ROOT, 'packages', 'renderer', 'bin', 'renderer.js'), ['-config', configPath]);
+  // With the node flags of the renderer's image, as the renderer benches start it.
+  const daemon = spawnDaemon(`renderer (${mode})`, join(ROOT, 'packages', 'renderer', 'bin', 'renderer.js'), ['-config', configPath], process.env, rendererNodeFlags());
   return { nginx, daemon, adminPort };
 }
 
