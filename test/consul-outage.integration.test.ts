@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { waitFor } from '@consul-sidecars/core';
 import { startBigipStandin, type BigipStandin } from '../packages/bigip-standin/src';
 import { startChild, killChildren, type Child } from '../packages/f5-sync/test/child';
-import { membersOf, PASSWORD } from '../packages/f5-sync/test/support';
+import { fileConfig, membersOf, PASSWORD } from '../packages/f5-sync/test/support';
 import { killHealer, sample, sampleSum, spawnHealer, type HealerProcess } from '../packages/healer/test/healer-process';
 import { killChild, spawnRegistrator, type ChildRegistrator } from '../packages/registrator/test/harness';
 import { httpGet, startNginx, type NginxInstance } from '../packages/renderer/test/nginx-harness';
@@ -210,17 +210,11 @@ describe('@integration Consul down 60 s, back EMPTY: registrator, f5-sync, the h
 
     registrator = spawnRegistrator(['-hostname', host, '-ip', '127.0.0.1', '-label-filter', `consul-sidecars.outage=${tag}`, `consul://127.0.0.1:${proxies.registrator.port}`]);
     const f5File = join(dir, 'f5-sync.json');
-    writeFileSync(f5File, JSON.stringify({
-      consul: { address: `http://127.0.0.1:${proxies.f5sync.port}`, retryMax: `${F5_RETRY_MAX_MS}ms` },
-      bigip: { url: bigip.url, username: 'admin', caFile },
-      pools: [{ consulService: service, name: pool }],
-      drainPeriod: '1s',
+    const f5Consul = `http://127.0.0.1:${proxies.f5sync.port}`;
+    writeFileSync(f5File, JSON.stringify(fileConfig({ consul: { url: f5Consul }, bigip, caFile }, [{ consulService: service, name: pool }], {
+      consul: { address: f5Consul, retryMax: `${F5_RETRY_MAX_MS}ms` },
       debounce: { min: '500ms', max: '2s' },
-      resyncInterval: '2s',
-      rateLimit: { callsPerSecond: 0 },
-      retry: { attempts: 3, baseDelay: '100ms', maxDelay: '500ms' },
-      leaderLock: { enabled: false },
-    }));
+    })));
     f5.push(startChild(['--config', f5File]));
     const desired = join(dir, 'desired.json');
     // gracePeriod 5 s: the containers are past it long before the outage, so a healer misreading the empty Consul would act.

@@ -45,8 +45,15 @@ export async function startEnv(bigipOptions: Parameters<typeof startBigipStandin
   };
 }
 
+/** Where a config file points f5-sync: an Env's stand-ins, or any Consul address and BIG-IP (the root outage test's). */
+export interface ConfigTargets {
+  consul: { url: string };
+  bigip: { url: string };
+  caFile: string;
+}
+
 /** A config file's content for the stand-ins of `env` (the password comes from the environment, as in production). */
-export function fileConfig(env: Env, pools: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function fileConfig(env: ConfigTargets, pools: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     consul: { address: env.consul.url },
     bigip: { url: env.bigip.url, username: 'admin', caFile: env.caFile },
