@@ -161,10 +161,12 @@ describe('healer on a swarm-mode service across hosts @integration', function ()
     const electedAt = Date.now();
     // The dead host was a swarm manager: until the others elect, `service ps` answers DeadlineExceeded (a clean-clone
     // run saw it past 20 s) or an empty list, which is no proof the task went. Replacement itself took 1.1 s.
+    // A partial list is no proof either: wait for the new leader's replacement in its log too (as the acceptance does).
     await waitFor(() => {
+      if (bed.allActions().replaced - before.replaced < 1) return false;
       const tasks = bed.tasksByHost();
       return tasks.length > 0 && !tasks.some((t) => t.container === target.container);
-    }, { timeoutMs: REPLACE_MS + FAILOVER_ELECTION_MS, message: 'the unhealthy task replaced by the new leader' });
+    }, { timeoutMs: REPLACE_MS + FAILOVER_ELECTION_MS + 60_000, message: 'the unhealthy task replaced by the new leader' });
     const replacedMs = Date.now() - electedAt;
     await bed.waitHealthy(3, 40_000, 'three healthy after the leader died');
     // A few passes of the new leader on the settled state: nothing more.
