@@ -3,10 +3,10 @@
 // never blocking on 0, wait plus Consul's jitter inside the HTTP timeout, jittered backoff, a minimum gap.
 
 import { EventEmitter } from 'node:events';
-import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff';
 import { errorMessage } from './errors';
+import { sameJsonValue } from './same-json';
 
 export interface BlockingQueryParams {
   /** Undefined on the first read and after a reset: a plain, non-blocking read. */
@@ -84,7 +84,7 @@ export class BlockingWatcher<T> extends EventEmitter<BlockingWatcherEvents<T>> {
       waitSeconds: 60,
       minGapMs: 100,
       gapJitterMs: 20,
-      isEqual: isDeepStrictEqual,
+      isEqual: sameJsonValue,
       ...options,
     };
   }

@@ -21,5 +21,6 @@ export * from './docker';
 export * from './concurrency';
 export * from './leader-lock-backend';
 export * from './crash-point';
+export * from './same-json';
 export * from './consul/service-change-feed';
 export * from './consul/max-stale';

@@ -149,7 +149,7 @@ export async function run(): Promise<BenchResult[]> {
       await register(lane, 'one', target);
       const took = await untilServed(lane.nginx, lane.host, target.name, started);
       if (step >= WARMUP) changes[lane.mode].push(took);
-      if (process.env.BENCH_VERBOSE) console.error(`change ${i} ${lane.mode}: ${took} ms (${lane.nginx.reloads()} reloads)`);
+      if (process.env.BENCH_VERBOSE) console.error(`change ${i} ${lane.mode} ${started}: ${took} ms (${lane.nginx.reloads()} reloads)`);
     }
     if (process.env.BENCH_VERBOSE) console.error(JSON.stringify(changes));
     const p99 = (mode: Mode) => percentile(changes[mode], 99);

@@ -13,16 +13,18 @@ import { createPusher, recordPush, type PlannedPush } from './act/nginx-push';
 import { recordStep } from './act/record-step';
 import type { PushOutcome } from './act/upstream-pusher';
 import { writeBatch, type PlannedWrite, type RunnerStats } from './act/write-batch';
-import type { RendererConfig } from './config';
+import type { RendererConfig, WaitConfig } from './config';
 import { CRASH_POINT_NAMES } from './crash-points';
 import { createRendererMetrics, type RendererMetrics } from './metrics';
 import type { OnceReport, RunnerEvents, RunnerOptions } from './runner-options';
 import { feedQueryFactory, type RejectListener } from './observe';
 import { WatcherPool, type QueryFactory } from './observe/watcher-pool';
+import { planPushAhead } from './plan/push-ahead';
 import { pushAfterWrite, pushBeforeWrite } from './plan/push-round';
 import { groupWait, onceSettled, onDependencyChange } from './plan/schedule';
 import { dataFailures, isDataError, planRendered, planTemplate, type TemplateStep } from './plan/template-step';
 import { peersFromInstances, type UpstreamPeer } from './plan/upstream-peers';
+import type { ServiceInstance } from './observe';
 import { PUSH_SECRET_FILE_ENV } from './act/push-secret';
 import { Quiescence } from './quiescence';
 import { defaultEngines, type EngineSelector } from './template-engine';
@@ -56,6 +58,7 @@ class TemplateFatalError extends Error {
 interface GroupState {
   name: string;
   templates: TemplateState[];
+  wait: WaitConfig;
   quiescence: Quiescence;
   queued: boolean;
 }
@@ -71,7 +74,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
   readonly metrics: RendererMetrics;
   readonly pool: WatcherPool;
   /** Counts for tests and benchmarks. */
-  readonly stats: RunnerStats = { renders: 0, batches: 0, validations: 0, reloads: 0, failedBatches: 0, pushes: 0, failedPushes: 0, restores: 0 };
+  readonly stats: RunnerStats = { renders: 0, batches: 0, validations: 0, reloads: 0, failedBatches: 0, pushes: 0, failedPushes: 0, restores: 0, pushesAhead: 0 };
   private readonly config: RendererConfig;
   private readonly logger: Logger;
   private readonly engineFor: EngineSelector;
@@ -112,6 +115,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
     });
     this.pool.on('change', (key) => {
       this.metrics.consulReachable.set(this.consulReachable() ? 1 : 0);
+      this.pushAhead(key);
       this.onDependencyChange(key);
     });
     this.pool.on('error', (key, err) => {
@@ -139,7 +143,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
     for (const s of this.states) byGroup.set(s.config.group, [...(byGroup.get(s.config.group) ?? []), s]);
     for (const [name, templates] of byGroup) {
       const wait = groupWait(templates.map((t) => t.config), this.config.wait);
-      const group: GroupState = { name, templates, queued: false, quiescence: new Quiescence(wait, () => this.queueGroup(group)) };
+      const group: GroupState = { name, templates, wait, queued: false, quiescence: new Quiescence(wait, () => this.queueGroup(group)) };
       this.groups.set(name, group);
     }
   }
@@ -231,6 +235,36 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
     this.logger.warn({ what, value, context }, `${what} dropped: it would break the config syntax`);
   }
 
+  /**
+   * No-reload mode: a changed answer that the last live render pushed straight into some upstream goes to nginx
+   * now, ahead of the render that follows (plan/push-ahead.ts decides); in the batch queue, so it never overlaps
+   * a batch, and the render's own push then sends only what still differs.
+   */
+  private pushAhead(key: string): void {
+    if (this.config.dryRun || this.config.once || this.stopped) return;
+    for (const group of this.groups.values()) {
+      for (const state of group.templates) {
+        const dep = state.used.get(key);
+        const pusher = state.pusher;
+        if (!pusher || !state.pushAhead || !dep) continue;
+        const answer = this.pool.lookup(dep);
+        const source = [...state.pushAhead.sources.values()].find((s) => s.key === key);
+        if (!answer.ready || !source || !Array.isArray(answer.data)) continue;
+        const instances = source.view(answer.data as ServiceInstance[]);
+        const plan = planPushAhead({ memory: state.pushAhead, status: state.status, key, instances: instances.length, wait: group.wait, guard: state.config.guard, lastGoodInstances: state.lastGoodInstances, dropSeenSince: state.dropSeenSince, now: Date.now() });
+        if (plan.kind !== 'push') continue;
+        state.pushAhead = plan.memory;
+        const peers = this.peersOf({ upstreams: new Map(plan.upstreams.map((u) => [u, instances])) }, state.config.destination);
+        void this.batches.run(async () => {
+          if (this.stopped) return;
+          const outcome = await pusher.update(peers);
+          if (outcome.ok && outcome.set.length > 0) this.stats.pushesAhead++;
+          if (outcome.set.length > 0) this.logger.debug({ template: state.config.destination, set: outcome.set, ok: outcome.ok, error: outcome.error }, 'upstreams pushed ahead of the render');
+        });
+      }
+    }
+  }
+
   private onDependencyChange(key: string): void {
     for (const group of this.groups.values()) {
       if (!group.templates.some((t) => t.used.has(key))) continue;
@@ -320,6 +354,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
   private async renderAndPlan(state: TemplateState, group: GroupState): Promise<{ write?: PlannedWrite; push?: PlannedPush }> {
     const destination = state.config.destination;
     this.stats.renders++;
+    state.pushAhead = undefined;
     const outcome = state.compiled.render(this.pool, { vars: state.config.vars, destination, guard: state.config.guard, rendererLuaDir: LUA_DIR, pushSecretFile: this.pushSecretFile });
     state.used = outcome.used;
     const hasPusher = state.pusher !== undefined;
@@ -357,6 +392,9 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
       reports: this.reportsBook,
       peersOf: (o) => this.peersOf(o, state.config.destination),
     });
+    if (recorded.push && outcome.upstreamSources && outcome.instancesByKey) {
+      state.pushAhead = { sources: outcome.upstreamSources, instancesByKey: outcome.instancesByKey, instances: outcome.instances };
+    }
     if (recorded.recheckAfterMs !== undefined) this.recheckLater(group, recorded.recheckAfterMs);
     // With all its data there, the template itself failed (consul-template's Execute error).
     if (step.kind === 'error' && step.cause === 'render' && state.config.errorFatal) {
@@ -381,7 +419,7 @@ export class Runner extends EventEmitter<RunnerEvents & { fatal: [fatal: RunnerF
     return state.luaCheck;
   }
 
-  private peersOf(outcome: RenderOutcome, destination: string): Map<string, UpstreamPeer[]> {
+  private peersOf(outcome: Pick<RenderOutcome, 'upstreams'>, destination: string): Map<string, UpstreamPeer[]> {
     const peers = new Map<string, UpstreamPeer[]>();
     for (const [name, instances] of outcome.upstreams) {
       peers.set(name, peersFromInstances(instances, (instance, reason) => this.onReject('address', instance.Address, `${destination}: ${name}/${instance.ID}: ${reason}`)));

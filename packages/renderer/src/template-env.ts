@@ -42,10 +42,24 @@ export interface RenderOutcome {
   /** What the template passed to pushUpstream(), by upstream name (the no-reload mode pushes these into nginx). */
   upstreams: Map<string, ServiceInstance[]>;
   /**
+   * The upstreams pushed exactly as one service() call returned them: their dependency key, and how the template
+   * views that dependency's answer. A change of only that answer can go to nginx before the next render
+   * (plan/push-ahead.ts). Absent: the engine does not say (the render pushes as usual).
+   */
+  upstreamSources?: Map<string, UpstreamSource>;
+  /** Instances of each service() answer, by dependency key (they add up to `instances`). */
+  instancesByKey?: Map<string, number>;
+  /**
    * Set when the template threw. `used` still lists what it called before failing, so the runner keeps watching
    * those and renders again when they change (a template fed a bad value recovers when the value is fixed).
    */
   error?: CodedError;
+}
+
+export interface UpstreamSource {
+  key: string;
+  /** The template's view of an answer of that dependency (what service() returns for it). */
+  view: (answer: ServiceInstance[]) => ServiceInstance[];
 }
 
 export interface TemplateEnvironmentOptions {
@@ -87,6 +101,9 @@ interface RenderTracker {
   /** services() or service() was called: the instance guards apply (a service vanishing from the catalog counts). */
   usesServices: boolean;
   upstreams: Map<string, ServiceInstance[]>;
+  /** Each list service() returned, with its source; null when two dependencies returned the same list. */
+  served: Map<ServiceInstance[], UpstreamSource | null>;
+  upstreamSources: Map<string, UpstreamSource>;
   /** The last CodedError one of our functions or filters threw. */
   thrown?: CodedError;
 }
@@ -200,7 +217,7 @@ export class TemplateEnvironment {
 
   /** Renders synchronously against whatever data `source` has now, recording what the template needed. Never throws. */
   render(compiled: CompiledTemplate, source: DependencySource, context: Record<string, unknown> = {}): RenderOutcome {
-    const tracker: RenderTracker = { source, used: new Map(), missing: new Set(), blockedOn: new Set(), instancesByKey: new Map(), usesServices: false, upstreams: new Map() };
+    const tracker: RenderTracker = { source, used: new Map(), missing: new Set(), blockedOn: new Set(), instancesByKey: new Map(), usesServices: false, upstreams: new Map(), served: new Map(), upstreamSources: new Map() };
     this.current = tracker;
     let output = '';
     let error: CodedError | undefined;
@@ -224,6 +241,8 @@ export class TemplateEnvironment {
       instances,
       usesServices: tracker.usesServices,
       upstreams: tracker.upstreams,
+      upstreamSources: tracker.upstreamSources,
+      instancesByKey: tracker.instancesByKey,
       error,
     };
   }
@@ -276,9 +295,17 @@ export class TemplateEnvironment {
     env.addGlobal('service', (name: unknown, ...rest: unknown[]): ServiceInstance[] => {
       const dep = serviceDependency(name, keywordArgs(rest));
       const result = this.read<ServiceInstance[]>(dep, []);
-      const safe = this.safeView(result.data, (all) => safeInstances(all, String(name), this.onReject));
-      if (this.current) this.current.usesServices = true;
-      if (result.ready) this.current?.instancesByKey.set(dependencyKey(dep), safe.length);
+      const view = (answer: ServiceInstance[]): ServiceInstance[] => this.safeView(answer, (all) => safeInstances(all, String(name), this.onReject));
+      const safe = view(result.data);
+      const tracker = this.current;
+      if (tracker) tracker.usesServices = true;
+      if (result.ready && tracker) {
+        const key = dependencyKey(dep);
+        tracker.instancesByKey.set(key, safe.length);
+        const seen = tracker.served.get(safe);
+        // Equal answers may share one list: then it cannot say which dependency an upstream came from.
+        tracker.served.set(safe, seen === undefined || seen?.key === key ? { key, view } : null);
+      }
       return safe;
     });
 
@@ -289,6 +316,8 @@ export class TemplateEnvironment {
       if (!isSafeServiceName(upstream)) throw rendererError('ERR_UNSAFE_NAME', `pushUpstream(${JSON.stringify(upstream)}): not a usable upstream name`, { upstream });
       if (tracker.upstreams.has(upstream)) throw rendererError('ERR_RENDER', `pushUpstream(${upstream}): pushed twice in one render`, { upstream });
       tracker.upstreams.set(upstream, asList<ServiceInstance>(instances));
+      const source = Array.isArray(instances) ? tracker.served.get(instances as ServiceInstance[]) : undefined;
+      if (source) tracker.upstreamSources.set(upstream, source);
       return '';
     });
 

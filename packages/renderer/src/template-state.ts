@@ -5,8 +5,10 @@ import type { TemplateConfig } from './config';
 import type { Dependency } from './observe';
 import type { UpstreamPusher } from './act/upstream-pusher';
 import type { RendererMetrics } from './metrics';
+import type { PushAheadMemory } from './plan/push-ahead';
 import type { TemplateMemory, TemplateStatus } from './plan/template-step';
 import type { RenderableTemplate } from './template-engine';
+import type { UpstreamSource } from './template-env';
 
 export type { TemplateStatus } from './plan/template-step';
 
@@ -34,6 +36,8 @@ export interface TemplateState extends TemplateMemory {
   report: TemplateReport;
   /** No-reload mode: pushes what the template passed to pushUpstream() into nginx. */
   pusher?: UpstreamPusher;
+  /** No-reload mode: what the last render whose push went out says about pushing ahead of the next one. */
+  pushAhead?: PushAheadMemory<UpstreamSource>;
   /** No-reload mode: the Lua check's error ('' when it passed), once per start and per SIGHUP. */
   luaCheck?: Promise<string>;
 }

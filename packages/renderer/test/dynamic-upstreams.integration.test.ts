@@ -164,6 +164,20 @@ describe('@integration renderer no-reload mode: Lua balancer fed by pushes (ngin
     expect(nginx.workerPids()).to.have.length(2);
   });
 
+  it('an instance change goes to nginx ahead of the render, as it came from Consul; the render after it sends nothing more', async function () {
+    const before = { ...runner!.stats };
+    await register(webs[2]);
+    await waitFor(async () => JSON.stringify(await heldPeers()) === JSON.stringify(addresses([webs[0], webs[1], webs[2]])), { timeoutMs: 10_000, intervalMs: 5, message: 'nginx holding the third instance' });
+    await waitFor(() => runner!.stats.renders > before.renders, { timeoutMs: 10_000, message: 'the render after the change' });
+    await runner!.whenIdle();
+    expect(runner!.stats.pushesAhead - before.pushesAhead, 'pushes ahead of the render').to.equal(1);
+    expect(runner!.stats.pushes - before.pushes, 'requests that changed nginx: the one ahead, none from the render').to.equal(1);
+    expect(runner!.stats.reloads).to.equal(before.reloads);
+    await deregister(webs[2]);
+    await waitFor(async () => JSON.stringify(await heldPeers()) === JSON.stringify(addresses([webs[0], webs[1]])), { timeoutMs: 10_000, intervalMs: 5, message: 'nginx back to two instances' });
+    await servedBy([webs[0].name, webs[1].name]);
+  });
+
   it('instances added and removed 100 times under a request loop: 0 failed requests, 0 reloads, only current instances after each push', async function () {
     const workers = nginx.workerPids();
     const nginxReloads = nginx.reloads();

@@ -265,6 +265,29 @@ describe('renderer template environment', () => {
       const twice = env.render(env.compile('{{ pushUpstream("a", []) }}{{ pushUpstream("a", []) }}', 'x'), new FakeSource());
       expect(twice.error?.message).to.match(/pushed twice/);
     });
+
+    it('pushUpstream() of a service() answer as returned names its source (and the view of a new answer); a filtered one does not', () => {
+      const api: Dependency = { kind: 'health.service', service: 'api', status: 'passing' };
+      const source = new FakeSource()
+        .set(web(), [instance('a', 80), instance('b', 81)])
+        .set(api, [instance('c', 82, { Tags: ['x'] }), instance('d', 83)]);
+      const text = '{{ pushUpstream("u_web", service("web")) }}{{ pushUpstream("u_api", service("api") | byTag("x")) }}{{ pushUpstream("u_web2", service("web")) }}';
+      const out = env.render(env.compile(text, 'x'), source);
+      expect(out.error).to.equal(undefined);
+      expect([...(out.upstreamSources ?? new Map()).entries()].map(([u, s]) => `${u}<-${s.key}`)).to.deep.equal(['u_web<-health.service(web|passing)', 'u_web2<-health.service(web|passing)']);
+      expect(Object.fromEntries(out.instancesByKey ?? [])).to.deep.equal({ 'health.service(web|passing)': 2, 'health.service(api|passing)': 2 });
+      const view = out.upstreamSources?.get('u_web')?.view;
+      expect(view?.([instance('e', 90), instance('bad', 91, { Address: 'a b' })]).map((i) => i.ID), 'the template\'s safe view: an unusable address dropped').to.deep.equal(['e']);
+    });
+
+    it('two dependencies answering the same list: an upstream pushed from it names no source', () => {
+      const shared = [instance('a', 80)];
+      const source = new FakeSource().set(web(), shared).set({ kind: 'health.service', service: 'api', status: 'passing' }, shared);
+      const out = env.render(env.compile('{% set w = service("web") %}{% set a = service("api") %}{{ pushUpstream("u", w) }}', 'x'), source);
+      expect(out.error).to.equal(undefined);
+      expect(out.upstreams.get('u')?.length).to.equal(1);
+      expect(out.upstreamSources?.size).to.equal(0);
+    });
   });
 
   describe('shipped keepalived template', () => {

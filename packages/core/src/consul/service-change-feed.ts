@@ -26,7 +26,6 @@
 // outage; until the feed answers again, a reader whose own read succeeds blocks on Consul itself.
 
 import { EventEmitter } from 'node:events';
-import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { BackoffOptions } from '../backoff';
 import { BlockingWatcher, type BlockingQuery, type BlockingQueryResult } from '../blocking-watcher';
@@ -39,6 +38,7 @@ import { maxStaleBlockingQuery, readWithMaxStale } from './max-stale';
 import { catalogNodesRead, catalogServicesRead, healthStateRead, type ConsulRead } from './reads';
 import { checkMarksRead, sameMark, type CheckMark, type CheckMarks } from './service-change-feed-checks';
 import { changedServices, nodeInstancesRead, sameNodeInstances, servicesOnNodes, type CatalogInstances, type NodeInstances } from './service-change-feed-nodes';
+import { sameJsonValue } from '../same-json';
 
 /** /v1/catalog/services, /v1/health/state/any and /v1/catalog/nodes: one connection each while blocked. */
 export const FEED_BLOCKING_QUERIES = 3;
@@ -457,7 +457,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     }
     if (index === previousIndex) return;
     const named: string[] = [];
-    for (const [name, tags] of next) if (!isDeepStrictEqual(previous.get(name), tags)) named.push(name);
+    for (const [name, tags] of next) if (!sameJsonValue(previous.get(name), tags)) named.push(name);
     for (const name of previous.keys()) if (!next.has(name)) named.push(name);
     if (!this.nodeReadingPays()) {
       // The reading of the nodes is not kept up to date from here on: the next one has nothing to compare with.
@@ -482,7 +482,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     for (const [name, node] of next) {
       const before = previous.get(name);
       // A node that is new has no instances yet: its registrations move the catalog's index...
-      if (before && !isDeepStrictEqual(before, node)) changed.add(name);
+      if (before && !sameJsonValue(before, node)) changed.add(name);
       added ||= !before;
     }
     for (const name of previous.keys()) if (!next.has(name)) changed.add(name);

@@ -107,6 +107,15 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     });
   }
 
+  /**
+   * Changes the members of upstreams already wanted (a push ahead of the render: plan/push-ahead.ts) and pushes
+   * what differs; the rest of what the template wants stays as the last apply() set it, and nothing is removed.
+   */
+  update(changes: ReadonlyMap<string, readonly UpstreamPeer[]>): Promise<PushOutcome> {
+    for (const [name, peers] of changes) if (this.desired.has(name)) this.desired.set(name, [...peers]);
+    return this.serialised(() => this.sync(false));
+  }
+
   start(): void {
     if (this.timer || this.stopped) return;
     const tick = () => {

@@ -26,6 +26,8 @@ export interface RunnerStats {
   pushes: number;
   failedPushes: number;
   restores: number;
+  /** Pushes that went to nginx ahead of the render (a changed answer pushed as it came: plan/push-ahead.ts). */
+  pushesAhead: number;
 }
 
 export interface WriteContext {

@@ -4,8 +4,7 @@
 // second copy of every answer a watcher found unchanged (its loop keeps the last result), and empty maps by the
 // ten thousand. Templates only read these values, so sharing them changes no render.
 
-import { isDeepStrictEqual } from 'node:util';
-import type { BlockingQuery } from '@consul-sidecars/core';
+import { sameJsonValue, type BlockingQuery } from '@consul-sidecars/core';
 import type { ServiceInstance } from './consul-data';
 
 const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
@@ -98,11 +97,11 @@ function identity(value: unknown): string | undefined {
  */
 export function shareWithPrevious<T>(previous: T, next: T): T {
   if (previous === next) return next;
-  if (!Array.isArray(previous) || !Array.isArray(next)) return isDeepStrictEqual(previous, next) ? previous : next;
+  if (!Array.isArray(previous) || !Array.isArray(next)) return sameJsonValue(previous, next) ? previous : next;
   let byIdentity: Map<string, unknown> | undefined;
   let allShared = previous.length === next.length;
   const out = next.map((element: unknown, i: number) => {
-    if (i < previous.length && isDeepStrictEqual(previous[i], element)) return previous[i] as unknown;
+    if (i < previous.length && sameJsonValue(previous[i], element)) return previous[i] as unknown;
     allShared = false;
     const id = identity(element);
     if (id === undefined) return element;
@@ -114,7 +113,7 @@ export function shareWithPrevious<T>(previous: T, next: T): T {
       }
     }
     const old = byIdentity.get(id);
-    return old !== undefined && isDeepStrictEqual(old, element) ? old : element;
+    return old !== undefined && sameJsonValue(old, element) ? old : element;
   });
   return (allShared ? previous : out) as T;
 }
