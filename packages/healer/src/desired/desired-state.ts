@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { CodedError, ConfigError, errorMessage, parseDuration, readJsonFile, validateWithSchema } from '@consul-sidecars/core';
 import { checkScaleTarget, resolveScaleTarget, scaleTargetIdentity, type ScaleTarget } from '../backends/scale-target';
-import { DESIRED_STATE_SCHEMA } from './desired-schema';
+import validateDesiredState from './desired-validator.generated';
 
 export type { ScaleTarget } from '../backends/scale-target';
 
@@ -133,7 +133,7 @@ function scaleTarget(target: ScaleTarget, context: { baseDir: string; field: str
 /** Validates parsed JSON into a DesiredState; errors name the service and the field (`services.web.max ...`). */
 export function parseDesiredState(data: unknown, options: { baseDir?: string; source?: string } = {}): DesiredState {
   const source = options.source ?? 'desired state';
-  const raw = validateWithSchema<RawDesired>(DESIRED_STATE_SCHEMA, structuredClone(data), source);
+  const raw = validateWithSchema<RawDesired>(validateDesiredState, structuredClone(data), source);
   const services: ServiceSpec[] = [];
   const projects = new Map<string, string>();
   for (const [name, spec] of Object.entries(raw.services)) {

@@ -3,7 +3,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, parseDuration, validateWithSchema } from '@consul-sidecars/core';
 import { DEFAULTS, GO_TEMPLATE_EXTENSIONS } from './defaults';
-import { rendererConfigSchema, type RawRendererConfig, type RawTemplate, type RawUpstreamPush } from './schema';
+import type { RawRendererConfig, RawTemplate, RawUpstreamPush } from './schema';
+import validateRendererConfig from './schema-validator.generated';
 import type { GuardConfig, RendererConfig, TemplateConfig, UpstreamPushConfig } from './types';
 import { parsePerms, parseWait } from './values';
 
@@ -76,7 +77,7 @@ function toTemplateConfig(raw: RawTemplate, index: number, baseDir: string): Tem
 
 /** Validates a raw config object (file + overrides) into a RendererConfig; relative paths resolve against `baseDir`. */
 export function resolveRendererConfig(raw: unknown, baseDir = process.cwd(), source = 'config'): RendererConfig {
-  const data = validateWithSchema<RawRendererConfig>(rendererConfigSchema, structuredClone(raw ?? {}), source);
+  const data = validateWithSchema<RawRendererConfig>(validateRendererConfig, structuredClone(raw ?? {}), source);
   const consul = data.consul ?? {};
   const ops = data.ops ?? {};
   const templates = (data.templates ?? []).map((t, i) => toTemplateConfig(t, i, baseDir));
