@@ -22,6 +22,8 @@ export interface RequestContext {
   readonly contentLength: number;
   /** Registers a callback for when the client goes away (ends blocking waits). */
   onClose(callback: () => void): void;
+  /** The server's answer to a GET built from the state as it is now, at `index` (see stateReply). */
+  readonly answerRead?: (index: number, build: () => unknown) => Reply;
 }
 
 export interface Reply {
@@ -72,6 +74,15 @@ export function queryMeta(index: number): Record<string, string> {
     'X-Consul-KnownLeader': 'true',
     'X-Consul-LastContact': '0',
   };
+}
+
+/**
+ * The answer of a read that is a pure function of the request and the state (catalog and health reads): `build`
+ * makes its JSON from the state as it is now, and identical reads at one state share one build and one serialisation
+ * (the server's read cache). Nothing that changes with time alone may go into `build`.
+ */
+export function stateReply(ctx: RequestContext, index: number, build: () => unknown): Reply {
+  return ctx.answerRead ? ctx.answerRead(index, build) : { json: build(), headers: queryMeta(index) };
 }
 
 /**
