@@ -6,7 +6,8 @@ import { filterList } from './filter-expression';
 import { catalogServiceSchema, nodeSchema } from './filter-schemas';
 import { blockingRead, RequestContext, Route, stateReply } from './router';
 import { Topics } from './state-store';
-import { catalogServiceView, nodeServiceView, nodeView } from './views';
+import { nodeWithServices } from './node-services-json';
+import { catalogServiceView, nodeView } from './views';
 
 /** ?tag= may repeat; an instance must carry every one. */
 export function hasTags(service: ServiceRecord, ctx: RequestContext): boolean {
@@ -82,10 +83,7 @@ export function catalogRoutes(agent: Agent): Route[] {
         const index = await blockingRead(agent, ctx, topics, () => store.indexOf(...topics));
         return stateReply(ctx, index, () => {
           const state = catalog.findNode(ctx.rest);
-          if (!state) return null;
-          const services: Record<string, unknown> = {};
-          for (const service of state.services.values()) services[service.id] = nodeServiceView(service);
-          return { Node: nodeView(state.node), Services: services };
+          return state ? nodeWithServices(state) : null;
         });
       },
     },

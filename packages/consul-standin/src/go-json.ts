@@ -7,3 +7,14 @@ export function goJson(value: unknown, pretty: boolean): string {
   const text = pretty ? `${JSON.stringify(value, null, 4)}\n` : JSON.stringify(value);
   return text.replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
 }
+
+/** JSON already written as goJson writes it without ?pretty, with the value it stands for (for ?pretty). */
+export class GoJsonText {
+  constructor(readonly text: string, readonly value: () => unknown) {}
+}
+
+/** goJson of a built answer, which may come already written. */
+export function goJsonOf(built: unknown, pretty: boolean): string {
+  if (built instanceof GoJsonText) return pretty ? goJson(built.value(), true) : built.text;
+  return goJson(built, pretty);
+}

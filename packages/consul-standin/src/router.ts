@@ -7,6 +7,7 @@ import { AclRule } from './acl';
 import { Agent } from './agent';
 import { parseBlockingParams } from './blocking';
 import { badRequest } from './errors';
+import { GoJsonText } from './go-json';
 
 export interface RequestContext {
   readonly method: string;
@@ -82,7 +83,9 @@ export function queryMeta(index: number): Record<string, string> {
  * (the server's read cache). Nothing that changes with time alone may go into `build`.
  */
 export function stateReply(ctx: RequestContext, index: number, build: () => unknown): Reply {
-  return ctx.answerRead ? ctx.answerRead(index, build) : { json: build(), headers: queryMeta(index) };
+  if (ctx.answerRead) return ctx.answerRead(index, build);
+  const built = build();
+  return { json: built instanceof GoJsonText ? built.value() : built, headers: queryMeta(index) };
 }
 
 /**

@@ -12,7 +12,7 @@ import { catalogRoutes } from './catalog-endpoints';
 import { catalogWriteRoutes } from './catalog-write-endpoints';
 import { ConnectionLimiter, FORWARDED_HEADER } from './connection-limit';
 import { HttpError, methodNotAllowed, tooLarge, unknownPath } from './errors';
-import { goJson } from './go-json';
+import { goJson, goJsonOf } from './go-json';
 import { healthRoutes } from './health-endpoints';
 import { kvRoutes } from './kv-endpoints';
 import { ReadCache } from './read-cache';
@@ -218,7 +218,7 @@ export class StandinServer {
     const kept = new URLSearchParams([...query].filter(([name]) => !UNKEYED_PARAMS.has(name)));
     const key = JSON.stringify([aclView(this.agent.options.managementToken, token), path, kept.toString()]);
     const { store } = this.agent;
-    const body = this.reads.answer(key, () => store.generation, index, () => Buffer.from(goJson(build(), query.has('pretty'))));
+    const body = this.reads.answer(key, () => store.generation, index, () => Buffer.from(goJsonOf(build(), query.has('pretty'))));
     return { raw: body, headers: { ...queryMeta(index), 'Content-Type': 'application/json' } };
   }
 
