@@ -210,12 +210,14 @@ export class StandinServer {
   readonly follower = { lastContactMs: 0, knownLeader: true };
 
   /**
-   * A read's body from the cache when the same read (path, query but for index/wait/token, the token's view) was
-   * answered at this state and index; else built, serialised as reply() does, and kept. The headers are built per
-   * request: reply() still sets the ?stale ones.
+   * A read's body from the cache when the same read (path, query but for index/wait/token, names in any order,
+   * the token's view) was answered at this state and index; else built, serialised as reply() does, and kept.
+   * The headers are built per request: reply() still sets the ?stale ones.
    */
   private answerRead(path: string, query: URLSearchParams, token: string, index: number, build: () => unknown): Reply {
     const kept = new URLSearchParams([...query].filter(([name]) => !UNKEYED_PARAMS.has(name)));
+    // By name, stably: endpoints read parameters by name (get, getAll, has), so only a name's own order counts.
+    kept.sort();
     const key = JSON.stringify([aclView(this.agent.options.managementToken, token), path, kept.toString()]);
     const { store } = this.agent;
     const body = this.reads.answer(key, () => store.generation, index, () => Buffer.from(goJsonOf(build(), query.has('pretty'))));

@@ -138,6 +138,20 @@ describe('consul-standin read cache: through the HTTP API', function () {
     }
   });
 
+  it('shares an answer between reads naming their parameters in another order, not between other values', async () => {
+    const node = unique('cache-node');
+    const service = unique('cache-svc');
+    await register(node, service, ['a', 'b']);
+    const before = consul.readCacheStats();
+    const one = await client.get(`/v1/health/service/${service}?passing&tag=a&stale&index=1&wait=1s`);
+    const two = await client.get(`/v1/health/service/${service}?stale&wait=2s&tag=a&passing&index=2`);
+    const other = await client.get(`/v1/health/service/${service}?stale&tag=b&passing`);
+    expect(two.body.equals(one.body)).to.equal(true);
+    expect(other.json()).to.have.length(1);
+    const after = consul.readCacheStats();
+    expect({ hits: after.hits - before.hits, misses: after.misses - before.misses }).to.deep.equal({ hits: 1, misses: 2 });
+  });
+
   it('answers a read after a write with the new body and index', async () => {
     const node = unique('cache-node');
     const service = unique('cache-svc');
