@@ -1,6 +1,7 @@
 // ACL enforcement with a single management token: the right token passes everything; no token is
 // the anonymous token (Consul's "Permission denied ..." text); any other token is unknown ("ACL not found").
 
+import { createHash } from 'node:crypto';
 import { forbidden } from './errors';
 
 export interface AclRule {
@@ -32,4 +33,13 @@ export function authorize(managementToken: string | undefined, token: string, ru
     `Permission denied: anonymous token lacks permission '${rule.resource}:${rule.level}'${on}. ` +
       'The anonymous token is used implicitly when a request does not specify a token.',
   );
+}
+
+/**
+ * Whose view of the data an answer is, for answers shared between requests: with ACLs off every request sees all
+ * of it; with them on, each token its own (hashed, so no secret is kept), as a token's rights decide what it may read.
+ */
+export function aclView(managementToken: string | undefined, token: string): string {
+  if (!managementToken) return '*';
+  return `token:${createHash('sha256').update(token).digest('base64url')}`;
 }

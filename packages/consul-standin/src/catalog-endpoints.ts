@@ -4,9 +4,10 @@ import { Agent } from './agent';
 import { ServiceRecord } from './catalog';
 import { filterList } from './filter-expression';
 import { catalogServiceSchema, nodeSchema } from './filter-schemas';
-import { blockingRead, queryMeta, RequestContext, Route } from './router';
+import { blockingRead, RequestContext, Route, stateReply } from './router';
 import { Topics } from './state-store';
-import { catalogServiceView, nodeServiceView, nodeView } from './views';
+import { nodeWithServices } from './node-services-json';
+import { catalogServiceView, nodeView } from './views';
 
 /** ?tag= may repeat; an instance must carry every one. */
 export function hasTags(service: ServiceRecord, ctx: RequestContext): boolean {
@@ -34,18 +35,20 @@ export function catalogRoutes(agent: Agent): Route[] {
       acl: () => readService,
       handle: async (ctx) => {
         const index = await blockingRead(agent, ctx, [Topics.services], () => store.indexOf(Topics.services));
-        // A view of each instance only when a ?filter= needs one: names and tags come from the records themselves.
-        const services = catalog.nodeStates().flatMap((state) => [...state.services.values()].map((service) => ({ state, service })));
-        const named = ctx.query.get('filter')
-          ? filterList(ctx.query, catalogServiceSchema, services.map(({ state, service }) => catalogServiceView(state.node, service)))
-            .map((view) => ({ name: view.ServiceName as string, tags: view.ServiceTags as string[] }))
-          : services.map(({ service }) => ({ name: service.name, tags: service.tags }));
-        const out: Record<string, string[]> = {};
-        for (const { name, tags: own } of named) {
-          const tags = (out[name] ??= []);
-          for (const tag of own) if (!tags.includes(tag)) tags.push(tag);
-        }
-        return { json: out, headers: queryMeta(index) };
+        return stateReply(ctx, index, () => {
+          // A view of each instance only when a ?filter= needs one: names and tags come from the records themselves.
+          const services = catalog.nodeStates().flatMap((state) => [...state.services.values()].map((service) => ({ state, service })));
+          const named = ctx.query.get('filter')
+            ? filterList(ctx.query, catalogServiceSchema, services.map(({ state, service }) => catalogServiceView(state.node, service)))
+              .map((view) => ({ name: view.ServiceName as string, tags: view.ServiceTags as string[] }))
+            : services.map(({ service }) => ({ name: service.name, tags: service.tags }));
+          const out: Record<string, string[]> = {};
+          for (const { name, tags: own } of named) {
+            const tags = (out[name] ??= []);
+            for (const tag of own) if (!tags.includes(tag)) tags.push(tag);
+          }
+          return out;
+        });
       },
     },
     {
@@ -55,9 +58,11 @@ export function catalogRoutes(agent: Agent): Route[] {
       handle: async (ctx) => {
         const name = ctx.rest;
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const views = catalog.readIndex().instancesNamed(name).filter(({ service }) => hasTags(service, ctx))
-          .map(({ state, service }) => catalogServiceView(state.node, service));
-        return { json: filterList(ctx.query, catalogServiceSchema, views), headers: queryMeta(index) };
+        return stateReply(ctx, index, () => {
+          const views = catalog.readIndex().instancesNamed(name).filter(({ service }) => hasTags(service, ctx))
+            .map(({ state, service }) => catalogServiceView(state.node, service));
+          return filterList(ctx.query, catalogServiceSchema, views);
+        });
       },
     },
     {
@@ -66,8 +71,7 @@ export function catalogRoutes(agent: Agent): Route[] {
       acl: () => ({ resource: 'node', level: 'read' }),
       handle: async (ctx) => {
         const index = await blockingRead(agent, ctx, [Topics.nodes], () => store.indexOf(Topics.nodes));
-        const views = catalog.nodeStates().map((state) => nodeView(state.node));
-        return { json: filterList(ctx.query, nodeSchema, views), headers: queryMeta(index) };
+        return stateReply(ctx, index, () => filterList(ctx.query, nodeSchema, catalog.nodeStates().map((state) => nodeView(state.node))));
       },
     },
     {
@@ -77,11 +81,10 @@ export function catalogRoutes(agent: Agent): Route[] {
       handle: async (ctx) => {
         const topics = [Topics.nodes, Topics.services];
         const index = await blockingRead(agent, ctx, topics, () => store.indexOf(...topics));
-        const state = catalog.findNode(ctx.rest);
-        if (!state) return { json: null, headers: queryMeta(index) };
-        const services: Record<string, unknown> = {};
-        for (const service of state.services.values()) services[service.id] = nodeServiceView(service);
-        return { json: { Node: nodeView(state.node), Services: services }, headers: queryMeta(index) };
+        return stateReply(ctx, index, () => {
+          const state = catalog.findNode(ctx.rest);
+          return state ? nodeWithServices(state) : null;
+        });
       },
     },
   ];

@@ -397,6 +397,7 @@ export class Catalog {
     const check = this.checks.get(checkId);
     if (!check) return;
     if (check.status === status) {
+      if (check.output !== output) this.store.changedWithoutIndex();
       check.output = output;
       return;
     }

@@ -5,7 +5,7 @@ import { CheckRecord, NodeState } from './catalog';
 import { badRequest } from './errors';
 import { filterList } from './filter-expression';
 import { checkSchema, healthServiceSchema } from './filter-schemas';
-import { blockingRead, parseGoBool, queryMeta, RequestContext, Route } from './router';
+import { blockingRead, parseGoBool, RequestContext, Route, stateReply } from './router';
 import { Topics } from './state-store';
 import { hasTags, serviceIndex } from './catalog-endpoints';
 import { checkView, nodeServiceView, nodeView } from './views';
@@ -37,13 +37,15 @@ export function healthRoutes(agent: Agent): Route[] {
         const name = ctx.rest;
         const passing = passingOnly(ctx);
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const read = catalog.readIndex();
-        const entries = read.instancesNamed(name).filter(({ service }) => hasTags(service, ctx)).map(({ state, service }) => {
-          const checks = [...read.checksOfServiceOn(state, ''), ...read.checksOfServiceOn(state, service.id)];
-          return { Node: nodeView(state.node), Service: nodeServiceView(service), Checks: checks.map((c) => checkView(c, state.node.node)) };
+        return stateReply(ctx, index, () => {
+          const read = catalog.readIndex();
+          const entries = read.instancesNamed(name).filter(({ service }) => hasTags(service, ctx)).map(({ state, service }) => {
+            const checks = [...read.checksOfServiceOn(state, ''), ...read.checksOfServiceOn(state, service.id)];
+            return { Node: nodeView(state.node), Service: nodeServiceView(service), Checks: checks.map((c) => checkView(c, state.node.node)) };
+          });
+          const kept = passing ? entries.filter((e) => e.Checks.every((c) => c.Status === 'passing')) : entries;
+          return filterList(ctx.query, healthServiceSchema, kept);
         });
-        const kept = passing ? entries.filter((e) => e.Checks.every((c) => c.Status === 'passing')) : entries;
-        return { json: filterList(ctx.query, healthServiceSchema, kept), headers: queryMeta(index) };
       },
     },
     {
@@ -53,10 +55,12 @@ export function healthRoutes(agent: Agent): Route[] {
       handle: async (ctx) => {
         const name = ctx.rest;
         const index = await blockingRead(agent, ctx, [Topics.service(name)], () => serviceIndex(agent, name));
-        const read = catalog.readIndex();
-        const checks = read.instancesNamed(name)
-          .flatMap(({ state, service }) => read.checksOfServiceOn(state, service.id).map((c) => checkView(c, state.node.node)));
-        return { json: filterList(ctx.query, checkSchema, checks), headers: queryMeta(index) };
+        return stateReply(ctx, index, () => {
+          const read = catalog.readIndex();
+          const checks = read.instancesNamed(name)
+            .flatMap(({ state, service }) => read.checksOfServiceOn(state, service.id).map((c) => checkView(c, state.node.node)));
+          return filterList(ctx.query, checkSchema, checks);
+        });
       },
     },
     {
@@ -65,9 +69,10 @@ export function healthRoutes(agent: Agent): Route[] {
       acl: (ctx) => ({ resource: 'node', level: 'read', name: ctx.rest }),
       handle: async (ctx) => {
         const index = await blockingRead(agent, ctx, [Topics.checks], () => store.indexOf(Topics.checks));
-        const state = catalog.findNode(ctx.rest);
-        const checks = state ? nodeCheckViews(state) : [];
-        return { json: filterList(ctx.query, checkSchema, checks), headers: queryMeta(index) };
+        return stateReply(ctx, index, () => {
+          const state = catalog.findNode(ctx.rest);
+          return filterList(ctx.query, checkSchema, state ? nodeCheckViews(state) : []);
+        });
       },
     },
     {
@@ -78,8 +83,10 @@ export function healthRoutes(agent: Agent): Route[] {
         const state = ctx.rest;
         if (!STATES.includes(state)) throw badRequest('Bad state');
         const index = await blockingRead(agent, ctx, [Topics.checks], () => store.indexOf(Topics.checks));
-        const checks = catalog.nodeStates().flatMap(nodeCheckViews).filter((c) => state === 'any' || c.Status === state);
-        return { json: filterList(ctx.query, checkSchema, checks), headers: queryMeta(index) };
+        return stateReply(ctx, index, () => {
+          const checks = catalog.nodeStates().flatMap(nodeCheckViews).filter((c) => state === 'any' || c.Status === state);
+          return filterList(ctx.query, checkSchema, checks);
+        });
       },
     },
   ];

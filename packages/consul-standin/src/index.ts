@@ -15,10 +15,12 @@ import {
   resolveOptions,
 } from './options';
 import { Route } from './router';
+import { ReadCacheStats } from './read-cache';
 import { ServerShape, StandinServer } from './server';
 
 export type { ConsulAgentOptions, ConsulServerOptions, ConsulStandinOptions } from './options';
 export type { MemberView } from './member-view';
+export type { ReadCacheStats } from './read-cache';
 
 export interface ConsulStandin {
   /** "http://127.0.0.1:PORT" */
@@ -53,6 +55,8 @@ export interface ConsulStandin {
   setFollower(state: { lastContactMs?: number; knownLeader?: boolean }): void;
   /** Runs the DeregisterCriticalServiceAfter reaper now rather than on its next tick. */
   reapNow(): void;
+  /** The cache of catalog and health answers: entries and bytes held now (current state only), hits and misses since start. */
+  readCacheStats(): ReadCacheStats;
   /** Stops listening, drops every connection (held blocking queries too) and all timers. */
   stop(): Promise<void>;
 }
@@ -121,6 +125,7 @@ async function listen(agent: Agent, server: StandinServer, stopExtra: () => void
     },
     setFollower: (state) => Object.assign(server.follower, state),
     reapNow: () => agent.reaper.reap(),
+    readCacheStats: () => server.reads.stats(),
     stop: () => {
       stopping ??= (async () => {
         stopExtra();

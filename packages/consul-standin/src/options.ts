@@ -40,6 +40,12 @@ export interface ConsulStandinOptions {
    * 429 with connlimit's text and closed. 0: no limit. Default 200, as Consul.
    */
   httpMaxConnsPerClient?: number;
+  /**
+   * Serialised answers of catalog and health reads kept for the current state, so identical reads between two
+   * writes (two renderers waking on one change) cost one build. 0 entries: no cache. Default 4096 entries, 64 MiB.
+   */
+  readCacheEntries?: number;
+  readCacheBytes?: number;
   /** Consul version reported by /v1/agent/self. Default "1.18.1". */
   version?: string;
   /** Receives one structured event per notable action (JSON logs in the CLI). Default: none. */
@@ -70,6 +76,8 @@ export function resolveOptions(options: ConsulStandinOptions = {}): ResolvedOpti
     kvMaxValueSize: options.kvMaxValueSize ?? 512 * 1024,
     enableScriptChecks: options.enableScriptChecks ?? false,
     httpMaxConnsPerClient: options.httpMaxConnsPerClient ?? DEFAULT_HTTP_MAX_CONNS_PER_CLIENT,
+    readCacheEntries: options.readCacheEntries ?? 4096,
+    readCacheBytes: options.readCacheBytes ?? 64 * 1024 * 1024,
     version: options.version ?? '1.18.1',
     log: options.log ?? (() => undefined),
   };

@@ -7,6 +7,7 @@ import { AclRule } from './acl';
 import { Agent } from './agent';
 import { parseBlockingParams } from './blocking';
 import { badRequest } from './errors';
+import { GoJsonText } from './go-json';
 
 export interface RequestContext {
   readonly method: string;
@@ -22,6 +23,8 @@ export interface RequestContext {
   readonly contentLength: number;
   /** Registers a callback for when the client goes away (ends blocking waits). */
   onClose(callback: () => void): void;
+  /** The server's answer to a GET built from the state as it is now, at `index` (see stateReply). */
+  readonly answerRead?: (index: number, build: () => unknown) => Reply;
 }
 
 export interface Reply {
@@ -72,6 +75,17 @@ export function queryMeta(index: number): Record<string, string> {
     'X-Consul-KnownLeader': 'true',
     'X-Consul-LastContact': '0',
   };
+}
+
+/**
+ * The answer of a read that is a pure function of the request and the state (catalog and health reads): `build`
+ * makes its JSON from the state as it is now, and identical reads at one state share one build and one serialisation
+ * (the server's read cache). Nothing that changes with time alone may go into `build`.
+ */
+export function stateReply(ctx: RequestContext, index: number, build: () => unknown): Reply {
+  if (ctx.answerRead) return ctx.answerRead(index, build);
+  const built = build();
+  return { json: built instanceof GoJsonText ? built.value() : built, headers: queryMeta(index) };
 }
 
 /**

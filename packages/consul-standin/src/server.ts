@@ -4,7 +4,7 @@
 
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import { authorize, requestToken } from './acl';
+import { aclView, authorize, requestToken } from './acl';
 import { Agent } from './agent';
 import { Forwarder } from './forwarder';
 import { agentRoutes } from './agent-endpoints';
@@ -12,15 +12,20 @@ import { catalogRoutes } from './catalog-endpoints';
 import { catalogWriteRoutes } from './catalog-write-endpoints';
 import { ConnectionLimiter, FORWARDED_HEADER } from './connection-limit';
 import { HttpError, methodNotAllowed, tooLarge, unknownPath } from './errors';
+import { goJson, goJsonOf } from './go-json';
 import { healthRoutes } from './health-endpoints';
 import { kvRoutes } from './kv-endpoints';
-import { Reply, RequestContext, Route, Router } from './router';
+import { ReadCache } from './read-cache';
+import { queryMeta, Reply, RequestContext, Route, Router } from './router';
 import { sessionRoutes } from './session-endpoints';
 import { statusRoutes } from './status-endpoints';
 import { txnRoutes } from './txn-endpoint';
 
 /** Bodies beyond this are refused outright; KV values have their own, smaller limit. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Query parameters a read's answer does not depend on once it is built: blocking ones, and the token (keyed by its view). */
+const UNKEYED_PARAMS = new Set(['index', 'wait', 'token']);
 
 export class RequestCounter {
   total = 0;
@@ -35,12 +40,6 @@ export class RequestCounter {
     this.total = 0;
     this.byPath.clear();
   }
-}
-
-/** Go's encoding/json escapes these inside strings; so do we, for byte-identical bodies. */
-function goJson(value: unknown, pretty: boolean): string {
-  const text = pretty ? `${JSON.stringify(value, null, 4)}\n` : JSON.stringify(value);
-  return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function readBody(req: IncomingMessage): Promise<{ body: Buffer; overflow: boolean }> {
@@ -97,6 +96,8 @@ export class StandinServer {
   readonly forwarder = new Forwarder();
   /** limits.http_max_conns_per_client, and the count of every client's open connections. */
   readonly connections: ConnectionLimiter;
+  /** Serialised answers of catalog and health reads at the current state. */
+  readonly reads: ReadCache;
   private readonly router: Router;
   private readonly server: http.Server;
   private readonly fallback?: (ctx: RequestContext) => Promise<Reply>;
@@ -109,6 +110,7 @@ export class StandinServer {
       ...(shape.routes ?? []),
     ]);
     this.connections = new ConnectionLimiter(agent.options.httpMaxConnsPerClient);
+    this.reads = new ReadCache({ maxEntries: agent.options.readCacheEntries, maxBytes: agent.options.readCacheBytes });
     this.server = http.createServer((req, res) => {
       if (!this.connections.admit(req.socket, req.headers[FORWARDED_HEADER] !== undefined)) return;
       this.serve(req, res).catch((err: unknown) => this.fail(res, err));
@@ -160,6 +162,9 @@ export class StandinServer {
     const declared = Number(req.headers['content-length'] ?? body.length);
     const closers: (() => void)[] = [];
     res.on('close', () => closers.forEach((close) => close()));
+    const answerRead = method === 'GET'
+      ? (index: number, build: () => unknown) => this.answerRead(path, url.searchParams, requestToken(req.headers, url.searchParams), index, build)
+      : undefined;
     const context = (rest: string): RequestContext => ({
       method,
       url: req.url ?? '/',
@@ -170,6 +175,7 @@ export class StandinServer {
       body,
       contentLength: Number.isFinite(declared) ? declared : body.length,
       onClose: (callback) => closers.push(callback),
+      answerRead,
     });
     const match = this.router.match(path);
     if (!match && this.fallback) {
@@ -202,6 +208,21 @@ export class StandinServer {
    * since it heard from the leader (ms) and whether it knows one. Tests set it to stand for a lagging follower.
    */
   readonly follower = { lastContactMs: 0, knownLeader: true };
+
+  /**
+   * A read's body from the cache when the same read (path, query but for index/wait/token, names in any order,
+   * the token's view) was answered at this state and index; else built, serialised as reply() does, and kept.
+   * The headers are built per request: reply() still sets the ?stale ones.
+   */
+  private answerRead(path: string, query: URLSearchParams, token: string, index: number, build: () => unknown): Reply {
+    const kept = new URLSearchParams([...query].filter(([name]) => !UNKEYED_PARAMS.has(name)));
+    // By name, stably: endpoints read parameters by name (get, getAll, has), so only a name's own order counts.
+    kept.sort();
+    const key = JSON.stringify([aclView(this.agent.options.managementToken, token), path, kept.toString()]);
+    const { store } = this.agent;
+    const body = this.reads.answer(key, () => store.generation, index, () => Buffer.from(goJsonOf(build(), query.has('pretty'))));
+    return { raw: body, headers: { ...queryMeta(index), 'Content-Type': 'application/json' } };
+  }
 
   private reply(res: ServerResponse, reply: Reply, pretty: boolean, stale = false): void {
     const headers = { ...(reply.headers ?? {}) };

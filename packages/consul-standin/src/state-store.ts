@@ -43,6 +43,7 @@ export class StateStore {
   readonly writeListeners = new Set<() => void>();
   private raftIndex: number;
   private readonly topicIndexes = new Map<string, number>();
+  private changes = 0;
 
   constructor(initialIndex = 10) {
     this.raftIndex = initialIndex;
@@ -50,6 +51,19 @@ export class StateStore {
 
   get lastIndex(): number {
     return this.raftIndex;
+  }
+
+  /**
+   * Moves on every change to the state, including those that take no index (a check's output) and abandoned
+   * writes: what an answer built from the state is valid for (the raft index alone can come back after a rollback).
+   */
+  get generation(): number {
+    return this.changes;
+  }
+
+  /** Records a change that takes no index (Consul defers it) but that reads show. */
+  changedWithoutIndex(): void {
+    this.changes++;
   }
 
   /** The index of the last write to the topic, or 0 if none. */
@@ -69,6 +83,7 @@ export class StateStore {
     const context = new WriteContext(() => ++this.raftIndex);
     const result = apply(context);
     if (context.used) {
+      this.changes++;
       const index = context.index();
       for (const topic of context.touched) this.topicIndexes.set(topic, index);
       this.hub.fire(context.touched);
@@ -82,6 +97,7 @@ export class StateStore {
     const before = this.raftIndex;
     const context = new WriteContext(() => ++this.raftIndex);
     const { commit, result } = apply(context);
+    if (context.used) this.changes++;
     if (!commit) {
       this.raftIndex = before;
       return result;
