@@ -18,7 +18,8 @@ import { promisify } from 'node:util';
 import { waitFor } from '../packages/core/src';
 import { startBigipStandin, type BigipStandin } from '../packages/bigip-standin/src';
 import { freePort, startNginx, type NginxInstance } from '../packages/renderer/test/nginx-harness';
-import { rendererNodeFlags } from '../packages/renderer/bench/node-flags';
+import { rendererEnv, rendererNodeFlags } from '../packages/renderer/bench/node-flags';
+import { imageRuntime } from './image-runtime';
 import { connectionsTo, cpuSeconds, pushedMembers, renderedMembers } from './fleet-scale-probes';
 import { percentile, runStandalone, type BenchResult } from './stats';
 
@@ -181,7 +182,7 @@ async function rendererLane(mode: 'reload' | 'push', consulUrl: string): Promise
   const configPath = join(nginx.prefix, 'renderer.json');
   writeFileSync(configPath, JSON.stringify({ consul: { address: consulUrl }, ops: { port: await freePort() }, logLevel: 'warn', templates: [template] }));
   // With the node flags of the renderer's image, as the renderer benches start it.
-  const daemon = spawnDaemon(`renderer (${mode})`, join(ROOT, 'packages', 'renderer', 'bin', 'renderer.js'), ['-config', configPath], process.env, rendererNodeFlags());
+  const daemon = spawnDaemon(`renderer (${mode})`, join(ROOT, 'packages', 'renderer', 'bin', 'renderer.js'), ['-config', configPath], rendererEnv(), rendererNodeFlags());
   return { nginx, daemon, adminPort };
 }
 
@@ -266,7 +267,7 @@ export async function run(): Promise<BenchResult[]> {
       leaderLock: { enabled: false },
       logLevel: 'warn',
     }));
-    const f5 = spawnDaemon('f5-sync', join(ROOT, 'packages', 'f5-sync', 'bin', 'f5-sync.js'), ['--config', f5Config], { ...process.env, BIGIP_PASSWORD: 'fleetbench' });
+    const f5 = spawnDaemon('f5-sync', join(ROOT, 'packages', 'f5-sync', 'bin', 'f5-sync.js'), ['--config', f5Config], { ...process.env, ...imageRuntime('f5-sync').env, BIGIP_PASSWORD: 'fleetbench' }, imageRuntime('f5-sync').nodeFlags);
     cleanups.push(() => stopProcess(f5.child));
     daemons.push(reload.daemon, push.daemon, f5);
     const alive = () => daemons.filter((d) => d.exit).map((d) => `${d.name} ${d.exit}: ${d.stderr().slice(-1500)}`);

@@ -16,6 +16,7 @@ import { HEALER_BIN, sampleSum } from '../test/healer-process';
 import { freePort } from '../../../test/support/ports';
 import { startConsulStandin } from '../../consul-standin/src';
 import { percentile, type BenchResult, runStandalone } from '../../../bench/stats';
+import { imageRuntime } from '../../../bench/image-runtime';
 
 export type { BenchResult };
 
@@ -153,14 +154,17 @@ async function memoryRows(): Promise<BenchResult[]> {
       return peak;
     };
 
-    const floorChild = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    // As the image runs node (bench/image-runtime.ts): its flags and memory env, for the floor and the healer alike.
+    const image = imageRuntime('healer');
+    const imageEnv = { ...process.env, ...image.env };
+    const floorChild = spawn(process.execPath, [...image.nodeFlags, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env: imageEnv });
     children.push(floorChild);
     const floor = await settle(floorChild.pid!, async () => true);
 
     // Idle: no schedule, so one pass (the health watch's first answer) and then nothing until Consul changes.
     const healerAt = async (count: number, schedule = '* * * * * *', passesBefore = 3) => {
       const port = await freePort();
-      const child = spawn(process.execPath, [HEALER_BIN, 'run', '-desired', desiredFile(count), '-consul', consul.address, '-ops-port', String(port), '-schedule', schedule, '-leader-lock=false', '-log-level', process.env.HEALER_BENCH_LOG ?? 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...image.nodeFlags, HEALER_BIN, 'run', '-desired', desiredFile(count), '-consul', consul.address, '-ops-port', String(port), '-schedule', schedule, '-leader-lock=false', '-log-level', process.env.HEALER_BENCH_LOG ?? 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], env: imageEnv });
       for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => void (process.env.HEALER_BENCH_LOG && process.stderr.write(d)));
       children.push(child);
       const passes = async () => sampleSum(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => ''), 'healer_passes_total');

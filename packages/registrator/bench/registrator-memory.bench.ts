@@ -15,7 +15,7 @@ import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src
 import { ensureBusyboxImage } from '../../../test/support/docker-images';
 import { DOCKER_API_VERSION } from '../src/observe/docker-source';
 import { type BenchResult, runStandalone } from '../../../bench/stats';
-import { imageNodeFlags } from './registrator.bench';
+import { imageRuntime } from '../../../bench/image-runtime';
 
 const SUITE = 'registrator (simulated engine)';
 const SIZES = (process.env.REGISTRATOR_MEMORY_SIZES ?? '200,1000').split(',').map(Number);
@@ -94,8 +94,8 @@ export async function run(): Promise<BenchResult[]> {
     await new Promise<void>((resolve) => engine.listen(socket, resolve));
     standin = await startConsulStandin({ port: 0, node: 'bench' });
     const consul = standin;
-    const nodeFlags = imageNodeFlags();
-    const bare = spawn(process.execPath, [...nodeFlags, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const { nodeFlags, env: imageEnv } = imageRuntime('registrator');
+    const bare = spawn(process.execPath, [...nodeFlags, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env: { ...process.env, ...imageEnv } });
     await new Promise((r) => setTimeout(r, 1500));
     const floor = memoryOf(bare.pid as number);
     bare.kill('SIGKILL');
@@ -103,7 +103,7 @@ export async function run(): Promise<BenchResult[]> {
 
     let passes = 0;
     child = spawn(process.execPath, [...nodeFlags, BIN, '-hostname', tag, '-ip', '127.0.0.1', '-resync', '3', '-roles=false', '-ops-port', '0', `consul://${consul.address}`], {
-      env: { ...process.env, DOCKER_HOST: `unix://${socket}`, LOG_LEVEL: 'info' },
+      env: { ...process.env, ...imageEnv, DOCKER_HOST: `unix://${socket}`, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk: Buffer) => (passes += chunk.toString().split('full reconcile done').length - 1));

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { imageRuntime } from '../../../bench/image-runtime';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { mapLimit, waitFor } from '@consul-sidecars/core';
@@ -28,14 +29,7 @@ const FLEET_CONTAINERS = Number(process.env.REGISTRATOR_BENCH_CONTAINERS ?? 1000
 /** Containers created (or started) per engine call batch: bounded, so the shared engine is never flooded. */
 const ENGINE_CONCURRENCY = 8;
 const BIN = join(__dirname, '..', 'bin', 'registrator.js');
-const DOCKERFILE = join(__dirname, '..', '..', '..', 'docker', 'registrator.Dockerfile');
 
-/** The node flags of the image's ENTRYPOINT (["node", <flags>..., "<script>"]), so the bench measures what ships. */
-export function imageNodeFlags(dockerfile = readFileSync(DOCKERFILE, 'utf8')): string[] {
-  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
-  const words = entrypoint ? (JSON.parse(entrypoint) as string[]) : [];
-  return words[0] === 'node' ? words.slice(1).filter((w) => w.startsWith('--')) : [];
-}
 
 
 function round(n: number): number {
@@ -100,8 +94,8 @@ export async function run(): Promise<BenchResult[]> {
     });
 
     // The floor: a bare node with the image's flags, idle.
-    const nodeFlags = imageNodeFlags();
-    const bare = spawn(process.execPath, [...nodeFlags, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const { nodeFlags, env: imageEnv } = imageRuntime('registrator');
+    const bare = spawn(process.execPath, [...nodeFlags, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env: { ...process.env, ...imageEnv } });
     await new Promise((r) => setTimeout(r, 1500));
     const floor = memoryOf(bare.pid as number);
     bare.kill('SIGKILL');
@@ -109,7 +103,7 @@ export async function run(): Promise<BenchResult[]> {
 
     let output = '';
     child = spawn(process.execPath, [...nodeFlags, BIN, '-hostname', hostname, '-label-filter', tag, '-resync', '3', '-roles=false', '-ops-port', '0', `consul://${address}`], {
-      env: { ...process.env, LOG_LEVEL: 'info' },
+      env: { ...process.env, ...imageEnv, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (c: Buffer) => (output += c.toString()));

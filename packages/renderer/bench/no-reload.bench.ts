@@ -23,7 +23,7 @@ import { percentile, type BenchResult, runStandalone } from '../../../bench/stat
 import { freePort, httpGet, startNginx, type NginxInstance } from '../test/nginx-harness';
 import { settled, untilServed, wrkFailures } from './support';
 import { adminRequest, countUpstreams, deregisterFillers, fillerName, registerFillers, repointUpstream, upstreamPorts, UPSTREAMS } from './no-reload-fixture';
-import { rendererNodeFlags } from './node-flags';
+import { rendererEnv, rendererNodeFlags } from './node-flags';
 
 export type { BenchResult };
 
@@ -69,7 +69,7 @@ async function startLane(mode: Mode, consul: TestConsul, id: string): Promise<La
   writeFileSync(configPath, JSON.stringify({ consul: { address: consul.url }, ops: { port: await freePort() }, logLevel: process.env.BENCH_VERBOSE ? 'info' : 'warn', templates: [template] }));
   // BENCH_VERBOSE: each renderer's log in the temp dir (the nginx prefix goes with the lane).
   const log = process.env.BENCH_VERBOSE ? openSync(join(tmpdir(), `renderer-nr-bench-${mode}-${id}.log`), 'w') : 'ignore';
-  const child = spawn(process.execPath, [...rendererNodeFlags(), BIN, '-config', configPath], { stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...rendererNodeFlags(), BIN, '-config', configPath], { stdio: ['ignore', log, log], env: rendererEnv() });
   return { mode, nginx, child, site, host: `test.${site}`, tag, adminPort };
 }
 

@@ -1,20 +1,21 @@
-// The node flags the renderer image runs with (its NODE_OPTIONS), read from docker/renderer.Dockerfile: the benches
-// measure the renderer as it ships. RENDERER_BENCH_NODE_FLAGS (space-separated) overrides them, to compare.
+// How the benches start the renderer: as its image runs it (node flags and memory env, read from
+// docker/renderer.Dockerfile by bench/image-runtime.ts). RENDERER_BENCH_NODE_FLAGS (space-separated) overrides the
+// flags, to compare heap settings.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { imageRuntime, type ImageRuntime } from '../../../bench/image-runtime';
 
-const DOCKERFILE = join(__dirname, '..', '..', '..', 'docker', 'renderer.Dockerfile');
-
-export function imageNodeFlags(dockerfile = readFileSync(DOCKERFILE, 'utf8')): string[] {
-  const values = [...dockerfile.matchAll(/^ENV NODE_OPTIONS=(.*)$/gm)].map((m) => m[1].trim());
-  if (values.length === 0) return [];
-  if (new Set(values).size !== 1) throw new Error(`docker/renderer.Dockerfile sets NODE_OPTIONS differently per image: ${values.join(' | ')}`);
-  return values[0].split(/\s+/).filter(Boolean);
+export function rendererRuntime(env: NodeJS.ProcessEnv = process.env): ImageRuntime {
+  const image = imageRuntime('renderer');
+  const override = env.RENDERER_BENCH_NODE_FLAGS;
+  return override !== undefined ? { ...image, nodeFlags: override.split(' ').filter(Boolean) } : image;
 }
 
 /** The flags a bench starts the renderer with: the override, else the image's. */
 export function rendererNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
-  const override = env.RENDERER_BENCH_NODE_FLAGS;
-  return override !== undefined ? override.split(' ').filter(Boolean) : imageNodeFlags();
+  return rendererRuntime(env).nodeFlags;
+}
+
+/** The environment of a renderer process a bench starts: the bench's own plus the image's memory settings. */
+export function rendererEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, ...rendererRuntime(env).env };
 }

@@ -20,7 +20,7 @@ import { TemplateEnvironment } from '../src/template-env';
 import { freePort, httpGet, startNginx, type NginxInstance } from '../test/nginx-harness';
 import { settled, untilServed, wrkFailures } from './support';
 import { instance } from '../test/fixtures';
-import { rendererNodeFlags } from './node-flags';
+import { rendererEnv, rendererNodeFlags } from './node-flags';
 
 export type { BenchResult };
 
@@ -100,7 +100,7 @@ export async function run(): Promise<BenchResult[]> {
       logLevel: 'warn',
       templates: [{ source: TEMPLATE, destination: nginx.sitesPath, validateCommand: nginx.validateCommand, reloadCommand: nginx.reloadCommand, group: 'nginx', vars: { listen: `127.0.0.1:${nginx.port}`, domainPrefix: 'test.', siteTag: tag } }],
     }));
-    child = spawn(process.execPath, [...rendererNodeFlags(), BIN, '-config', configPath], { stdio: 'ignore' });
+    child = spawn(process.execPath, [...rendererNodeFlags(), BIN, '-config', configPath], { stdio: 'ignore', env: rendererEnv() });
     const pid = child.pid as number;
     await untilServed(nginx, host, webs[0].name, Date.now());
 

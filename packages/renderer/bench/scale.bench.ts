@@ -13,7 +13,7 @@ import { mapLimit, waitFor } from '@consul-sidecars/core';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { rssMiB, runStandalone, type BenchResult } from '../../../bench/stats';
 import { freePort } from '../../../test/support/ports';
-import { rendererNodeFlags } from './node-flags';
+import { rendererEnv, rendererNodeFlags } from './node-flags';
 
 const SUITE = 'renderer scale';
 const SERVICES = 1000;
@@ -50,7 +50,7 @@ async function startRenderer(dir: string, standin: ConsulStandin, name: string):
     wait: { min: '200ms', max: '2s' },
     templates: [{ source: TEMPLATE, destination: dest, vars: { listen: 8080, domainPrefix: 'test.', siteTag: 'http' }, guard: { minInstances: 0 } }],
   }));
-  return { child: spawn(process.execPath, [...NODE_FLAGS, BIN, '-config', configPath], { stdio: 'ignore' }), dest };
+  return { child: spawn(process.execPath, [...NODE_FLAGS, BIN, '-config', configPath], { stdio: 'ignore', env: rendererEnv() }), dest };
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {
@@ -107,7 +107,7 @@ export async function run(): Promise<BenchResult[]> {
     const peak = s.connectionPeaks()['127.0.0.1'] ?? 0;
     const note = `${SERVICES} services x ${INSTANCES} on ${NODES} nodes, shipped nginx template to a file`;
     return [
-      { suite: SUITE, name: `renderer RSS, ${SERVICES} services x ${INSTANCES} instances`, value: Math.round(rss * 10) / 10, unit: 'MiB', note: `${note}; own process, node ${NODE_FLAGS.join(' ') || '(V8 defaults)'} as the image runs it; target < 100 MiB` },
+      { suite: SUITE, name: `renderer RSS, ${SERVICES} services x ${INSTANCES} instances`, value: Math.round(rss * 10) / 10, unit: 'MiB', note: `${note}; own process, node ${NODE_FLAGS.join(' ') || '(V8 defaults)'} ${Object.entries(rendererEnv({})).map(([k, v]) => `${k}=${v}`).join(' ')} as the image runs it; target < 100 MiB` },
       { suite: SUITE, name: `renderer RSS, ${SERVICES} services x ${INSTANCES} instances, settled`, value: Math.round(settledRss * 10) / 10, unit: 'MiB', note: `the same process ${SETTLE_MS / 1000} s after the change, nothing else changing` },
       { suite: SUITE, name: 'renderer RSS idle (floor)', value: Math.round(rssIdle * 10) / 10, unit: 'MiB', note: 'same binary and template, no service, same run' },
       { suite: SUITE, name: 'connections held at Consul (peak)', value: peak, unit: 'conns', note: `limit ${LIMIT} per client (Consul's default); ${s.refusedConnections} refused` },
