@@ -203,9 +203,13 @@ describe('core/consul: reading a node\'s instances from the answer\'s text', () 
     gc();
     const before = process.memoryUsage().heapUsed;
     for (let n = 0; n < 30; n++) {
-      // Each body ~1 MB; its IDs and names are long enough (13+) that a slice of them would be a view into it.
+      // Each body ~1 MB; its IDs and names are long enough (13+) that a slice of them would be a view into it; every
+      // other one has an escape (a tab), decoded from pieces of the body.
       const services: Record<string, unknown> = {};
-      for (let i = 0; i < 20; i++) services[`long-service-id-${n}-${i}`] = { ID: `long-service-id-${n}-${i}`, Service: `long-service-name-${i}`, Meta: { pad: i === 0 ? padding : '' }, ModifyIndex: i };
+      for (let i = 0; i < 20; i++) {
+        const id = `long-service-id-${n}-${i}${i % 2 ? '\t' : ''}`;
+        services[id] = { ID: id, Service: `long-service-name-${i}${i % 4 === 1 ? '\t' : ''}`, Meta: { pad: i === 0 ? padding : '' }, ModifyIndex: i };
+      }
       scanned.push(scanNodeInstances(asReceived(JSON.stringify({ Services: services }))));
     }
     gc();
