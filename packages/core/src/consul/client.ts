@@ -16,7 +16,7 @@ import * as reads from './reads';
 import type { ConsulRead, HealthServiceQuery } from './reads';
 import { parseLeader } from './session';
 import { SessionApi } from './session-api';
-import { ConsulTransport, replyIndex, replyKnownLeader, replyLastContact, type ConsulTransportOptions, type QueryValue } from './transport';
+import { ConsulTransport, notJsonError, replyIndex, replyKnownLeader, replyLastContact, type ConsulReply, type ConsulTransportOptions, type QueryValue } from './transport';
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -81,7 +81,17 @@ export class ConsulHttpClient {
    * GET `path` and parse the answer; with `index` a blocking read. Typed end to end: what `parse` returns is `value`.
    * A parse failure is ERR_CONSUL_PAYLOAD naming the endpoint and the field.
    */
-  async blockingGet<T>(path: string, parse: (body: unknown) => T, options: BlockingReadOptions = {}): Promise<BlockingAnswer<T>> {
+  blockingGet<T>(path: string, parse: (body: unknown) => T, options: BlockingReadOptions = {}): Promise<BlockingAnswer<T>> {
+    return this.get(path, { parse }, options);
+  }
+
+  /** A read value (reads.ts) as a plain or blocking read. */
+  blocking<T>(read: ConsulRead<T>, options: BlockingReadOptions = {}): Promise<BlockingAnswer<T>> {
+    return this.get(read.path, read, { ...options, query: { ...read.query, ...options.query }, notFoundIsEmpty: read.notFoundIsEmpty });
+  }
+
+  /** blockingGet with the read's parsers: from the answer's text when it has `parseText`, else from its JSON value. */
+  private async get<T>(path: string, parsers: Pick<ConsulRead<T>, 'parse' | 'parseText'>, options: BlockingReadOptions): Promise<BlockingAnswer<T>> {
     const { index, signal, dc, notFoundIsEmpty } = options;
     const query: Record<string, QueryValue> = { ...options.query };
     if (options.consistency) query[options.consistency] = true;
@@ -92,22 +102,25 @@ export class ConsulHttpClient {
       query.wait = wait;
       timeoutMs = options.timeoutMs ?? blockingTimeoutMs(parseDuration(wait, 'wait') / 1000);
     }
-    const { body, reply } = await this.transport.json('GET', path, { query, signal, dc, timeoutMs, accept: notFoundIsEmpty ? [404] : [] });
+    const request = { query, signal, dc, timeoutMs, accept: notFoundIsEmpty ? [404] : [] };
+    const { parse, parseText } = parsers;
+    let text: string | null = null;
+    let body: unknown = null;
+    let reply: ConsulReply;
+    if (parseText) ({ text, reply } = await this.transport.jsonText('GET', path, request));
+    else ({ body, reply } = await this.transport.json('GET', path, request));
     let value: T;
     try {
-      value = parse(body);
+      value = parseText && text !== null ? parseText(text) : parse(body);
     } catch (err) {
+      // parseText's SyntaxError is transport.json's: the answer is not JSON.
+      if (err instanceof SyntaxError && text !== null) throw notJsonError('GET', path, reply);
       if (err instanceof CodedError && err.code === ERR_CONSUL_PAYLOAD && err.details.endpoint === undefined) {
         throw new CodedError(ERR_CONSUL_PAYLOAD, err.message.replace('unexpected Consul answer: ', `unexpected Consul answer: GET /v1${path}: `), { ...err.details, endpoint: `GET /v1${path}` });
       }
       throw err;
     }
     return { value, index: replyIndex(reply), knownLeader: replyKnownLeader(reply), lastContact: replyLastContact(reply) };
-  }
-
-  /** A read value (reads.ts) as a plain or blocking read. */
-  blocking<T>(read: ConsulRead<T>, options: BlockingReadOptions = {}): Promise<BlockingAnswer<T>> {
-    return this.blockingGet(read.path, read.parse, { ...options, query: { ...read.query, ...options.query }, notFoundIsEmpty: read.notFoundIsEmpty });
   }
 
   async read<T>(read: ConsulRead<T>, options: ReadOptions = {}): Promise<T> {

@@ -12,6 +12,13 @@ export interface ConsulRead<T> {
   path: string;
   query?: Record<string, QueryValue>;
   parse: (body: unknown) => T;
+  /**
+   * The same parse from the answer's text, for a reader that keeps a small part of a large answer and need not build
+   * the rest. It must return what `parse(JSON.parse(text))` returns and throw what that throws (a SyntaxError for
+   * text that is not JSON). The client uses it when present; an empty or 404 answer still goes to `parse(null)`.
+   * A read with its `parse` replaced must drop this too (mapRead keeps both in step).
+   */
+  parseText?: (text: string) => T;
   /** 404 is an answer (a missing KV key or prefix): `parse` gets null, whose lists are empty. */
   notFoundIsEmpty?: boolean;
 }
@@ -81,5 +88,6 @@ export function agentChecksRead(filter?: string): ConsulRead<ReturnType<typeof p
 
 /** The same read with its value transformed (e.g. health entries -> a fingerprint, KV entries -> a role map). */
 export function mapRead<T, U>(read: ConsulRead<T>, transform: (value: T) => U): ConsulRead<U> {
-  return { ...read, parse: (body) => transform(read.parse(body)) };
+  const { parseText } = read;
+  return { ...read, parse: (body) => transform(read.parse(body)), parseText: parseText && ((text) => transform(parseText(text))) };
 }

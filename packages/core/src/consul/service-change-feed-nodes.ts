@@ -4,6 +4,7 @@
 // re-registration alone (agent/consul/state/catalog.go, ensureServiceTxn), so two of these taken one after the
 // other differ in exactly the instances written between them: one read per node instead of one per service.
 
+import { scanNodeInstances } from './node-instances-scan';
 import { entriesAt, Fields } from './payload';
 import type { ConsulRead } from './reads';
 
@@ -18,19 +19,29 @@ export type NodeInstances = Map<string, NodeInstance>;
 /** Every node's instances, by node name. */
 export type CatalogInstances = Map<string, NodeInstances>;
 
-/** /v1/catalog/node/<node>: its services' names and ModifyIndex (null: no such node). */
+/** /v1/catalog/node/<node>'s answer: its services' names and ModifyIndex (null: no such node). */
+function parseNodeInstances(body: unknown): NodeInstances | null {
+  if (body === null) return null;
+  const f = new Fields(body, '');
+  const out: NodeInstances = new Map();
+  for (const entry of entriesAt(f.raw('Services') ?? null, f.at('Services'))) {
+    const svc = new Fields(entry.value, entry.path);
+    out.set(svc.stringOr('ID', entry.key), { service: svc.string('Service'), modifyIndex: svc.int('ModifyIndex') });
+  }
+  return out;
+}
+
+/**
+ * /v1/catalog/node/<node>: its services' names and ModifyIndex (null: no such node). Read from the text: the scan
+ * builds only what it keeps; a body it does not vouch for (malformed, mistyped, unusual) goes through the full parse.
+ */
 export function nodeInstancesRead(node: string): ConsulRead<NodeInstances | null> {
   return {
     path: `/catalog/node/${encodeURIComponent(node)}`,
-    parse: (body) => {
-      if (body === null) return null;
-      const f = new Fields(body, '');
-      const out: NodeInstances = new Map();
-      for (const entry of entriesAt(f.raw('Services') ?? null, f.at('Services'))) {
-        const svc = new Fields(entry.value, entry.path);
-        out.set(svc.stringOr('ID', entry.key), { service: svc.string('Service'), modifyIndex: svc.int('ModifyIndex') });
-      }
-      return out;
+    parse: parseNodeInstances,
+    parseText: (text) => {
+      const scanned = scanNodeInstances(text);
+      return scanned !== undefined ? scanned : parseNodeInstances(JSON.parse(text));
     },
   };
 }

@@ -54,6 +54,11 @@ function header(reply: ConsulReply, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The error of an answer whose body is not JSON. */
+export function notJsonError(method: string, path: string, reply: ConsulReply): ConsulError {
+  return new ConsulError(ERR_CONSUL_HTTP, `${method} ${path}: answer is not JSON: ${reply.text.slice(0, 120)}`, { method, path }, { status: reply.status });
+}
+
 /** X-Consul-Index as a number (0 when absent or not a number). */
 export function replyIndex(reply: ConsulReply): number {
   const n = Number(header(reply, 'x-consul-index') ?? 0);
@@ -137,13 +142,20 @@ export class ConsulTransport {
 
   /** `call`, then the body as JSON (an empty body or an accepted non-2xx status is null). */
   async json(method: string, path: string, options: ConsulRequestOptions = {}): Promise<{ body: unknown; reply: ConsulReply }> {
-    const reply = await this.call(method, path, options);
-    if (reply.text.trim() === '' || reply.status < 200 || reply.status >= 300) return { body: null, reply };
+    const { text, reply } = await this.jsonText(method, path, options);
+    if (text === null) return { body: null, reply };
     try {
-      return { body: JSON.parse(reply.text), reply };
+      return { body: JSON.parse(text), reply };
     } catch {
-      throw new ConsulError(ERR_CONSUL_HTTP, `${method} ${path}: answer is not JSON: ${reply.text.slice(0, 120)}`, { method, path }, { status: reply.status });
+      throw notJsonError(method, path, reply);
     }
+  }
+
+  /** `call`, then the body's JSON text for a reader that parses it itself: null where `json` answers null. */
+  async jsonText(method: string, path: string, options: ConsulRequestOptions = {}): Promise<{ text: string | null; reply: ConsulReply }> {
+    const reply = await this.call(method, path, options);
+    if (reply.text.trim() === '' || reply.status < 200 || reply.status >= 300) return { text: null, reply };
+    return { text: reply.text, reply };
   }
 
   url(path: string, options: ConsulRequestOptions = {}): URL {
