@@ -4,7 +4,7 @@
 // bounded by the budget at any N. The comparison of two readings of the nodes is table-tested first.
 
 import { expect } from 'chai';
-import { BlockingWatcher, ConsulHttpClient, consulSettingsFromEnv, healthServiceRead, ServiceChangeFeed, waitFor, type FeedChangeReason, type HealthStatus } from '../src';
+import { BlockingWatcher, catalogServicesRead, ConsulHttpClient, consulSettingsFromEnv, healthServiceRead, ServiceChangeFeed, waitFor, type FeedChangeReason, type HealthStatus } from '../src';
 import { startConsulStandin, type ConsulStandin } from '../../consul-standin/src';
 import { putAsWriter as put } from '../../../test/support/consul-writes';
 import { checkMark, checkMarks, sameMark } from '../src/consul/service-change-feed-checks';
@@ -200,5 +200,40 @@ describe('core: ServiceChangeFeed', function () {
     await waitFor(() => all[59]?.data?.[0]?.Status === 'warning', { timeoutMs: 5000, message: 'svc-59 warning' });
     expect(feed.connectionBudget).to.equal(11);
     expect(standin.connectionPeaks()['127.0.0.1'] ?? 0).to.be.at.most(feed.connectionBudget);
+  });
+
+  it('services() from the feed: the catalog answer it already has, its index, no read of its own; a new name wakes it', async () => {
+    await put(standin.url, '/v1/catalog/register', registration('web', 'n1'));
+    const catalog = new BlockingWatcher(feed.catalogServicesQuery(), { name: 'catalog', waitSeconds: 30 });
+    watchers.push(catalog as BlockingWatcher<unknown>);
+    catalog.start();
+    await waitFor(() => catalog.ready, { timeoutMs: 5000, message: 'first answer' });
+    expect(catalog.data?.map((s) => s.Name)).to.include('web');
+    const reads = (): number => standin.requestCounts()['/v1/catalog/services'] ?? 0;
+    const before = reads();
+    const direct = await client.blocking(catalogServicesRead());
+    expect(catalog.index, 'the catalog index, as its own query would answer').to.equal(direct.index);
+    await put(standin.url, '/v1/catalog/register', registration('api', 'n1'));
+    await waitFor(() => catalog.data?.some((s) => s.Name === 'api'), { timeoutMs: 5000, message: 'api in the catalog' });
+    const fresh = await client.blocking(catalogServicesRead());
+    expect(catalog.data).to.deep.equal(fresh.value);
+    // The feed's own query answered the write (1) and the two direct reads above are ours (2): nothing else read it.
+    expect(reads() - before).to.equal(3);
+  });
+
+  it('services() from the feed while Consul is down: the watcher reports the outage, keeps its data, follows again', async () => {
+    await put(standin.url, '/v1/catalog/register', registration('web', 'n1'));
+    const catalog = new BlockingWatcher(feed.catalogServicesQuery(), { name: 'catalog', waitSeconds: 30, backoff: { baseMs: 50, maxMs: 200 } });
+    watchers.push(catalog as BlockingWatcher<unknown>);
+    catalog.on('error', () => undefined);
+    catalog.start();
+    await waitFor(() => catalog.ready, { timeoutMs: 5000, message: 'first answer' });
+    const port = standin.port;
+    await standin.stop();
+    await waitFor(() => !catalog.healthy, { timeoutMs: 5000, message: 'the outage reported' });
+    expect(catalog.data?.map((s) => s.Name)).to.include('web');
+    standin = await startConsulStandin({ port });
+    await put(standin.url, '/v1/catalog/register', registration('api', 'n1'));
+    await waitFor(() => catalog.healthy && catalog.data?.some((s) => s.Name === 'api'), { timeoutMs: 10_000, message: 'the restarted agent followed' });
   });
 });

@@ -144,6 +144,7 @@ export async function run(): Promise<BenchResult[]> {
       const lane = lanes[i % 2];
       const step = Math.floor(i / 2);
       await settled(lane.nginx, lane.host, webs[step % 3].name);
+      if (process.env.QUIET_MS) await new Promise((r) => setTimeout(r, Number(process.env.QUIET_MS)));
       const target = webs[(step + 1) % 3];
       const started = Date.now();
       await register(lane, 'one', target);

@@ -81,6 +81,11 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   /** The catalog's service names, so what the feed keeps of checks and nodes holds each name once. */
   private readonly names = new Map<string, string>();
   private servicesIndex?: number;
+  /** The catalog query's last answer as parsed, what catalogServicesQuery() hands out. */
+  private servicesList?: CatalogService[];
+  private catalogWatcher?: BlockingWatcher<CatalogService[]>;
+  /** catalogServicesQuery() readers waiting for the catalog's index to pass theirs. */
+  private readonly catalogWaiters = new Set<() => void>();
   private nodes?: Map<string, CatalogNode>;
   /** The instances on every node at the last reading of them; undefined while there is none to compare with. */
   private instances?: CatalogInstances;
@@ -131,7 +136,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     this.started = true;
     const { dc, consistency, logger, backoff } = this.options;
     const waitSeconds = this.options.waitSeconds ?? 60;
-    const watch = <T>(name: string, read: ConsulRead<T>, onAnswer: (data: T, index: number) => void, everyAnswer = false): void => {
+    const watch = <T>(name: string, read: ConsulRead<T>, onAnswer: (data: T, index: number) => void, everyAnswer = false): BlockingWatcher<T> => {
       const watcher = new BlockingWatcher<T>(maxStaleBlockingQuery(this.client, read, { dc, consistency, maxStaleMs: this.options.maxStaleMs ?? 0 }), {
         name: `feed:${name}`,
         logger,
@@ -157,9 +162,10 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
       });
       this.watchers.push(watcher as BlockingWatcher<unknown>);
       watcher.start();
+      return watcher;
     };
     watch('health.state.any', checkMarksRead(healthStateRead('any')), (checks) => this.onChecks(checks), true);
-    watch('catalog.services', catalogServicesRead(), (services, index) => this.onServices(services, index), true);
+    this.catalogWatcher = watch('catalog.services', catalogServicesRead(), (services, index) => this.onServices(services, index), true);
     watch('catalog.nodes', catalogNodesRead(), (nodes) => this.onNodes(nodes));
     // Part of the baseline: readers read after it, so whatever changes after it shows in the next reading.
     void this.readInstances().then((instances) => {
@@ -245,6 +251,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   private wakeAll(): void {
     for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
     this.waiters.clear();
+    for (const wake of [...this.catalogWaiters]) wake();
   }
 
   /** Resolves once the three queries have answered (changes after that are seen). */
@@ -359,6 +366,46 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     };
   }
 
+  /**
+   * A BlockingQuery of /v1/catalog/services (a template's services()) answered from the feed's own catalog query:
+   * the same parsed answer, the same index, no read and no connection of its own. It waits for the catalog's index
+   * to pass the one it is given (or for the wait to pass); while the feed has no answer yet, or its queries fail,
+   * it reads (and blocks on) Consul itself, as the readers of blockingQuery do.
+   */
+  catalogServicesQuery(): BlockingQuery<CatalogService[]> {
+    const readOptions: ReadOptions = { dc: this.options.dc, consistency: this.options.consistency };
+    const own = async (params: { index?: number; wait?: string; timeoutMs?: number; signal: AbortSignal }): Promise<BlockingQueryResult<CatalogService[]>> => {
+      const answer = await readWithMaxStale(this.client, catalogServicesRead(), { ...readOptions, ...params, maxStaleMs: this.options.maxStaleMs ?? 0 });
+      return { data: answer.value, index: answer.index, knownLeader: answer.knownLeader, lastContact: answer.lastContact };
+    };
+    return async ({ index, wait, timeoutMs, signal }) => {
+      this.start();
+      if (!this.baselineDone) {
+        const via = await abortable(Promise.race([this.baselines.then(() => 'feed' as const), this.baselineFailed.then(() => 'direct' as const)]), signal);
+        if (via === 'direct') return own({ index, wait, timeoutMs, signal });
+      }
+      if (this.failure !== undefined) return own({ index, wait, timeoutMs, signal });
+      if (index !== undefined && (this.servicesIndex ?? 0) <= index) {
+        const failuresBefore = this.failures;
+        const waitMs = wait ? parseDuration(wait, 'wait') : this.waitMs;
+        await abortable(new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            this.catalogWaiters.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, waitMs + Math.random() * (waitMs / 16));
+          this.catalogWaiters.add(done);
+          signal.addEventListener('abort', done, { once: true });
+        }), signal);
+        if (this.failures > failuresBefore && this.failure !== undefined) throw this.failure;
+      }
+      const list = this.servicesList;
+      if (list === undefined || this.servicesIndex === undefined) return own({ index, wait, timeoutMs, signal });
+      return { data: list, index: this.servicesIndex, knownLeader: this.catalogWatcher?.knownLeader, lastContact: this.catalogWatcher?.lastContactMs };
+    };
+  }
+
   private mark(services: Iterable<string>, reason: FeedChangeReason): void {
     const names = [...new Set(services)];
     if (names.length === 0) return;
@@ -444,6 +491,8 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
   }
 
   private onServices(list: CatalogService[], index: number): void {
+    this.servicesList = list;
+    for (const wake of [...this.catalogWaiters]) wake();
     const next = new Map(list.map((service) => [service.Name, service.Tags]));
     this.names.clear();
     for (const service of list) this.names.set(service.Name, service.Name);

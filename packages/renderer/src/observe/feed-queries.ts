@@ -2,7 +2,7 @@
 // ServiceChangeFeed (three blocking queries for every service, reads bounded) instead of one blocking query each.
 // Budget, at any number of services: the Consul client's maxSockets (16 by default; keep it <= 64): the feed's 3
 // blocking queries and up to `readConcurrency` (8) reads, plus one connection per other watch while it is blocked
-// (keys, trees, `services`, `nodes`, `node`, and `service` of another datacenter, which keep a blocking query
+// (keys, trees, `nodes`, `node`, and `service` or `services` of another datacenter, which keep a blocking query
 // each, as consul-template does). Those are few per template; when they pass maxSockets - feedBudget the
 // factory warns: they would queue behind each other in the client. consul.maxStale (consul-template's max_stale)
 // applies to both.
@@ -37,6 +37,8 @@ export function feedQueryFactory(consul: ConsulHttpClient, onReject: RejectListe
   let warned = false;
   const factory = ((dep: Dependency): BlockingQuery<DependencyData> => {
     if (dep.kind === 'health.service' && !dep.dc) return feed.blockingQuery(dep.service, healthServiceDependencyRead(dep));
+    // services() of the local datacenter: the feed's own catalog answer (no second read of it, no connection).
+    if (dep.kind === 'catalog.services' && !dep.dc) return feed.catalogServicesQuery();
     if (dep.kind !== 'file') ownQueries++;
     if (!warned && ownQueries > maxSockets - feed.connectionBudget) {
       warned = true;
