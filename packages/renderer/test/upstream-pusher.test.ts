@@ -80,6 +80,22 @@ describe('renderer no-reload mode: the upstream pusher', () => {
     expect([empty.ok, empty.held.map((h) => h.upstream), endpoint.state.held.a]).to.deep.equal([true, ['a'], [peer(1)]]);
   });
 
+  it('update (a push ahead of the render): sets only upstreams already wanted, the rest stays wanted; after a failed push everything missing goes', async () => {
+    await pusher.apply(new Map([['a', [peer(1)]], ['b', [peer(2)]]]), { prune: true });
+    const ahead = await pusher.update(new Map([['a', [peer(3)]], ['unknown', [peer(9)]]]));
+    expect([ahead.ok, ahead.set, endpoint.state.posts.at(-1)]).to.deep.equal([true, ['a'], { a: [peer(3)] }]);
+    expect(endpoint.state.held).to.deep.equal({ a: [peer(3)], b: [peer(2)] });
+    // The render after it wants what the update set: nothing more to send.
+    expect((await pusher.apply(new Map([['a', [peer(3)]], ['b', [peer(2)]]]), { prune: true })).set).to.deep.equal([]);
+    // A push that failed leaves b pending: the next update sends what it changed and what is still missing.
+    endpoint.state.postStatus = 409;
+    expect((await pusher.apply(new Map([['a', [peer(3)]], ['b', [peer(4)]]]), { prune: true })).ok).to.equal(false);
+    endpoint.state.postStatus = 200;
+    const after = await pusher.update(new Map([['a', [peer(5)]]]));
+    expect([after.ok, after.set]).to.deep.equal([true, ['a', 'b']]);
+    expect(endpoint.state.held).to.deep.equal({ a: [peer(5)], b: [peer(4)] });
+  });
+
   it('a kept-alive connection nginx resets as it is reused: the push goes again, once, on a fresh one', async () => {
     expect((await pusher.apply(new Map([['a', [peer(1)]]]), { prune: true })).ok).to.equal(true);
     endpoint.resets.resetReused = true;

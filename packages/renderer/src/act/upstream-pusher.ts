@@ -112,8 +112,10 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
    * what differs; the rest of what the template wants stays as the last apply() set it, and nothing is removed.
    */
   update(changes: ReadonlyMap<string, readonly UpstreamPeer[]>): Promise<PushOutcome> {
-    for (const [name, peers] of changes) if (this.desired.has(name)) this.desired.set(name, [...peers]);
-    return this.serialised(() => this.sync(false));
+    const names = [...changes.keys()].filter((name) => this.desired.has(name));
+    for (const name of names) this.desired.set(name, [...(changes.get(name) ?? [])]);
+    // Nothing left over from an earlier push: only these can differ from what nginx holds (1 of 1,000 planned).
+    return this.serialised(() => this.sync(false, false, this.pending ? undefined : names));
   }
 
   start(): void {
@@ -266,9 +268,13 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
     }
   }
 
-  /** `quiet`: an unreachable nginx is expected (a retry follows): not counted or reported as a failed push. */
-  private async sync(prune: boolean, quiet = false): Promise<PushOutcome> {
-    const plan = planPush({ desired: this.desired, confirmed: this.confirmed, owned: this.owned, rejectEmpty: this.options.rejectEmpty, prune });
+  /**
+   * `quiet`: an unreachable nginx is expected (a retry follows): not counted or reported as a failed push.
+   * `only`: the upstreams that may differ (the rest is known to be as nginx holds it); all when absent.
+   */
+  private async sync(prune: boolean, quiet = false, only?: readonly string[]): Promise<PushOutcome> {
+    const desired = only ? new Map(only.map((name) => [name, this.desired.get(name) ?? []])) : this.desired;
+    const plan = planPush({ desired, confirmed: this.confirmed, owned: this.owned, rejectEmpty: this.options.rejectEmpty, prune: prune && !only });
     const base = { set: [...plan.set.keys()], removed: plan.remove, held: plan.held };
     if (plan.set.size === 0 && plan.remove.length === 0) {
       this.pending = false;
@@ -280,7 +286,8 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
       if (status === 200) {
         crashPoint(CRASH_POINTS.duringPush);
         const boot = typeof json.boot === 'string' ? json.boot : undefined;
-        if (this.boot !== undefined && boot !== this.boot) {
+        const restarted = this.boot !== undefined && boot !== this.boot;
+        if (restarted) {
           // nginx restarted between our last push and this one: what it held before is gone.
           this.confirmed.clear();
           this.stats.restores++;
@@ -296,7 +303,7 @@ export class UpstreamPusher extends EventEmitter<UpstreamPusherEvents> {
           this.owned.delete(name);
         }
         // Anything else the restart lost goes on the next round.
-        const rest = planPush({ desired: this.desired, confirmed: this.confirmed, owned: this.owned, rejectEmpty: this.options.rejectEmpty, prune: false });
+        const rest = planPush({ desired: only && !restarted ? desired : this.desired, confirmed: this.confirmed, owned: this.owned, rejectEmpty: this.options.rejectEmpty, prune: false });
         this.pending = rest.set.size > 0;
         outcome = { ok: true, ...base };
       } else {
