@@ -1,5 +1,6 @@
 // renderer no-reload mode against reload mode, in the same run, on real nginx-extras, real busybox web
-// containers and the Consul stand-in (or CONSUL_HTTP_ADDR), each mode with its own renderer process and nginx,
+// containers and the Consul stand-in (or CONSUL_HTTP_ADDR), each mode with its own renderer process, nginx and
+// Consul stand-in (so a change of one mode wakes only its own renderer, as on two hosts; a real agent is shared),
 // each nginx holding 1,000 upstreams (the measured site and 999 filler services):
 // - Consul change -> nginx routing to the new instance, p50/p99 per mode, and the ratio (target: push mode p99
 //   below 50 ms and at least 10x faster than reload mode), beside each mode's floor with the renderer stopped
@@ -39,6 +40,7 @@ type Mode = 'reload' | 'push';
 
 interface Lane {
   mode: Mode;
+  consul: TestConsul;
   nginx: NginxInstance;
   child: ChildProcess;
   site: string;
@@ -70,7 +72,7 @@ async function startLane(mode: Mode, consul: TestConsul, id: string): Promise<La
   // BENCH_VERBOSE: each renderer's log in the temp dir (the nginx prefix goes with the lane).
   const log = process.env.BENCH_VERBOSE ? openSync(join(tmpdir(), `renderer-nr-bench-${mode}-${id}.log`), 'w') : 'ignore';
   const child = spawn(process.execPath, [...rendererNodeFlags(), BIN, '-config', configPath], { stdio: ['ignore', log, log], env: rendererEnv() });
-  return { mode, nginx, child, site, host: `test.${site}`, tag, adminPort };
+  return { mode, consul, nginx, child, site, host: `test.${site}`, tag, adminPort };
 }
 
 /** The ports nginx routes the lane's site to: its rendered upstream block (reload) or its pushed peers (push). */
@@ -106,28 +108,30 @@ async function stopLane(lane: Lane | undefined): Promise<void> {
 export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const id = randomBytes(3).toString('hex');
-  let consul: TestConsul | undefined;
+  const consuls: TestConsul[] = [];
   let webs: WebContainer[] = [];
   const lanes: Lane[] = [];
-  const fillers: string[] = [];
+  const fillers: { consul: TestConsul; ids: string[] }[] = [];
   try {
     ensureBusyboxImage();
     webs = ['a', 'b', 'c'].map((n) => startWebContainer(`renderer-nr-bench-${id}-${n}`, { testLabel: `renderer-nr-bench-${id}` }));
-    consul = await startTestConsul();
-    const client = consul.client;
+    // One stand-in per mode; a real agent (CONSUL_HTTP_ADDR) is one, shared.
+    consuls.push(await startTestConsul());
+    if (consuls[0].isStandin) consuls.push(await startTestConsul());
+    const consulOf = (mode: Mode): TestConsul => consuls[mode === 'reload' ? 0 : consuls.length - 1];
     await waitFor(async () => (await fetch(`http://127.0.0.1:${webs[2].hostPort}/`)).ok, { timeoutMs: 15_000, message: 'web containers' });
     const register = (lane: Lane, serviceId: string, web: WebContainer) =>
-      client.agent.service.register({ name: lane.site, id: `${lane.mode}-${serviceId}-${id}`, address: '127.0.0.1', port: web.hostPort, tags: [lane.tag] });
-    const deregister = (lane: Lane, serviceId: string) => client.agent.service.deregister(`${lane.mode}-${serviceId}-${id}`);
+      lane.consul.client.agent.service.register({ name: lane.site, id: `${lane.mode}-${serviceId}-${id}`, address: '127.0.0.1', port: web.hostPort, tags: [lane.tag] });
+    const deregister = (lane: Lane, serviceId: string) => lane.consul.client.agent.service.deregister(`${lane.mode}-${serviceId}-${id}`);
 
-    for (const mode of ['reload', 'push'] as Mode[]) lanes.push(await startLane(mode, consul, id));
+    for (const mode of ['reload', 'push'] as Mode[]) lanes.push(await startLane(mode, consulOf(mode), id));
     for (const lane of lanes) {
       await register(lane, 'one', webs[0]);
       await untilServed(lane.nginx, lane.host, webs[0].name, Date.now());
     }
     // 999 more sites per nginx: reload mode's nginx -t + reload parse 1,000 upstreams, push mode's dict holds 1,000.
     const fillersStarted = Date.now();
-    for (const lane of lanes) fillers.push(...await registerFillers(client, { site: lane.site, tag: lane.tag, port: webs[0].hostPort, count: UPSTREAMS - 1 }));
+    for (const lane of lanes) fillers.push({ consul: lane.consul, ids: await registerFillers(lane.consul.client, { site: lane.site, tag: lane.tag, port: webs[0].hostPort, count: UPSTREAMS - 1 }) });
     for (const lane of lanes) {
       await waitFor(async () => (await httpGet(lane.nginx.port, `test.${fillerName(UPSTREAMS - 1, lane.site)}`, '/', 2000)).body.trim() === webs[0].name, { timeoutMs: 120_000, intervalMs: 50, message: `${lane.mode} nginx serving the last filler` });
       await waitFor(() => countUpstreams(readFileSync(lane.nginx.sitesPath, 'utf8')) === UPSTREAMS, { timeoutMs: 30_000, message: `${lane.mode} nginx file with ${UPSTREAMS} upstreams` });
@@ -144,7 +148,6 @@ export async function run(): Promise<BenchResult[]> {
       const lane = lanes[i % 2];
       const step = Math.floor(i / 2);
       await settled(lane.nginx, lane.host, webs[step % 3].name);
-      if (process.env.QUIET_MS) await new Promise((r) => setTimeout(r, Number(process.env.QUIET_MS)));
       const target = webs[(step + 1) % 3];
       const started = Date.now();
       await register(lane, 'one', target);
@@ -238,9 +241,9 @@ export async function run(): Promise<BenchResult[]> {
     return results;
   } finally {
     for (const lane of lanes) await stopLane(lane);
-    if (consul && fillers.length) await deregisterFillers(consul.client, fillers).catch(() => undefined);
+    for (const { consul, ids } of fillers) await deregisterFillers(consul.client, ids).catch(() => undefined);
     removeContainers(...webs.map((w) => w.id));
-    await consul?.close();
+    for (const consul of consuls) await consul.close();
   }
 }
 
