@@ -33,6 +33,8 @@ const ITERATIONS = 30;
 /** Changes per mode before measuring (first renders, first pushes, JIT). */
 const WARMUP = 3;
 const BIN = join(__dirname, '..', 'bin', 'renderer.js');
+/** nginx worker processes of each lane. */
+const WORKERS = 2;
 const TEMPLATES = join(__dirname, '..', 'templates');
 const execFileAsync = promisify(execFile);
 
@@ -50,7 +52,7 @@ interface Lane {
 }
 
 async function startLane(mode: Mode, consul: TestConsul, id: string): Promise<Lane> {
-  const nginx = await startNginx({ label: `bench-${mode}`, lua: mode === 'push', workers: 2 });
+  const nginx = await startNginx({ label: `bench-${mode}`, lua: mode === 'push', workers: WORKERS });
   const tag = `renderer-bench-${mode}-${id}`;
   const site = `${mode}-${id}.example.com`;
   const adminPort = mode === 'push' ? await freePort() : undefined;
@@ -148,6 +150,8 @@ export async function run(): Promise<BenchResult[]> {
       const lane = lanes[i % 2];
       const step = Math.floor(i / 2);
       await settled(lane.nginx, lane.host, webs[step % 3].name);
+      // Neither nginx still retiring the workers of its last reload: a mode's latency is not the other's leftover work.
+      await waitFor(() => lanes.every((l) => l.nginx.workerPids().length === WORKERS), { timeoutMs: 15_000, intervalMs: 20, message: 'old nginx workers gone' });
       const target = webs[(step + 1) % 3];
       const started = Date.now();
       await register(lane, 'one', target);
