@@ -254,6 +254,14 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     for (const wake of [...this.catalogWaiters]) wake();
   }
 
+  /**
+   * Until the feed has its first answers (Consul down at start, or an agent that refuses the wide reads): 'feed' once
+   * they are in, 'direct' when one of its queries failed first (the caller then reads Consul itself).
+   */
+  private firstAnswers(signal: AbortSignal): Promise<'feed' | 'direct'> {
+    return abortable(Promise.race([this.baselines.then(() => 'feed' as const), this.baselineFailed.then(() => 'direct' as const)]), signal);
+  }
+
   /** Resolves once the three queries have answered (changes after that are seen). */
   ready(): Promise<void> {
     return this.baselines;
@@ -328,7 +336,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
       if (!this.baselineDone) {
         // Until the feed has its first answers (Consul down at start, or an agent that refuses the wide reads):
         // a blocking query of the reader's own, as without the feed.
-        const via = await abortable(Promise.race([this.baselines.then(() => 'feed' as const), this.baselineFailed.then(() => 'direct' as const)]), signal);
+        const via = await this.firstAnswers(signal);
         if (via === 'direct') {
           seen = this.generation(service);
           const answer = await readWithMaxStale(this.client, read, { ...readOptions, index, wait, timeoutMs, signal, maxStaleMs: this.options.maxStaleMs ?? 0 });
@@ -381,7 +389,7 @@ export class ServiceChangeFeed extends EventEmitter<ServiceChangeFeedEvents> {
     return async ({ index, wait, timeoutMs, signal }) => {
       this.start();
       if (!this.baselineDone) {
-        const via = await abortable(Promise.race([this.baselines.then(() => 'feed' as const), this.baselineFailed.then(() => 'direct' as const)]), signal);
+        const via = await this.firstAnswers(signal);
         if (via === 'direct') return own({ index, wait, timeoutMs, signal });
       }
       if (this.failure !== undefined) return own({ index, wait, timeoutMs, signal });
